@@ -1,0 +1,54 @@
+//! Server functions: thin adapters that take the backend and user from context and call it.
+use leptos::prelude::*;
+
+use crate::error::ApiError;
+use crate::model::{DisasterEvent, Hub, Item, SessionUser, UserSummary};
+
+#[cfg(feature = "ssr")]
+mod ctx {
+    use leptos::prelude::use_context;
+
+    use crate::backend::{CurrentUser, SharedBackend};
+    use crate::error::{ApiError, ErrorCode};
+    use crate::model::SessionUser;
+
+    pub fn user() -> Option<SessionUser> {
+        use_context::<CurrentUser>().and_then(|c| c.0)
+    }
+
+    pub fn signed_in() -> Result<(SharedBackend, SessionUser), ApiError> {
+        let backend = use_context::<SharedBackend>()
+            .ok_or_else(|| ApiError::new(ErrorCode::Internal, "Server is not ready."))?;
+        let user = user().ok_or_else(ApiError::unauthorized)?;
+        Ok((backend, user))
+    }
+}
+
+#[server(prefix = "/api/fn", endpoint = "current_user")]
+pub async fn current_user() -> Result<Option<SessionUser>, ApiError> {
+    Ok(ctx::user())
+}
+
+#[server(prefix = "/api/fn", endpoint = "hubs")]
+pub async fn list_hubs() -> Result<Vec<Hub>, ApiError> {
+    let (backend, user) = ctx::signed_in()?;
+    backend.hubs(&user).await
+}
+
+#[server(prefix = "/api/fn", endpoint = "items")]
+pub async fn list_items() -> Result<Vec<Item>, ApiError> {
+    let (backend, user) = ctx::signed_in()?;
+    backend.items(&user).await
+}
+
+#[server(prefix = "/api/fn", endpoint = "events")]
+pub async fn list_events() -> Result<Vec<DisasterEvent>, ApiError> {
+    let (backend, user) = ctx::signed_in()?;
+    backend.events(&user).await
+}
+
+#[server(prefix = "/api/fn", endpoint = "users")]
+pub async fn list_users() -> Result<Vec<UserSummary>, ApiError> {
+    let (backend, user) = ctx::signed_in()?;
+    backend.users(&user).await
+}

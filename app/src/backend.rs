@@ -1,0 +1,23 @@
+//! The port through which server functions reach the server's services (hexagonal style):
+//! `app` never sees sqlx; the server implements this trait and provides it as context.
+use std::sync::Arc;
+
+use async_trait::async_trait;
+
+use crate::error::ApiError;
+use crate::model::{DisasterEvent, Hub, Item, SessionUser, UserSummary};
+
+#[async_trait]
+pub trait Backend: Send + Sync + 'static {
+    async fn hubs(&self, user: &SessionUser) -> Result<Vec<Hub>, ApiError>;
+    async fn items(&self, user: &SessionUser) -> Result<Vec<Item>, ApiError>;
+    async fn events(&self, user: &SessionUser) -> Result<Vec<DisasterEvent>, ApiError>;
+    async fn users(&self, user: &SessionUser) -> Result<Vec<UserSummary>, ApiError>;
+}
+
+/// Provided to every render and server function by the server.
+pub type SharedBackend = Arc<dyn Backend>;
+
+/// The request's signed-in user, resolved by the server before rendering.
+#[derive(Clone, Debug)]
+pub struct CurrentUser(pub Option<SessionUser>);

@@ -1,0 +1,3 @@
+//! Reusable view pieces: layout, notices, form fields.
+pub mod layout;
+pub mod notice;

@@ -1,0 +1,64 @@
+//! Navigation entries, filtered by what the signed-in role may do.
+use crate::model::SessionUser;
+use crate::permissions::{may_ever, Action};
+
+pub struct NavLink {
+    pub href: &'static str,
+    pub label: &'static str,
+}
+
+/// The links a user sees, in display order. The server still checks every request.
+pub fn links_for(user: &SessionUser) -> Vec<NavLink> {
+    let actor = user.actor();
+    let entries: [(&'static str, &'static str, Option<Action>); 5] = [
+        ("/", "Dashboard", None),
+        ("/admin/hubs", "Hubs", Some(Action::ManageHubsAndEvents)),
+        ("/admin/items", "Items", Some(Action::ManageItems)),
+        ("/admin/events", "Events", Some(Action::ManageHubsAndEvents)),
+        ("/admin/users", "Users", Some(Action::ManageUsers)),
+    ];
+    entries
+        .into_iter()
+        .filter(|(_, _, action)| action.is_none_or(|a| may_ever(&actor, a)))
+        .map(|(href, label, _)| NavLink { href, label })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::{HubType, Role};
+
+    fn user(role: Role, hub: Option<(i64, HubType)>) -> SessionUser {
+        SessionUser {
+            id: 1,
+            username: "u".into(),
+            display_name: "U".into(),
+            role,
+            hub_id: hub.map(|h| h.0),
+            hub_type: hub.map(|h| h.1),
+            hub_name: None,
+        }
+    }
+
+    fn labels(u: &SessionUser) -> Vec<&'static str> {
+        links_for(u).into_iter().map(|l| l.label).collect()
+    }
+
+    #[test]
+    fn admin_sees_everything_clerk_sees_items_auditor_sees_dashboard() {
+        assert_eq!(
+            labels(&user(Role::Admin, None)),
+            ["Dashboard", "Hubs", "Items", "Events", "Users"]
+        );
+        assert_eq!(
+            labels(&user(Role::InventoryClerk, Some((3, HubType::Sub)))),
+            ["Dashboard", "Items"]
+        );
+        assert_eq!(labels(&user(Role::Auditor, None)), ["Dashboard"]);
+        assert_eq!(
+            labels(&user(Role::LogisticsOfficer, None)),
+            ["Dashboard", "Hubs", "Items", "Events"]
+        );
+    }
+}

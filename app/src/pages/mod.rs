@@ -1,0 +1,5 @@
+//! One module per page; folders mirror the routes.
+pub mod admin;
+pub mod home;
+pub mod login;
+pub mod not_found;

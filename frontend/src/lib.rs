@@ -1,0 +1,7 @@
+//! The WASM entry: set up panic reporting and hydrate the server-rendered app.
+//! Browser-side offline mode (IndexedDB store, sync engine) lives in modules beside this one.
+#[wasm_bindgen::prelude::wasm_bindgen]
+pub fn hydrate() {
+    console_error_panic_hook::set_once();
+    leptos::mount::hydrate_body(app::App);
+}

@@ -1,0 +1,129 @@
+//! Server-side sessions: a random 256-bit token in an HttpOnly, SameSite=Lax cookie; only the
+//! token's SHA-256 is stored, with an expiry.
+use app::model::SessionUser;
+use argon2::password_hash::rand_core::{OsRng, RngCore};
+use sha2::{Digest, Sha256};
+use sqlx::FromRow;
+
+use crate::db::{self, Db};
+use crate::error::AppResult;
+use crate::services::rows::parse_role;
+
+pub const COOKIE: &str = "drims_session";
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+pub fn token_hash(token: &str) -> String {
+    hex(&Sha256::digest(token.as_bytes()))
+}
+
+/// Creates a session and returns the raw token for the cookie.
+pub async fn create(db: &Db, user_id: i64, ttl_minutes: i64, address: &str) -> AppResult<String> {
+    let mut bytes = [0u8; 32];
+    OsRng.fill_bytes(&mut bytes);
+    let token = hex(&bytes);
+    let now = chrono::Utc::now();
+    let expires = now + chrono::Duration::minutes(ttl_minutes);
+    sqlx::query(
+        "INSERT INTO sessions (token_hash, user_id, created_at, expires_at, address) VALUES (?, ?, ?, ?, ?)",
+    )
+    .bind(token_hash(&token))
+    .bind(user_id)
+    .bind(db::timestamp(now))
+    .bind(db::timestamp(expires))
+    .bind(address)
+    .execute(db)
+    .await?;
+    Ok(token)
+}
+
+pub async fn delete(db: &Db, token: &str) -> AppResult<()> {
+    sqlx::query("DELETE FROM sessions WHERE token_hash = ?")
+        .bind(token_hash(token))
+        .execute(db)
+        .await?;
+    Ok(())
+}
+
+pub async fn delete_for_user(db: &Db, user_id: i64) -> AppResult<()> {
+    sqlx::query("DELETE FROM sessions WHERE user_id = ?")
+        .bind(user_id)
+        .execute(db)
+        .await?;
+    Ok(())
+}
+
+#[derive(FromRow)]
+pub struct SessionUserRow {
+    pub id: i64,
+    pub username: String,
+    pub display_name: String,
+    pub role: String,
+    pub hub_id: Option<i64>,
+    pub hub_type: Option<String>,
+    pub hub_name: Option<String>,
+}
+
+impl SessionUserRow {
+    pub fn into_user(self) -> SessionUser {
+        SessionUser {
+            id: self.id,
+            username: self.username,
+            display_name: self.display_name,
+            role: parse_role(&self.role),
+            hub_id: self.hub_id,
+            hub_type: self
+                .hub_type
+                .as_deref()
+                .and_then(app::domain::HubType::from_code),
+            hub_name: self.hub_name,
+        }
+    }
+}
+
+pub const USER_COLUMNS: &str = "u.id, u.username, u.display_name, u.role, u.hub_id, \
+     h.hub_type AS hub_type, h.name AS hub_name";
+
+/// The active user behind a live session token, if any.
+pub async fn lookup(db: &Db, token: &str) -> AppResult<Option<SessionUser>> {
+    let sql = format!(
+        "SELECT {USER_COLUMNS} FROM sessions s JOIN users u ON u.id = s.user_id \
+         LEFT JOIN hubs h ON h.id = u.hub_id \
+         WHERE s.token_hash = ? AND s.expires_at > ? AND u.active = 1"
+    );
+    let row: Option<SessionUserRow> = sqlx::query_as(&sql)
+        .bind(token_hash(token))
+        .bind(db::now())
+        .fetch_optional(db)
+        .await?;
+    Ok(row.map(SessionUserRow::into_user))
+}
+
+pub fn set_cookie(token: &str, ttl_minutes: i64, secure: bool) -> String {
+    format!(
+        "{COOKIE}={token}; Path=/; HttpOnly; SameSite=Lax; Max-Age={}{}",
+        ttl_minutes * 60,
+        if secure { "; Secure" } else { "" }
+    )
+}
+
+pub fn clear_cookie(secure: bool) -> String {
+    format!(
+        "{COOKIE}=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0{}",
+        if secure { "; Secure" } else { "" }
+    )
+}
+
+/// The session token from a `Cookie` header, if present.
+pub fn token_from_headers(headers: &axum::http::HeaderMap) -> Option<String> {
+    headers
+        .get_all(axum::http::header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|pair| pair.trim().split_once('='))
+        .find(|(name, value)| *name == COOKIE && !value.is_empty())
+        .map(|(_, value)| value.to_string())
+}

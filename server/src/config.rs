@@ -1,0 +1,75 @@
+//! Typed configuration from the environment, with defaults that run on a laptop.
+//! (The listening address comes from Leptos' own settings: `LEPTOS_SITE_ADDR`.)
+use std::env;
+
+#[derive(Clone, Debug)]
+pub struct Config {
+    /// `DATABASE_URL`; default `sqlite://drims.db` in the working directory.
+    pub database_url: String,
+    /// `DRIMS_DEMO=1` seeds demo data into an empty database.
+    pub demo: bool,
+    /// `DRIMS_SESSION_TTL_MINUTES`, default 720 (12 hours).
+    pub session_ttl_minutes: i64,
+    /// `DRIMS_SECURE_COOKIE=1` marks the session cookie `Secure` (behind HTTPS).
+    pub secure_cookie: bool,
+    /// `DRIMS_LOGIN_MAX_FAILURES_PER_ACCOUNT`, default 5 within the window.
+    pub max_failures_per_account: i64,
+    /// `DRIMS_LOGIN_MAX_FAILURES_PER_ADDRESS`, default 20 within the window.
+    pub max_failures_per_address: i64,
+    /// `DRIMS_LOGIN_WINDOW_MINUTES`, default 15.
+    pub login_window_minutes: i64,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Self {
+            database_url: "sqlite://drims.db".into(),
+            demo: false,
+            session_ttl_minutes: 720,
+            secure_cookie: false,
+            max_failures_per_account: 5,
+            max_failures_per_address: 20,
+            login_window_minutes: 15,
+        }
+    }
+}
+
+impl Config {
+    pub fn from_env() -> Result<Self, String> {
+        let d = Config::default();
+        Ok(Self {
+            database_url: env::var("DATABASE_URL").unwrap_or(d.database_url),
+            demo: flag("DRIMS_DEMO") || env::args().any(|a| a == "--demo"),
+            session_ttl_minutes: number("DRIMS_SESSION_TTL_MINUTES", d.session_ttl_minutes)?,
+            secure_cookie: flag("DRIMS_SECURE_COOKIE"),
+            max_failures_per_account: number(
+                "DRIMS_LOGIN_MAX_FAILURES_PER_ACCOUNT",
+                d.max_failures_per_account,
+            )?,
+            max_failures_per_address: number(
+                "DRIMS_LOGIN_MAX_FAILURES_PER_ADDRESS",
+                d.max_failures_per_address,
+            )?,
+            login_window_minutes: number("DRIMS_LOGIN_WINDOW_MINUTES", d.login_window_minutes)?,
+        })
+    }
+}
+
+fn flag(name: &str) -> bool {
+    matches!(
+        env::var(name).as_deref(),
+        Ok("1") | Ok("true") | Ok("yes") | Ok("on")
+    )
+}
+
+fn number(name: &str, default: i64) -> Result<i64, String> {
+    match env::var(name) {
+        Err(_) => Ok(default),
+        Ok(v) => v
+            .trim()
+            .parse::<i64>()
+            .ok()
+            .filter(|n| *n > 0)
+            .ok_or_else(|| format!("{name} must be a positive whole number, not '{v}'")),
+    }
+}

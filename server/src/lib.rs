@@ -1,0 +1,64 @@
+//! DRIMS server: configuration, database, authentication, services and the HTTP router.
+//! `main.rs` only reads the configuration and calls `build` and `serve`.
+pub mod auth;
+pub mod backend;
+pub mod config;
+pub mod db;
+pub mod demo;
+pub mod error;
+pub mod routes;
+pub mod services;
+pub mod state;
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use axum::Router;
+use leptos::config::LeptosOptions;
+
+use crate::config::Config;
+use crate::state::AppState;
+
+/// Opens (and migrates) the database, seeds demo data when asked, and builds the router.
+pub async fn build(
+    config: Config,
+    leptos_options: LeptosOptions,
+) -> Result<(Router, AppState), String> {
+    let db = db::connect(&config.database_url)
+        .await
+        .map_err(|e| format!("cannot open database {}: {e}", config.database_url))?;
+    if config.demo {
+        match demo::seed_if_empty(&db).await.map_err(|e| e.to_string())? {
+            Some(seeded) => {
+                tracing::warn!(
+                    "DEMO DATA seeded. Demo credentials (do NOT use in production): users {} with password '{}'",
+                    seeded.usernames.join(", "),
+                    demo::PASSWORD
+                );
+                println!(
+                    "WARNING: demo credentials, for trying DRIMS only: usernames {} / password '{}'",
+                    seeded.usernames.join(" "),
+                    demo::PASSWORD
+                );
+            }
+            None => println!("Demo mode: the database already has data, so nothing was seeded."),
+        }
+    }
+    let routes = leptos_axum::generate_route_list(app::App);
+    let state = AppState {
+        leptos_options,
+        routes: Arc::new(routes),
+        db,
+        config: Arc::new(config),
+    };
+    Ok((routes::router(state.clone()), state))
+}
+
+/// Serves until the process ends, with peer addresses available for rate limiting.
+pub async fn serve(listener: tokio::net::TcpListener, router: Router) -> std::io::Result<()> {
+    axum::serve(
+        listener,
+        router.into_make_service_with_connect_info::<SocketAddr>(),
+    )
+    .await
+}

@@ -1,0 +1,328 @@
+//! No-JavaScript form handlers: each posts to a service and redirects (303) back with a notice,
+//! or with the error and the entered values so nothing typed is lost (passwords excepted).
+use axum::extract::rejection::FormRejection;
+use axum::extract::{Path, State};
+use axum::http::header;
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::post;
+use axum::{Form, Router};
+use serde::{Deserialize, Serialize};
+
+use super::admin_api::StatusInput;
+use crate::auth::extract::{ClientAddress, MaybeUser};
+use crate::auth::{session, sign_in::sign_in};
+use crate::error::{AppError, AppResult};
+use crate::services::{events, hubs, items, users};
+use crate::state::AppState;
+use app::model::{EventInput, HubInput, ItemInput, SessionUser, UserInput};
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/login", post(login))
+        .route("/logout", post(logout))
+        .route("/forms/hubs", post(create_hub))
+        .route("/forms/hubs/{id}", post(update_hub))
+        .route("/forms/hubs/{id}/status", post(hub_status))
+        .route("/forms/items", post(create_item))
+        .route("/forms/items/{id}", post(update_item))
+        .route("/forms/events", post(create_event))
+        .route("/forms/events/{id}", post(update_event))
+        .route("/forms/users", post(create_user))
+        .route("/forms/users/{id}", post(update_user))
+}
+
+fn with_query(path: &str, pairs: &[(&str, String)]) -> Redirect {
+    let query = serde_urlencoded::to_string(pairs).unwrap_or_default();
+    Redirect::to(&format!("{path}?{query}"))
+}
+
+/// Form fields echoed back after an error, as (name, value) pairs.
+fn echo<T: Serialize>(input: &T) -> Vec<(String, String)> {
+    let Ok(serde_json::Value::Object(map)) = serde_json::to_value(input) else {
+        return Vec::new();
+    };
+    map.into_iter()
+        .filter(|(k, _)| k != "password")
+        .filter_map(|(k, v)| match v {
+            serde_json::Value::String(s) => Some((k, s)),
+            serde_json::Value::Number(n) => Some((k, n.to_string())),
+            serde_json::Value::Bool(b) => Some((k, b.to_string())),
+            _ => None,
+        })
+        .collect()
+}
+
+/// Runs a service call for a signed-in user and turns its outcome into a redirect.
+async fn submit<T, I: Serialize, F>(
+    user: Option<SessionUser>,
+    form: Result<Form<I>, FormRejection>,
+    back: &str,
+    success: impl FnOnce(&T) -> (String, String),
+    call: impl FnOnce(SessionUser, I) -> F,
+) -> Response
+where
+    F: std::future::Future<Output = (AppResult<T>, I)>,
+{
+    let Some(user) = user else {
+        return with_query("/login", &[("error", AppError::signed_out().to_string())])
+            .into_response();
+    };
+    let input = match form {
+        Ok(Form(input)) => input,
+        Err(rejection) => {
+            let msg = format!("The form could not be read: {}", rejection.body_text());
+            return with_query(back, &[("error", msg)]).into_response();
+        }
+    };
+    match call(user, input).await {
+        (Ok(value), _) => {
+            let (path, notice) = success(&value);
+            with_query(&path, &[("notice", notice)]).into_response()
+        }
+        (Err(e), input) => {
+            let mut pairs = vec![("error".to_string(), e.to_api().message)];
+            pairs.extend(echo(&input));
+            let refs: Vec<(&str, String)> =
+                pairs.iter().map(|(k, v)| (k.as_str(), v.clone())).collect();
+            with_query(back, &refs).into_response()
+        }
+    }
+}
+
+#[derive(Deserialize, Serialize)]
+struct LoginForm {
+    #[serde(default)]
+    username: String,
+    #[serde(default, skip_serializing)]
+    password: String,
+    #[serde(default)]
+    next: String,
+}
+
+/// Only local paths are followed after sign-in (no open redirect).
+fn safe_next(next: &str) -> &str {
+    if next.starts_with('/') && !next.starts_with("//") && !next.starts_with("/login") {
+        next
+    } else {
+        "/"
+    }
+}
+
+async fn login(
+    State(state): State<AppState>,
+    ClientAddress(address): ClientAddress,
+    form: Result<Form<LoginForm>, FormRejection>,
+) -> Response {
+    let Ok(Form(form)) = form else {
+        return with_query(
+            "/login",
+            &[("error", "The sign-in form could not be read.".into())],
+        )
+        .into_response();
+    };
+    match sign_in(&state, &form.username, &form.password, &address).await {
+        Ok(signed_in) => {
+            let cookie = session::set_cookie(
+                &signed_in.token,
+                state.config.session_ttl_minutes,
+                state.config.secure_cookie,
+            );
+            (
+                [(header::SET_COOKIE, cookie)],
+                Redirect::to(safe_next(&form.next)),
+            )
+                .into_response()
+        }
+        Err(e) => with_query(
+            "/login",
+            &[
+                ("error", e.to_api().message),
+                ("username", form.username),
+                ("next", form.next),
+            ],
+        )
+        .into_response(),
+    }
+}
+
+async fn logout(
+    State(state): State<AppState>,
+    headers: axum::http::HeaderMap,
+) -> AppResult<Response> {
+    if let Some(token) = session::token_from_headers(&headers) {
+        session::delete(&state.db, &token).await?;
+    }
+    let cookie = session::clear_cookie(state.config.secure_cookie);
+    Ok((
+        [(header::SET_COOKIE, cookie)],
+        with_query("/login", &[("notice", "You have signed out.".into())]),
+    )
+        .into_response())
+}
+
+async fn create_hub(
+    State(s): State<AppState>,
+    MaybeUser(u): MaybeUser,
+    f: Result<Form<HubInput>, FormRejection>,
+) -> Response {
+    submit(
+        u,
+        f,
+        "/admin/hubs",
+        |h: &app::model::Hub| ("/admin/hubs".into(), format!("Hub '{}' created.", h.name)),
+        |u, i| async move { (hubs::create(&s.db, &u, &i).await, i) },
+    )
+    .await
+}
+
+async fn update_hub(
+    State(s): State<AppState>,
+    MaybeUser(u): MaybeUser,
+    Path(id): Path<i64>,
+    f: Result<Form<HubInput>, FormRejection>,
+) -> Response {
+    submit(
+        u,
+        f,
+        &format!("/admin/hubs/{id}"),
+        |h: &app::model::Hub| ("/admin/hubs".into(), format!("Hub '{}' saved.", h.name)),
+        |u, i| async move { (hubs::update(&s.db, &u, id, &i).await, i) },
+    )
+    .await
+}
+
+async fn hub_status(
+    State(s): State<AppState>,
+    MaybeUser(u): MaybeUser,
+    Path(id): Path<i64>,
+    f: Result<Form<StatusInput>, FormRejection>,
+) -> Response {
+    submit(
+        u,
+        f,
+        "/admin/hubs",
+        |h: &app::model::Hub| {
+            (
+                "/admin/hubs".into(),
+                format!("Hub '{}' is now {}.", h.name, h.status.code()),
+            )
+        },
+        |u, i| async move { (hubs::set_status(&s.db, &u, id, &i.status).await, i) },
+    )
+    .await
+}
+
+async fn create_item(
+    State(s): State<AppState>,
+    MaybeUser(u): MaybeUser,
+    f: Result<Form<ItemInput>, FormRejection>,
+) -> Response {
+    submit(
+        u,
+        f,
+        "/admin/items",
+        |i: &app::model::Item| {
+            (
+                "/admin/items".into(),
+                format!("Item '{}' created as {}.", i.name, i.sku),
+            )
+        },
+        |u, i| async move { (items::create(&s.db, &u, &i).await, i) },
+    )
+    .await
+}
+
+async fn update_item(
+    State(s): State<AppState>,
+    MaybeUser(u): MaybeUser,
+    Path(id): Path<i64>,
+    f: Result<Form<ItemInput>, FormRejection>,
+) -> Response {
+    submit(
+        u,
+        f,
+        &format!("/admin/items/{id}"),
+        |i: &app::model::Item| ("/admin/items".into(), format!("Item '{}' saved.", i.name)),
+        |u, i| async move { (items::update(&s.db, &u, id, &i).await, i) },
+    )
+    .await
+}
+
+async fn create_event(
+    State(s): State<AppState>,
+    MaybeUser(u): MaybeUser,
+    f: Result<Form<EventInput>, FormRejection>,
+) -> Response {
+    submit(
+        u,
+        f,
+        "/admin/events",
+        |e: &app::model::DisasterEvent| {
+            (
+                "/admin/events".into(),
+                format!("Event '{}' created.", e.name),
+            )
+        },
+        |u, i| async move { (events::create(&s.db, &u, &i).await, i) },
+    )
+    .await
+}
+
+async fn update_event(
+    State(s): State<AppState>,
+    MaybeUser(u): MaybeUser,
+    Path(id): Path<i64>,
+    f: Result<Form<EventInput>, FormRejection>,
+) -> Response {
+    submit(
+        u,
+        f,
+        &format!("/admin/events/{id}"),
+        |e: &app::model::DisasterEvent| {
+            ("/admin/events".into(), format!("Event '{}' saved.", e.name))
+        },
+        |u, i| async move { (events::update(&s.db, &u, id, &i).await, i) },
+    )
+    .await
+}
+
+async fn create_user(
+    State(s): State<AppState>,
+    MaybeUser(u): MaybeUser,
+    f: Result<Form<UserInput>, FormRejection>,
+) -> Response {
+    submit(
+        u,
+        f,
+        "/admin/users",
+        |x: &app::model::UserSummary| {
+            (
+                "/admin/users".into(),
+                format!("User '{}' created.", x.username),
+            )
+        },
+        |u, i| async move { (users::create(&s.db, &u, &i).await, i) },
+    )
+    .await
+}
+
+async fn update_user(
+    State(s): State<AppState>,
+    MaybeUser(u): MaybeUser,
+    Path(id): Path<i64>,
+    f: Result<Form<UserInput>, FormRejection>,
+) -> Response {
+    submit(
+        u,
+        f,
+        &format!("/admin/users/{id}"),
+        |x: &app::model::UserSummary| {
+            (
+                "/admin/users".into(),
+                format!("User '{}' saved.", x.username),
+            )
+        },
+        |u, i| async move { (users::update(&s.db, &u, id, &i).await, i) },
+    )
+    .await
+}

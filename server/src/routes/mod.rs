@@ -1,0 +1,54 @@
+//! The router: Leptos pages and server functions, the JSON API, no-JS form handlers, health.
+mod admin_api;
+mod forms;
+mod health;
+mod json;
+mod pages;
+mod session_api;
+
+use axum::routing::get;
+use axum::Router;
+use leptos_axum::LeptosRoutes;
+
+use crate::state::AppState;
+
+pub fn router(state: AppState) -> Router {
+    let routes = (*state.routes).clone();
+    Router::new()
+        .route("/api/health", get(health::health))
+        .route("/api/ping", get(health::ping))
+        .route(
+            "/api/session",
+            get(session_api::current)
+                .post(session_api::create)
+                .delete(session_api::delete),
+        )
+        .merge(admin_api::router())
+        .merge(forms::router())
+        .route(
+            "/api/fn/{*fn_name}",
+            get(pages::server_fn_handler).post(pages::server_fn_handler),
+        )
+        .leptos_routes_with_handler(routes, get(pages::leptos_routes_handler))
+        .fallback(leptos_axum::file_and_error_handler::<AppState, _>(
+            app::shell,
+        ))
+        .route_layer(axum::middleware::from_fn(no_store_for_api))
+        .with_state(state)
+}
+
+/// Data responses must never be cached by the browser or a service worker.
+async fn no_store_for_api(
+    req: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> axum::response::Response {
+    let api = req.uri().path().starts_with("/api/");
+    let mut res = next.run(req).await;
+    if api {
+        res.headers_mut().insert(
+            axum::http::header::CACHE_CONTROL,
+            axum::http::HeaderValue::from_static("no-store"),
+        );
+    }
+    res
+}

@@ -1,0 +1,8 @@
+//! Services: one module per aggregate. Each write authorises through the one rule, validates,
+//! writes and audits inside one transaction. Handlers and server functions only adapt to these.
+pub mod audit;
+pub mod events;
+pub mod hubs;
+pub mod items;
+pub mod rows;
+pub mod users;

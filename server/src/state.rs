@@ -1,0 +1,17 @@
+//! Shared server state handed to every handler.
+use std::sync::Arc;
+
+use axum::extract::FromRef;
+use leptos::config::LeptosOptions;
+use leptos_axum::AxumRouteListing;
+
+use crate::config::Config;
+use crate::db::Db;
+
+#[derive(Clone, FromRef)]
+pub struct AppState {
+    pub leptos_options: LeptosOptions,
+    pub routes: Arc<Vec<AxumRouteListing>>,
+    pub db: Db,
+    pub config: Arc<Config>,
+}
