@@ -1,0 +1,27 @@
+# Two commands do everything (see README): `make run` and `make test`.
+SHELL := /bin/bash
+export PATH := $(CURDIR)/end2end/node_modules/.bin:$(HOME)/.cargo/bin:$(PATH)
+
+.PHONY: setup run test lint unit e2e bench
+
+setup:
+	@bash .ci/setup
+
+## Build and run DRIMS with demo data on SQLite (http://127.0.0.1:3000).
+run: setup
+	DRIMS_DEMO=1 cargo leptos serve
+
+## Every check and test: format, clippy (server and wasm), unit + integration, end-to-end.
+test: setup lint unit e2e
+
+lint:
+	cargo fmt --all --check
+	cargo clippy -p app -p server --all-targets -- -D warnings
+	cargo clippy -p frontend --target wasm32-unknown-unknown -- -D warnings
+
+unit:
+	cargo test -p app -p server
+
+e2e:
+	cargo leptos build
+	cd end2end && npx playwright test

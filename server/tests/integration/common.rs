@@ -1,0 +1,113 @@
+//! Test harness: a running server, clients with their own cookie jars, and the database file.
+use std::path::PathBuf;
+
+use reqwest::{Client, StatusCode};
+use serde_json::{json, Value};
+use server::config::Config;
+
+pub struct TestApp {
+    pub base: String,
+    pub db_path: PathBuf,
+    _dir: tempfile::TempDir,
+}
+
+pub async fn spawn() -> TestApp {
+    spawn_with(|_| {}).await
+}
+
+pub async fn spawn_with(adjust: impl FnOnce(&mut Config)) -> TestApp {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let db_path = dir.path().join("drims-test.db");
+    let mut config = Config {
+        database_url: format!("sqlite://{}", db_path.display()),
+        demo: true,
+        ..Config::default()
+    };
+    adjust(&mut config);
+    let options = leptos::config::LeptosOptions::builder()
+        .output_name("drims")
+        .site_root("target/site")
+        .site_pkg_dir("pkg")
+        .build();
+    let (router, _) = server::build(config, options).await.expect("app builds");
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let addr = listener.local_addr().expect("addr");
+    tokio::spawn(server::serve(listener, router));
+    TestApp {
+        base: format!("http://{addr}"),
+        db_path,
+        _dir: dir,
+    }
+}
+
+impl TestApp {
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.base)
+    }
+
+    /// A fresh browser-like client: its own cookies, redirects not followed.
+    pub fn client(&self) -> Client {
+        Client::builder()
+            .cookie_store(true)
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .expect("client")
+    }
+
+    /// A client signed in as `username` (demo password).
+    pub async fn signed_in(&self, username: &str) -> Client {
+        let client = self.client();
+        let res = client
+            .post(self.url("/api/session"))
+            .json(&json!({ "username": username, "password": "drims-demo" }))
+            .send()
+            .await
+            .expect("sign in");
+        assert_eq!(res.status(), StatusCode::OK, "sign in as {username}");
+        client
+    }
+
+    pub async fn db(&self) -> sqlx::SqlitePool {
+        sqlx::SqlitePool::connect(&format!("sqlite://{}", self.db_path.display()))
+            .await
+            .expect("open test db")
+    }
+
+    pub async fn hub_id(&self, name: &str) -> i64 {
+        sqlx::query_scalar("SELECT id FROM hubs WHERE name = ?")
+            .bind(name)
+            .fetch_one(&self.db().await)
+            .await
+            .expect("hub exists")
+    }
+
+    pub async fn user_id(&self, username: &str) -> i64 {
+        sqlx::query_scalar("SELECT id FROM users WHERE username = ?")
+            .bind(username)
+            .fetch_one(&self.db().await)
+            .await
+            .expect("user exists")
+    }
+
+    pub async fn audit_count(&self, entity: &str) -> i64 {
+        sqlx::query_scalar("SELECT COUNT(*) FROM audit_log WHERE entity = ?")
+            .bind(entity)
+            .fetch_one(&self.db().await)
+            .await
+            .expect("count audit")
+    }
+}
+
+/// Status and JSON body of a response.
+pub async fn read(res: reqwest::Response) -> (StatusCode, Value) {
+    let status = res.status();
+    let text = res.text().await.expect("body");
+    let body = serde_json::from_str(&text).unwrap_or(Value::String(text));
+    (status, body)
+}
+
+pub const DEMO_USERS: [&str; 8] = [
+    "admin", "lm", "lo", "main", "sub", "agency", "clerk", "auditor",
+];

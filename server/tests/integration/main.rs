@@ -1,0 +1,6 @@
+//! Server integration tests: each test starts the real app on port 0 with a fresh SQLite file
+//! (demo data seeded) and talks to it over HTTP.
+mod admin;
+mod common;
+mod pages;
+mod session;
