@@ -1,0 +1,115 @@
+//! The offline-capable write: an `Operation` created on the client with its own UUID, applied
+//! once by the server's single apply function. Public interface: field and kind names are kept.
+pub mod distribution;
+pub mod intake;
+pub mod needs_list_create;
+pub mod outcome;
+pub mod sync;
+
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+pub use distribution::DistributionPayload;
+pub use intake::IntakePayload;
+pub use needs_list_create::{NeedsListCreatePayload, NeedsListLine, Priority};
+pub use outcome::{Outcome, Reason, Rejection};
+
+use crate::permissions::Action;
+
+/// One client-recorded write: `{id, kind, hub_id, created_at, device_id, payload}`.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Operation {
+    pub id: Uuid,
+    pub hub_id: i64,
+    /// The client's clock when the user recorded it (RFC 3339); kept, never trusted for order.
+    pub created_at: String,
+    pub device_id: String,
+    #[serde(flatten)]
+    pub body: OperationBody,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "kind", content = "payload", rename_all = "snake_case")]
+pub enum OperationBody {
+    Intake(IntakePayload),
+    Distribution(DistributionPayload),
+    NeedsListCreate(NeedsListCreatePayload),
+}
+
+impl OperationBody {
+    pub fn kind(&self) -> &'static str {
+        match self {
+            OperationBody::Intake(_) => "intake",
+            OperationBody::Distribution(_) => "distribution",
+            OperationBody::NeedsListCreate(_) => "needs_list_create",
+        }
+    }
+
+    /// The permission each kind needs at its hub.
+    pub fn action(&self) -> Action {
+        match self {
+            OperationBody::Intake(_) => Action::RecordIntake,
+            OperationBody::Distribution(_) => Action::RecordDistribution,
+            OperationBody::NeedsListCreate(_) => Action::NeedsListEdit,
+        }
+    }
+
+    /// Checks what can be checked without the database (shared by the form and the server).
+    pub fn validate(&self) -> Result<(), crate::domain::ValidationError> {
+        match self {
+            OperationBody::Intake(p) => p.validate(),
+            OperationBody::Distribution(p) => p.validate(),
+            OperationBody::NeedsListCreate(p) => p.validate(),
+        }
+    }
+}
+
+impl Operation {
+    pub fn new(
+        hub_id: i64,
+        device_id: impl Into<String>,
+        body: OperationBody,
+        created_at: String,
+    ) -> Self {
+        Self {
+            id: Uuid::new_v4(),
+            hub_id,
+            created_at,
+            device_id: device_id.into(),
+            body,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn wire_shape_is_the_public_one() {
+        let json = serde_json::json!({
+            "id": "6f1c1d2e-8a55-4a8e-9a53-2f8f4f6a0c11",
+            "kind": "intake",
+            "hub_id": 3,
+            "created_at": "2026-11-22T10:00:00Z",
+            "device_id": "laptop-7",
+            "payload": { "item_id": 5, "quantity": 10, "event_id": 1, "donor": "Digicel" }
+        });
+        let op: Operation = serde_json::from_value(json.clone()).unwrap();
+        assert_eq!(op.body.kind(), "intake");
+        let back = serde_json::to_value(&op).unwrap();
+        for key in ["id", "kind", "hub_id", "created_at", "device_id", "payload"] {
+            assert!(back.get(key).is_some(), "{key} missing: {back}");
+        }
+        assert_eq!(back["payload"]["donor"], "Digicel");
+    }
+
+    #[test]
+    fn unknown_kinds_do_not_parse() {
+        let json = serde_json::json!({
+            "id": "6f1c1d2e-8a55-4a8e-9a53-2f8f4f6a0c11", "kind": "teleport", "hub_id": 3,
+            "created_at": "2026-11-22T10:00:00Z", "device_id": "d", "payload": {}
+        });
+        assert!(serde_json::from_value::<Operation>(json).is_err());
+    }
+}
