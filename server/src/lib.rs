@@ -1,5 +1,6 @@
 //! DRIMS server: configuration, database, authentication, services and the HTTP router.
 //! `main.rs` only reads the configuration and calls `build` and `serve`.
+pub mod apply;
 pub mod auth;
 pub mod backend;
 pub mod config;

@@ -3,6 +3,7 @@ mod admin_api;
 mod forms;
 mod health;
 mod json;
+mod offline_api;
 mod pages;
 mod session_api;
 
@@ -23,6 +24,8 @@ pub fn router(state: AppState) -> Router {
                 .post(session_api::create)
                 .delete(session_api::delete),
         )
+        .route("/api/offline/sync", axum::routing::post(offline_api::sync))
+        .route("/api/offline/snapshot", get(offline_api::snapshot))
         .merge(admin_api::router())
         .merge(forms::router())
         .route(

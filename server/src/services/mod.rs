@@ -5,4 +5,6 @@ pub mod events;
 pub mod hubs;
 pub mod items;
 pub mod rows;
+pub mod snapshot;
+pub mod stock;
 pub mod users;

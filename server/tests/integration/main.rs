@@ -4,3 +4,4 @@ mod admin;
 mod common;
 mod pages;
 mod session;
+mod sync;

@@ -1,0 +1,130 @@
+//! Per-batch lookups of hubs, items and events. The batch holds SQLite's write lock from its
+//! first statement, so nothing else can change these rows until it commits: caching is exact.
+use std::collections::HashMap;
+
+use app::domain::HubRef;
+use app::model::SessionUser;
+use app::ops::Reason;
+use app::permissions::{authorize, Action};
+use sqlx::SqliteConnection;
+
+use super::{reject, Failure};
+use crate::services::rows::HubRow;
+
+#[derive(Clone)]
+pub struct ItemInfo {
+    pub name: String,
+    pub unit: String,
+}
+
+pub struct BatchContext {
+    pub user: SessionUser,
+    hubs: HashMap<i64, Option<HubRow>>,
+    items: HashMap<i64, Option<ItemInfo>>,
+    events: HashMap<i64, Option<(String, String)>>,
+}
+
+impl BatchContext {
+    pub fn new(user: SessionUser) -> Self {
+        Self {
+            user,
+            hubs: HashMap::new(),
+            items: HashMap::new(),
+            events: HashMap::new(),
+        }
+    }
+
+    async fn hub(
+        &mut self,
+        conn: &mut SqliteConnection,
+        id: i64,
+    ) -> Result<Option<&HubRow>, Failure> {
+        if !self.hubs.contains_key(&id) {
+            let row: Option<HubRow> = sqlx::query_as(
+                "SELECT id, name, hub_type, status, activated_at FROM hubs WHERE id = ?",
+            )
+            .bind(id)
+            .fetch_optional(&mut *conn)
+            .await?;
+            self.hubs.insert(id, row);
+        }
+        Ok(self.hubs[&id].as_ref())
+    }
+
+    /// The hub, if it exists, the actor may do `action` there, and it is Active. Permission is
+    /// checked before status so that a refused user learns nothing about the hub.
+    pub async fn hub_for(
+        &mut self,
+        conn: &mut SqliteConnection,
+        id: i64,
+        action: Action,
+    ) -> Result<(HubRef, String), Failure> {
+        let actor = self.user.actor();
+        let Some(hub) = self.hub(conn, id).await? else {
+            // Hub-bound users get "forbidden" for any hub but theirs, existing or not.
+            return Err(match authorize(&actor, action, None) {
+                Ok(()) => reject(Reason::HubUnknown, format!("Hub {id} does not exist.")),
+                Err(denied) => reject(Reason::Forbidden, denied.message),
+            });
+        };
+        let hub_ref = hub.hub_ref();
+        authorize(&actor, action, Some(hub_ref))
+            .map_err(|d| reject(Reason::Forbidden, d.message))?;
+        if hub.status != "Active" {
+            return Err(reject(
+                Reason::HubInactive,
+                format!(
+                    "{} is inactive and accepts no new stock movements or needs lists.",
+                    hub.name
+                ),
+            ));
+        }
+        Ok((hub_ref, hub.name.clone()))
+    }
+
+    pub async fn item(
+        &mut self,
+        conn: &mut SqliteConnection,
+        id: i64,
+    ) -> Result<ItemInfo, Failure> {
+        if !self.items.contains_key(&id) {
+            let row: Option<(String, String)> =
+                sqlx::query_as("SELECT name, unit FROM items WHERE id = ?")
+                    .bind(id)
+                    .fetch_optional(&mut *conn)
+                    .await?;
+            self.items
+                .insert(id, row.map(|(name, unit)| ItemInfo { name, unit }));
+        }
+        self.items[&id]
+            .clone()
+            .ok_or_else(|| reject(Reason::ItemUnknown, format!("Item {id} does not exist.")))
+    }
+
+    /// The event's name, if it exists and is Active.
+    pub async fn active_event(
+        &mut self,
+        conn: &mut SqliteConnection,
+        id: i64,
+    ) -> Result<String, Failure> {
+        if !self.events.contains_key(&id) {
+            let row: Option<(String, String)> =
+                sqlx::query_as("SELECT name, status FROM disaster_events WHERE id = ?")
+                    .bind(id)
+                    .fetch_optional(&mut *conn)
+                    .await?;
+            self.events.insert(id, row);
+        }
+        match &self.events[&id] {
+            None => Err(reject(
+                Reason::EventUnknown,
+                format!("Disaster event {id} does not exist."),
+            )),
+            Some((name, status)) if status != "Active" => Err(reject(
+                Reason::EventInactive,
+                format!("The event '{name}' is closed; record against an Active event."),
+            )),
+            Some((name, _)) => Ok(name.clone()),
+        }
+    }
+}

@@ -1,0 +1,80 @@
+//! `needs_list_create`: a SUB/AGENCY hub's request, created as Draft or Submitted as chosen,
+//! numbered NL-NNNNNN from a counter taken inside the write transaction (collision-free).
+use app::ops::{NeedsListCreatePayload, Operation};
+use app::permissions::Action;
+use serde_json::json;
+use sqlx::SqliteConnection;
+
+use super::{Applied, BatchContext, Failure};
+use crate::db;
+use crate::services::audit::{record_op, OpAudit};
+
+pub async fn run(
+    conn: &mut SqliteConnection,
+    ctx: &mut BatchContext,
+    op: &Operation,
+    p: &NeedsListCreatePayload,
+) -> Result<Applied, Failure> {
+    let (hub, hub_name) = ctx.hub_for(conn, op.hub_id, Action::NeedsListEdit).await?;
+    if p.submit {
+        ctx.hub_for(conn, op.hub_id, Action::NeedsListSubmit)
+            .await?;
+    }
+    ctx.active_event(conn, p.event_id).await?;
+    for line in &p.lines {
+        ctx.item(conn, line.item_id).await?;
+    }
+    let seq: i64 = sqlx::query_scalar(
+        "UPDATE sequences SET value = value + 1 WHERE name = 'needs_list' RETURNING value",
+    )
+    .fetch_one(&mut *conn)
+    .await?;
+    let number = format!("NL-{seq:06}");
+    let now = db::now();
+    let (status, submitted_by, submitted_at) = if p.submit {
+        ("Submitted", Some(ctx.user.id), Some(now.as_str()))
+    } else {
+        ("Draft", None, None)
+    };
+    let list_id: i64 = sqlx::query_scalar(
+        "INSERT INTO needs_lists (number, hub_id, event_id, priority, status, notes, created_by, created_at, \
+         submitted_by, submitted_at, updated_at, operation_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
+    )
+    .bind(&number)
+    .bind(hub.id)
+    .bind(p.event_id)
+    .bind(p.priority.code())
+    .bind(status)
+    .bind(p.notes.as_deref())
+    .bind(ctx.user.id)
+    .bind(&now)
+    .bind(submitted_by)
+    .bind(submitted_at)
+    .bind(&now)
+    .bind(op.id.to_string())
+    .fetch_one(&mut *conn)
+    .await?;
+    for line in &p.lines {
+        sqlx::query("INSERT INTO needs_list_lines (needs_list_id, item_id, quantity, justification) VALUES (?, ?, ?, ?)")
+            .bind(list_id)
+            .bind(line.item_id)
+            .bind(line.quantity)
+            .bind(line.justification.as_deref())
+            .execute(&mut *conn)
+            .await?;
+    }
+    record_op(conn, OpAudit {
+        user_id: ctx.user.id,
+        device_id: &op.device_id,
+        operation_id: &op.id.to_string(),
+        action: if p.submit { "needs_list_create_submit" } else { "needs_list_create" },
+        entity: "needs_list",
+        entity_id: list_id.to_string(),
+        details: json!({ "number": number, "hub_id": hub.id, "lines": p.lines.len(), "status": status }),
+    })
+    .await?;
+    Ok(Applied {
+        message: format!("Needs list {number} for {hub_name} saved as {status}."),
+        reference: number,
+    })
+}

@@ -1,0 +1,54 @@
+//! `POST /api/offline/sync` (apply a batch of operations) and `GET /api/offline/snapshot`.
+use app::domain::ValidationError;
+use app::ops::sync::{Snapshot, SyncRequest, SyncResponse, MAX_BATCH};
+use axum::extract::State;
+use axum::Json;
+
+use super::json::JsonBody;
+use crate::apply::{self, Incoming};
+use crate::auth::extract::RequireUser;
+use crate::db;
+use crate::error::{AppError, AppResult};
+use crate::services::snapshot;
+use crate::state::AppState;
+
+pub async fn sync(
+    State(state): State<AppState>,
+    RequireUser(user): RequireUser,
+    JsonBody(req): JsonBody<SyncRequest>,
+) -> AppResult<Json<SyncResponse>> {
+    if req.device_id.trim().is_empty() || req.device_id.len() > 100 {
+        return Err(AppError::Invalid(ValidationError::new(
+            "device_id",
+            "device_id is required (at most 100 characters).",
+        )));
+    }
+    if req.operations.len() > MAX_BATCH {
+        return Err(AppError::Invalid(ValidationError::new(
+            "operations",
+            format!(
+                "At most {MAX_BATCH} operations per batch; this one has {}.",
+                req.operations.len()
+            ),
+        )));
+    }
+    let ops = req
+        .operations
+        .into_iter()
+        .enumerate()
+        .map(|(i, raw)| Incoming::from_json(i, raw))
+        .collect();
+    let results = apply::apply_batch(&state.db, &user, ops).await?;
+    Ok(Json(SyncResponse {
+        results,
+        server_time: db::now(),
+        snapshot_version: snapshot::version(&state.db).await?,
+    }))
+}
+
+pub async fn snapshot(
+    State(state): State<AppState>,
+    RequireUser(user): RequireUser,
+) -> AppResult<Json<Snapshot>> {
+    Ok(Json(snapshot::build(&state.db, &user).await?))
+}

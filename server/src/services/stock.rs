@@ -1,0 +1,136 @@
+//! Stock ledger writes and balance reads: movements are append-only; the balance per
+//! (hub, item) changes in the same transaction, and a take succeeds only if stock suffices.
+use sqlx::SqliteConnection;
+
+use crate::db;
+
+pub struct NewMovement<'a> {
+    pub item_id: i64,
+    pub hub_id: i64,
+    pub direction: &'static str,
+    pub quantity: i64,
+    pub event_id: Option<i64>,
+    pub donor_id: Option<i64>,
+    pub beneficiary_id: Option<i64>,
+    pub expiry_date: Option<&'a str>,
+    pub notes: Option<&'a str>,
+    pub created_by: i64,
+    pub created_at: &'a str,
+    pub operation_id: &'a str,
+}
+
+pub async fn insert_movement(
+    conn: &mut SqliteConnection,
+    m: NewMovement<'_>,
+) -> Result<i64, sqlx::Error> {
+    sqlx::query_scalar(
+        "INSERT INTO stock_movements (item_id, hub_id, direction, quantity, event_id, donor_id, beneficiary_id, \
+         expiry_date, notes, created_by, created_at, operation_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
+    )
+    .bind(m.item_id)
+    .bind(m.hub_id)
+    .bind(m.direction)
+    .bind(m.quantity)
+    .bind(m.event_id)
+    .bind(m.donor_id)
+    .bind(m.beneficiary_id)
+    .bind(m.expiry_date)
+    .bind(m.notes)
+    .bind(m.created_by)
+    .bind(m.created_at)
+    .bind(m.operation_id)
+    .fetch_one(conn)
+    .await
+}
+
+pub async fn add(
+    conn: &mut SqliteConnection,
+    hub_id: i64,
+    item_id: i64,
+    qty: i64,
+    at: &str,
+) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "INSERT INTO stock_balances (hub_id, item_id, quantity, last_movement_at) VALUES (?, ?, ?, ?) \
+         ON CONFLICT (hub_id, item_id) DO UPDATE SET quantity = quantity + excluded.quantity, \
+         last_movement_at = excluded.last_movement_at",
+    )
+    .bind(hub_id)
+    .bind(item_id)
+    .bind(qty)
+    .bind(at)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+/// Takes `qty` if at least that much is on hand; `false` (and nothing changed) otherwise.
+pub async fn take(
+    conn: &mut SqliteConnection,
+    hub_id: i64,
+    item_id: i64,
+    qty: i64,
+    at: &str,
+) -> Result<bool, sqlx::Error> {
+    let done = sqlx::query(
+        "UPDATE stock_balances SET quantity = quantity - ?, last_movement_at = ? \
+         WHERE hub_id = ? AND item_id = ? AND quantity >= ?",
+    )
+    .bind(qty)
+    .bind(at)
+    .bind(hub_id)
+    .bind(item_id)
+    .bind(qty)
+    .execute(conn)
+    .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+pub async fn on_hand(
+    conn: &mut SqliteConnection,
+    hub_id: i64,
+    item_id: i64,
+) -> Result<i64, sqlx::Error> {
+    Ok(
+        sqlx::query_scalar("SELECT quantity FROM stock_balances WHERE hub_id = ? AND item_id = ?")
+            .bind(hub_id)
+            .bind(item_id)
+            .fetch_optional(conn)
+            .await?
+            .unwrap_or(0),
+    )
+}
+
+/// The donor with this name (case-insensitive), created if new.
+pub async fn donor_id(conn: &mut SqliteConnection, name: &str) -> Result<i64, sqlx::Error> {
+    sqlx::query_scalar(
+        "INSERT INTO donors (name, created_at) VALUES (?, ?) \
+         ON CONFLICT (name) DO UPDATE SET name = donors.name RETURNING id",
+    )
+    .bind(name)
+    .bind(db::now())
+    .fetch_one(conn)
+    .await
+}
+
+/// The first beneficiary with this name (case-insensitive), created if none.
+pub async fn beneficiary_id(conn: &mut SqliteConnection, name: &str) -> Result<i64, sqlx::Error> {
+    let existing: Option<i64> = sqlx::query_scalar(
+        "SELECT id FROM beneficiaries WHERE name = ? COLLATE NOCASE ORDER BY id LIMIT 1",
+    )
+    .bind(name)
+    .fetch_optional(&mut *conn)
+    .await?;
+    match existing {
+        Some(id) => Ok(id),
+        None => {
+            sqlx::query_scalar(
+                "INSERT INTO beneficiaries (name, created_at) VALUES (?, ?) RETURNING id",
+            )
+            .bind(name)
+            .bind(db::now())
+            .fetch_one(conn)
+            .await
+        }
+    }
+}
