@@ -1,5 +1,6 @@
 //! Per-batch lookups of hubs, items and events. The batch holds SQLite's write lock from its
 //! first statement, so nothing else can change these rows until it commits: caching is exact.
+use std::collections::hash_map::Entry;
 use std::collections::HashMap;
 
 use app::domain::HubRef;
@@ -39,14 +40,14 @@ impl BatchContext {
         conn: &mut SqliteConnection,
         id: i64,
     ) -> Result<Option<&HubRow>, Failure> {
-        if !self.hubs.contains_key(&id) {
+        if let Entry::Vacant(slot) = self.hubs.entry(id) {
             let row: Option<HubRow> = sqlx::query_as(
                 "SELECT id, name, hub_type, status, activated_at FROM hubs WHERE id = ?",
             )
             .bind(id)
             .fetch_optional(&mut *conn)
             .await?;
-            self.hubs.insert(id, row);
+            slot.insert(row);
         }
         Ok(self.hubs[&id].as_ref())
     }
@@ -87,14 +88,13 @@ impl BatchContext {
         conn: &mut SqliteConnection,
         id: i64,
     ) -> Result<ItemInfo, Failure> {
-        if !self.items.contains_key(&id) {
+        if let Entry::Vacant(slot) = self.items.entry(id) {
             let row: Option<(String, String)> =
                 sqlx::query_as("SELECT name, unit FROM items WHERE id = ?")
                     .bind(id)
                     .fetch_optional(&mut *conn)
                     .await?;
-            self.items
-                .insert(id, row.map(|(name, unit)| ItemInfo { name, unit }));
+            slot.insert(row.map(|(name, unit)| ItemInfo { name, unit }));
         }
         self.items[&id]
             .clone()
@@ -107,13 +107,13 @@ impl BatchContext {
         conn: &mut SqliteConnection,
         id: i64,
     ) -> Result<String, Failure> {
-        if !self.events.contains_key(&id) {
+        if let Entry::Vacant(slot) = self.events.entry(id) {
             let row: Option<(String, String)> =
                 sqlx::query_as("SELECT name, status FROM disaster_events WHERE id = ?")
                     .bind(id)
                     .fetch_optional(&mut *conn)
                     .await?;
-            self.events.insert(id, row);
+            slot.insert(row);
         }
         match &self.events[&id] {
             None => Err(reject(

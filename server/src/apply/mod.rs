@@ -150,6 +150,9 @@ async fn execute(
     }
 }
 
+/// (status, user id, message, reference) of a stored operation.
+type StoredRow = (String, i64, String, Option<String>);
+
 /// A final outcome already stored for this id. An id used by another user is refused, so
 /// ids cannot be used to read someone else's outcome.
 async fn stored_outcome(
@@ -157,13 +160,13 @@ async fn stored_outcome(
     id: &str,
     user_id: i64,
 ) -> AppResult<Option<Outcome>> {
-    let row: Option<(String, i64, Option<String>, String, Option<String>)> = sqlx::query_as(
-        "SELECT status, user_id, reason, message, reference FROM operations WHERE id = ?",
+    let row: Option<StoredRow> = sqlx::query_as(
+        "SELECT status, user_id, message, reference FROM operations WHERE id = ?",
     )
     .bind(id)
     .fetch_optional(&mut *conn)
     .await?;
-    let Some((status, owner, _reason, message, reference)) = row else {
+    let Some((status, owner, message, reference)) = row else {
         return Ok(None);
     };
     if owner != user_id {
