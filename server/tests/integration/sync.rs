@@ -269,7 +269,7 @@ async fn every_reason_code_from_a_real_case() {
         (&sub, json!({ "kind": "intake" }), "invalid"),
     ];
     for (client, operation, reason) in cases {
-        let (status, body) = sync(app, client, &[operation.clone()]).await;
+        let (status, body) = sync(app, client, std::slice::from_ref(&operation)).await;
         assert_eq!(status, StatusCode::OK);
         let r = &body["results"][0];
         assert_eq!(r["status"], "rejected", "{operation} -> {r}");
