@@ -25,3 +25,7 @@ unit:
 e2e:
 	cargo leptos build
 	cd end2end && npx playwright test
+
+## Sync throughput benchmark (release build; BENCH_OPS=2000 for a quick check).
+bench:
+	cargo bench -p server --bench sync

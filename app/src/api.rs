@@ -3,6 +3,8 @@ use leptos::prelude::*;
 
 use crate::error::ApiError;
 use crate::model::{DisasterEvent, Hub, Item, SessionUser, UserSummary};
+use crate::permissions::Action;
+use crate::reports::{Dashboard, History, InventoryQuery, InventoryView, StockFormOptions};
 
 #[cfg(feature = "ssr")]
 mod ctx {
@@ -51,4 +53,31 @@ pub async fn list_events() -> Result<Vec<DisasterEvent>, ApiError> {
 pub async fn list_users() -> Result<Vec<UserSummary>, ApiError> {
     let (backend, user) = ctx::signed_in()?;
     backend.users(&user).await
+}
+
+#[server(prefix = "/api/fn", endpoint = "inventory")]
+pub async fn get_inventory(query: InventoryQuery) -> Result<InventoryView, ApiError> {
+    let (backend, user) = ctx::signed_in()?;
+    backend.inventory(&user, query).await
+}
+
+#[server(prefix = "/api/fn", endpoint = "stock_form")]
+pub async fn get_stock_form(
+    action: Action,
+    hub: Option<i64>,
+) -> Result<StockFormOptions, ApiError> {
+    let (backend, user) = ctx::signed_in()?;
+    backend.stock_form(&user, action, hub).await
+}
+
+#[server(prefix = "/api/fn", endpoint = "dashboard")]
+pub async fn get_dashboard() -> Result<Dashboard, ApiError> {
+    let (backend, user) = ctx::signed_in()?;
+    backend.dashboard(&user).await
+}
+
+#[server(prefix = "/api/fn", endpoint = "history")]
+pub async fn get_history(hub: Option<i64>) -> Result<History, ApiError> {
+    let (backend, user) = ctx::signed_in()?;
+    backend.history(&user, hub).await
 }

@@ -6,6 +6,8 @@ use async_trait::async_trait;
 
 use crate::error::ApiError;
 use crate::model::{DisasterEvent, Hub, Item, SessionUser, UserSummary};
+use crate::permissions::Action;
+use crate::reports::{Dashboard, History, InventoryQuery, InventoryView, StockFormOptions};
 
 #[async_trait]
 pub trait Backend: Send + Sync + 'static {
@@ -13,6 +15,20 @@ pub trait Backend: Send + Sync + 'static {
     async fn items(&self, user: &SessionUser) -> Result<Vec<Item>, ApiError>;
     async fn events(&self, user: &SessionUser) -> Result<Vec<DisasterEvent>, ApiError>;
     async fn users(&self, user: &SessionUser) -> Result<Vec<UserSummary>, ApiError>;
+    async fn inventory(
+        &self,
+        user: &SessionUser,
+        query: InventoryQuery,
+    ) -> Result<InventoryView, ApiError>;
+    /// Options for the intake (`RecordIntake`) or distribution (`RecordDistribution`) form.
+    async fn stock_form(
+        &self,
+        user: &SessionUser,
+        action: Action,
+        hub: Option<i64>,
+    ) -> Result<StockFormOptions, ApiError>;
+    async fn dashboard(&self, user: &SessionUser) -> Result<Dashboard, ApiError>;
+    async fn history(&self, user: &SessionUser, hub: Option<i64>) -> Result<History, ApiError>;
 }
 
 /// Provided to every render and server function by the server.

@@ -11,6 +11,7 @@ pub mod nav;
 pub mod ops;
 pub mod pages;
 pub mod permissions;
+pub mod reports;
 
 use leptos::prelude::*;
 use leptos_meta::{provide_meta_context, MetaTags, Stylesheet, Title};
@@ -20,7 +21,7 @@ use leptos_router::{
 };
 
 use crate::components::layout::Header;
-use crate::pages::{admin, home::HomePage, login::LoginPage, not_found::NotFound};
+use crate::pages::{admin, home::HomePage, login::LoginPage, not_found::NotFound, stock};
 
 /// The HTML document the server renders around the app.
 pub fn shell(options: LeptosOptions) -> impl IntoView {
@@ -59,6 +60,10 @@ pub fn App() -> impl IntoView {
                 <Routes fallback=|| view! { <NotFound /> }>
                     <Route path=path!("/") view=HomePage ssr=ssr.clone() />
                     <Route path=path!("/login") view=LoginPage ssr=ssr.clone() />
+                    <Route path=path!("/inventory") view=stock::inventory::InventoryPage ssr=ssr.clone() />
+                    <Route path=path!("/intake") view=stock::intake::IntakePage ssr=ssr.clone() />
+                    <Route path=path!("/distribution") view=stock::distribution::DistributionPage ssr=ssr.clone() />
+                    <Route path=path!("/history") view=stock::history::HistoryPage ssr=ssr.clone() />
                     <Route path=path!("/admin/hubs") view=admin::hubs::HubsPage ssr=ssr.clone() />
                     <Route path=path!("/admin/hubs/:id") view=admin::hubs::HubEditPage ssr=ssr.clone() />
                     <Route path=path!("/admin/items") view=admin::items::ItemsPage ssr=ssr.clone() />

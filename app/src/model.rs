@@ -75,7 +75,7 @@ pub struct UserSummary {
 }
 
 /// Accepts a JSON number or a form string; an empty string is `None`.
-fn flexible_i64<'de, D: Deserializer<'de>>(d: D) -> Result<Option<i64>, D::Error> {
+pub(crate) fn flexible_i64<'de, D: Deserializer<'de>>(d: D) -> Result<Option<i64>, D::Error> {
     #[derive(Deserialize)]
     #[serde(untagged)]
     enum Raw {

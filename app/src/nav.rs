@@ -10,8 +10,16 @@ pub struct NavLink {
 /// The links a user sees, in display order. The server still checks every request.
 pub fn links_for(user: &SessionUser) -> Vec<NavLink> {
     let actor = user.actor();
-    let entries: [(&'static str, &'static str, Option<Action>); 5] = [
+    let entries: [(&'static str, &'static str, Option<Action>); 9] = [
         ("/", "Dashboard", None),
+        ("/inventory", "Inventory", Some(Action::ViewInventory)),
+        ("/intake", "Intake", Some(Action::RecordIntake)),
+        (
+            "/distribution",
+            "Distribution",
+            Some(Action::RecordDistribution),
+        ),
+        ("/history", "History", Some(Action::ViewTransactions)),
         ("/admin/hubs", "Hubs", Some(Action::ManageHubsAndEvents)),
         ("/admin/items", "Items", Some(Action::ManageItems)),
         ("/admin/events", "Events", Some(Action::ManageHubsAndEvents)),
@@ -49,16 +57,45 @@ mod tests {
     fn admin_sees_everything_clerk_sees_items_auditor_sees_dashboard() {
         assert_eq!(
             labels(&user(Role::Admin, None)),
-            ["Dashboard", "Hubs", "Items", "Events", "Users"]
+            [
+                "Dashboard",
+                "Inventory",
+                "Intake",
+                "Distribution",
+                "History",
+                "Hubs",
+                "Items",
+                "Events",
+                "Users"
+            ]
         );
         assert_eq!(
             labels(&user(Role::InventoryClerk, Some((3, HubType::Sub)))),
-            ["Dashboard", "Items"]
+            [
+                "Dashboard",
+                "Inventory",
+                "Intake",
+                "Distribution",
+                "History",
+                "Items"
+            ]
         );
-        assert_eq!(labels(&user(Role::Auditor, None)), ["Dashboard"]);
+        assert_eq!(
+            labels(&user(Role::Auditor, None)),
+            ["Dashboard", "Inventory", "History"]
+        );
         assert_eq!(
             labels(&user(Role::LogisticsOfficer, None)),
-            ["Dashboard", "Hubs", "Items", "Events"]
+            [
+                "Dashboard",
+                "Inventory",
+                "Intake",
+                "Distribution",
+                "History",
+                "Hubs",
+                "Items",
+                "Events"
+            ]
         );
     }
 }

@@ -6,7 +6,9 @@ use app::model::{DisasterEvent, Hub, Item, SessionUser, UserSummary};
 use async_trait::async_trait;
 
 use crate::db::Db;
-use crate::services::{events, hubs, items, users};
+use crate::services::{dashboard, events, history, hubs, inventory, items, users};
+use app::permissions::Action;
+use app::reports::{Dashboard, History, InventoryQuery, InventoryView, StockFormOptions};
 
 pub struct ServerBackend {
     pub db: Db,
@@ -29,5 +31,26 @@ impl Backend for ServerBackend {
     }
     async fn users(&self, user: &SessionUser) -> Result<Vec<UserSummary>, ApiError> {
         api(users::list(&self.db, user).await)
+    }
+    async fn inventory(
+        &self,
+        user: &SessionUser,
+        query: InventoryQuery,
+    ) -> Result<InventoryView, ApiError> {
+        api(inventory::view(&self.db, user, &query).await)
+    }
+    async fn stock_form(
+        &self,
+        user: &SessionUser,
+        action: Action,
+        hub: Option<i64>,
+    ) -> Result<StockFormOptions, ApiError> {
+        api(inventory::form_options(&self.db, user, action, hub).await)
+    }
+    async fn dashboard(&self, user: &SessionUser) -> Result<Dashboard, ApiError> {
+        api(dashboard::build(&self.db, user).await)
+    }
+    async fn history(&self, user: &SessionUser, hub: Option<i64>) -> Result<History, ApiError> {
+        api(history::build(&self.db, user, hub).await)
     }
 }

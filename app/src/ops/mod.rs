@@ -1,6 +1,7 @@
 //! The offline-capable write: an `Operation` created on the client with its own UUID, applied
 //! once by the server's single apply function. Public interface: field and kind names are kept.
 pub mod distribution;
+pub mod forms;
 pub mod intake;
 pub mod needs_list_create;
 pub mod outcome;

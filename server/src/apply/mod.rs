@@ -160,12 +160,11 @@ async fn stored_outcome(
     id: &str,
     user_id: i64,
 ) -> AppResult<Option<Outcome>> {
-    let row: Option<StoredRow> = sqlx::query_as(
-        "SELECT status, user_id, message, reference FROM operations WHERE id = ?",
-    )
-    .bind(id)
-    .fetch_optional(&mut *conn)
-    .await?;
+    let row: Option<StoredRow> =
+        sqlx::query_as("SELECT status, user_id, message, reference FROM operations WHERE id = ?")
+            .bind(id)
+            .fetch_optional(&mut *conn)
+            .await?;
     let Some((status, owner, message, reference)) = row else {
         return Ok(None);
     };

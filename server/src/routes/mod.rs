@@ -6,6 +6,7 @@ mod json;
 mod offline_api;
 mod pages;
 mod session_api;
+mod stock_forms;
 
 use axum::routing::get;
 use axum::Router;
@@ -28,6 +29,7 @@ pub fn router(state: AppState) -> Router {
         .route("/api/offline/snapshot", get(offline_api::snapshot))
         .merge(admin_api::router())
         .merge(forms::router())
+        .merge(stock_forms::router())
         .route(
             "/api/fn/{*fn_name}",
             get(pages::server_fn_handler).post(pages::server_fn_handler),

@@ -1,8 +1,11 @@
 //! Services: one module per aggregate. Each write authorises through the one rule, validates,
 //! writes and audits inside one transaction. Handlers and server functions only adapt to these.
 pub mod audit;
+pub mod dashboard;
 pub mod events;
+pub mod history;
 pub mod hubs;
+pub mod inventory;
 pub mod items;
 pub mod rows;
 pub mod snapshot;

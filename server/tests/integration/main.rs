@@ -4,4 +4,5 @@ mod admin;
 mod common;
 mod pages;
 mod session;
+mod stock_pages;
 mod sync;

@@ -59,6 +59,10 @@ pub async fn movements(app: &TestApp) -> i64 {
         .unwrap()
 }
 
+pub fn intake_op(hub: i64, item: i64, event: i64, qty: i64) -> Value {
+    intake(hub, item, event, qty)
+}
+
 fn intake(hub: i64, item: i64, event: i64, qty: i64) -> Value {
     op(
         "intake",

@@ -1,0 +1,93 @@
+//! Record a distribution (stock out): shows what is on hand; the server refuses more than the
+//! stock, with the figure, atomically with the write.
+use leptos::prelude::*;
+
+use super::{hub_param, HubPicker};
+use crate::api::get_stock_form;
+use crate::components::notice::{prefill, show_result, Flash};
+use crate::permissions::Action;
+use crate::reports::StockFormOptions;
+
+#[component]
+pub fn DistributionPage() -> impl IntoView {
+    let hub = hub_param();
+    let options = Resource::new(
+        move || hub,
+        |hub| get_stock_form(Action::RecordDistribution, hub),
+    );
+    view! {
+        <h1>"Record distribution"</h1>
+        <Flash />
+        <Suspense fallback=|| view! { <p>"Loading…"</p> }>
+            {move || Suspend::new(async move {
+                show_result(options.await, |opts| view! { <DistributionForm opts /> })
+            })}
+        </Suspense>
+    }
+}
+
+#[component]
+fn DistributionForm(opts: StockFormOptions) -> impl IntoView {
+    let hub_id = opts.hub_id;
+    let hub_name = opts
+        .hubs
+        .iter()
+        .find(|h| Some(h.id) == hub_id)
+        .map(|h| h.name.clone())
+        .unwrap_or_default();
+    let item = prefill("item_id", "");
+    let event = prefill("event_id", "");
+    let on_hand = |id: i64| {
+        opts.stock
+            .iter()
+            .find(|s| s.0 == id)
+            .map(|s| s.1)
+            .unwrap_or(0)
+    };
+    let stocked: Vec<_> = opts
+        .items
+        .iter()
+        .filter(|i| on_hand(i.id) > 0)
+        .cloned()
+        .collect();
+    view! {
+        <HubPicker hubs=opts.hubs.clone() current=hub_id action="/distribution" />
+        <form method="post" action="/forms/distribution" class="stack card">
+            <h2>{format!("Stock out from {hub_name}")}</h2>
+            <input type="hidden" name="op_id" value=prefill("op_id", opts.op_id.clone()) />
+            <input type="hidden" name="hub_id" value=hub_id.map(|h| h.to_string()).unwrap_or_default() />
+            <label for="dist-item">"Item"</label>
+            <select id="dist-item" name="item_id" required>
+                <option value="">{if stocked.is_empty() { "Nothing in stock at this hub" } else { "Choose an item" }}</option>
+                {stocked.iter().map(|i| view! {
+                    <option value=i.id.to_string() selected=item == i.id.to_string()>
+                        {format!("{} — {} {} available", i.name, on_hand(i.id), i.unit)}
+                    </option>
+                }).collect_view()}
+            </select>
+            <label for="dist-qty">"Quantity"</label>
+            <input id="dist-qty" name="quantity" type="number" min="1" step="1" required value=prefill("quantity", "") />
+            <label for="dist-beneficiary">"Beneficiary"</label>
+            <input id="dist-beneficiary" name="beneficiary" required maxlength="120" value=prefill("beneficiary", "") />
+            <label for="dist-event">"Disaster event (optional)"</label>
+            <select id="dist-event" name="event_id">
+                <option value="">"None"</option>
+                {opts.events.iter().map(|e| view! {
+                    <option value=e.id.to_string() selected=event == e.id.to_string()>{e.name.clone()}</option>
+                }).collect_view()}
+            </select>
+            <label for="dist-notes">"Notes (optional)"</label>
+            <textarea id="dist-notes" name="notes" maxlength="1000">{prefill("notes", "")}</textarea>
+            <button type="submit">"Record distribution"</button>
+        </form>
+        <table class="data">
+            <caption>{format!("On hand at {hub_name}")}</caption>
+            <thead><tr><th scope="col">"Item"</th><th scope="col" class="num">"Available"</th></tr></thead>
+            <tbody>
+                {stocked.iter().map(|i| view! {
+                    <tr><td>{i.name.clone()}</td><td class="num">{format!("{} {}", on_hand(i.id), i.unit)}</td></tr>
+                }).collect_view()}
+            </tbody>
+        </table>
+    }
+}

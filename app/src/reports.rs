@@ -1,0 +1,141 @@
+//! Read models for pages: inventory, stock forms, dashboards, history. The server builds them
+//! already scoped to what the user may see; the pages only render them.
+use serde::{Deserialize, Serialize};
+
+use crate::model::{DisasterEvent, Hub, Item};
+
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct InventoryQuery {
+    pub hub: Option<i64>,
+    pub q: Option<String>,
+    pub category: Option<String>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct InventoryLine {
+    pub item_id: i64,
+    pub sku: String,
+    pub name: String,
+    pub category: String,
+    pub unit: String,
+    pub quantity: i64,
+    pub min_qty: i64,
+    pub low_stock: bool,
+    pub last_movement_at: Option<String>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct InventoryView {
+    pub hub: Hub,
+    /// Hubs whose inventory this user may open.
+    pub hubs: Vec<Hub>,
+    pub categories: Vec<String>,
+    pub lines: Vec<InventoryLine>,
+    pub total_quantity: i64,
+    pub low_stock_count: usize,
+}
+
+/// What the intake and distribution forms offer: hubs where the user may record, the
+/// catalogue, Active events, and stock on hand at the chosen hub.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct StockFormOptions {
+    pub hubs: Vec<Hub>,
+    pub hub_id: Option<i64>,
+    pub items: Vec<Item>,
+    pub events: Vec<DisasterEvent>,
+    /// (item id, quantity on hand) at `hub_id`, items with stock only.
+    pub stock: Vec<(i64, i64)>,
+    /// A fresh operation id for this form: a resubmitted page is the same operation.
+    pub op_id: String,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Stat {
+    pub label: String,
+    pub value: String,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Table {
+    pub title: String,
+    pub headers: Vec<String>,
+    pub rows: Vec<Vec<String>>,
+    /// Shown when there are no rows.
+    pub empty: String,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct BarChart {
+    pub title: String,
+    pub bars: Vec<(String, i64)>,
+}
+
+/// A role's dashboard: headline figures, tables and an optional chart, all real data.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Dashboard {
+    pub title: String,
+    pub stats: Vec<Stat>,
+    pub chart: Option<BarChart>,
+    pub tables: Vec<Table>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Movement {
+    pub id: i64,
+    pub at: String,
+    pub hub: String,
+    pub item: String,
+    pub direction: String,
+    pub quantity: i64,
+    pub unit: String,
+    pub party: Option<String>,
+    pub by: String,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct AuditEntry {
+    pub at: String,
+    pub user: Option<String>,
+    pub action: String,
+    pub entity: String,
+    pub entity_id: Option<String>,
+    pub device_id: Option<String>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct History {
+    pub movements: Vec<Movement>,
+    /// Empty for hub-bound roles: they see their hub's transactions only.
+    pub audit: Vec<AuditEntry>,
+}
+
+impl BarChart {
+    /// Bar widths (0..=100, percent of the largest value) for drawing.
+    pub fn scaled(&self) -> Vec<(String, i64, u32)> {
+        let max = self.bars.iter().map(|b| b.1).max().unwrap_or(0).max(1);
+        self.bars
+            .iter()
+            .map(|(label, v)| (label.clone(), *v, ((*v).max(0) * 100 / max) as u32))
+            .collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn bars_scale_to_the_largest() {
+        let chart = BarChart {
+            title: "t".into(),
+            bars: vec![("a".into(), 50), ("b".into(), 200), ("c".into(), 0)],
+        };
+        let widths: Vec<u32> = chart.scaled().into_iter().map(|b| b.2).collect();
+        assert_eq!(widths, [25, 100, 0]);
+        let empty = BarChart {
+            title: "t".into(),
+            bars: vec![],
+        };
+        assert!(empty.scaled().is_empty());
+    }
+}

@@ -1,0 +1,168 @@
+//! No-JS intake and distribution forms and the inventory CSV export. The forms build the same
+//! `Operation` the offline client sends and go through the same apply function.
+use app::domain::ValidationError;
+use app::ops::forms::{DistributionForm, IntakeForm};
+use app::ops::{Operation, Outcome};
+use app::reports::InventoryQuery;
+use axum::extract::rejection::FormRejection;
+use axum::extract::{Query, State};
+use axum::http::header;
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use axum::{Form, Router};
+use serde::Serialize;
+
+use crate::apply;
+use crate::auth::extract::{MaybeUser, RequireUser};
+use crate::db;
+use crate::error::{AppError, AppResult};
+use crate::services::inventory;
+use crate::state::AppState;
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/forms/intake", post(intake))
+        .route("/forms/distribution", post(distribution))
+        .route("/inventory/export.csv", get(export_csv))
+}
+
+/// The device id recorded for writes made through the server-rendered forms.
+const WEB_DEVICE: &str = "web-form";
+
+trait OperationForm: Serialize {
+    fn to_operation(&self) -> Result<Operation, ValidationError>;
+    fn hub(&self) -> Option<i64>;
+}
+
+impl OperationForm for IntakeForm {
+    fn to_operation(&self) -> Result<Operation, ValidationError> {
+        IntakeForm::to_operation(self, WEB_DEVICE, db::now())
+    }
+    fn hub(&self) -> Option<i64> {
+        self.hub_id
+    }
+}
+
+impl OperationForm for DistributionForm {
+    fn to_operation(&self) -> Result<Operation, ValidationError> {
+        DistributionForm::to_operation(self, WEB_DEVICE, db::now())
+    }
+    fn hub(&self) -> Option<i64> {
+        self.hub_id
+    }
+}
+
+fn redirect(path: &str, pairs: Vec<(String, String)>) -> Response {
+    let query = serde_urlencoded::to_string(pairs).unwrap_or_default();
+    Redirect::to(&format!("{path}?{query}")).into_response()
+}
+
+/// Entered values (as strings) to refill the form after an error.
+fn echo<T: Serialize>(form: &T) -> Vec<(String, String)> {
+    let Ok(serde_json::Value::Object(map)) = serde_json::to_value(form) else {
+        return Vec::new();
+    };
+    map.into_iter()
+        .filter_map(|(k, v)| match v {
+            serde_json::Value::String(s) => Some((k, s)),
+            serde_json::Value::Number(n) => Some((k, n.to_string())),
+            _ => None,
+        })
+        .collect()
+}
+
+async fn submit<F: OperationForm>(
+    state: AppState,
+    user: Option<app::model::SessionUser>,
+    form: Result<Form<F>, FormRejection>,
+    page: &str,
+) -> Response {
+    let Some(user) = user else {
+        return redirect(
+            "/login",
+            vec![
+                ("error".into(), AppError::signed_out().to_string()),
+                ("next".into(), page.into()),
+            ],
+        );
+    };
+    let form = match form {
+        Ok(Form(form)) => form,
+        Err(rejection) => {
+            return redirect(
+                page,
+                vec![(
+                    "error".into(),
+                    format!("The form could not be read: {}", rejection.body_text()),
+                )],
+            );
+        }
+    };
+    let mut back = vec![(
+        "hub".to_string(),
+        form.hub().map(|h| h.to_string()).unwrap_or_default(),
+    )];
+    let outcome = match form.to_operation() {
+        Err(invalid) => Err(invalid.message),
+        Ok(op) => match apply::apply_one(&state.db, &user, &op).await {
+            Ok(Outcome::Applied { message, .. }) => Ok(message),
+            Ok(Outcome::PendingConfirmation { message }) => Ok(message),
+            Ok(Outcome::Rejected(r)) => Err(r.message),
+            Err(e) => Err(e.to_api().message),
+        },
+    };
+    match outcome {
+        Ok(message) => {
+            back.push(("notice".into(), message));
+            redirect(page, back)
+        }
+        Err(message) => {
+            back.push(("error".into(), message));
+            back.extend(echo(&form).into_iter().filter(|(k, _)| k != "hub_id"));
+            redirect(page, back)
+        }
+    }
+}
+
+async fn intake(
+    State(s): State<AppState>,
+    MaybeUser(u): MaybeUser,
+    f: Result<Form<IntakeForm>, FormRejection>,
+) -> Response {
+    submit(s, u, f, "/intake").await
+}
+
+async fn distribution(
+    State(s): State<AppState>,
+    MaybeUser(u): MaybeUser,
+    f: Result<Form<DistributionForm>, FormRejection>,
+) -> Response {
+    submit(s, u, f, "/distribution").await
+}
+
+async fn export_csv(
+    State(s): State<AppState>,
+    RequireUser(user): RequireUser,
+    Query(query): Query<InventoryQuery>,
+) -> AppResult<Response> {
+    let view = inventory::view(&s.db, &user, &query).await?;
+    let file = format!(
+        "inventory-{}-{}.csv",
+        view.hub
+            .name
+            .to_lowercase()
+            .replace(|c: char| !c.is_ascii_alphanumeric(), "-"),
+        chrono::Utc::now().format("%Y-%m-%d")
+    );
+    Ok((
+        [
+            (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_string()),
+            (
+                header::CONTENT_DISPOSITION,
+                format!("attachment; filename=\"{file}\""),
+            ),
+        ],
+        inventory::to_csv(&view),
+    )
+        .into_response())
+}

@@ -1,0 +1,418 @@
+//! Per-role dashboards of DOMAIN.md, scoped like every other read: government figures never
+//! include agency stock; hub-bound roles see their own hub.
+use app::domain::Role;
+use app::model::SessionUser;
+use app::reports::{BarChart, Dashboard, Stat, Table};
+
+use crate::db::{self, Db};
+use crate::error::AppResult;
+
+const GOV: &str = "h.hub_type IN ('MAIN', 'SUB')";
+
+fn stat(label: &str, value: impl ToString) -> Stat {
+    Stat {
+        label: label.to_string(),
+        value: value.to_string(),
+    }
+}
+
+fn table(title: &str, headers: &[&str], rows: Vec<Vec<String>>, empty: &str) -> Table {
+    Table {
+        title: title.into(),
+        headers: headers.iter().map(|h| h.to_string()).collect(),
+        rows,
+        empty: empty.into(),
+    }
+}
+
+fn days_ago(days: i64) -> String {
+    db::timestamp(chrono::Utc::now() - chrono::Duration::days(days))
+}
+
+async fn scalar(db: &Db, sql: &str, binds: &[&str]) -> AppResult<i64> {
+    let mut q = sqlx::query_scalar::<_, i64>(sql);
+    for b in binds {
+        q = q.bind(*b);
+    }
+    Ok(q.fetch_one(db).await?)
+}
+
+/// (label, count) pairs from a two-column GROUP BY query.
+async fn pairs(db: &Db, sql: &str, binds: &[String]) -> AppResult<Vec<(String, i64)>> {
+    let mut q = sqlx::query_as::<_, (String, i64)>(sql);
+    for b in binds {
+        q = q.bind(b.as_str());
+    }
+    Ok(q.fetch_all(db).await?)
+}
+
+fn pair_rows(pairs: Vec<(String, i64)>) -> Vec<Vec<String>> {
+    pairs
+        .into_iter()
+        .map(|(k, v)| vec![k, v.to_string()])
+        .collect()
+}
+
+async fn queue_counts(db: &Db) -> AppResult<Vec<Stat>> {
+    let mut out = Vec::new();
+    for status in ["Submitted", "Fulfilment Prepared", "Awaiting Approval"] {
+        let n = scalar(
+            db,
+            "SELECT COUNT(*) FROM needs_lists WHERE status = ?",
+            &[status],
+        )
+        .await?;
+        out.push(stat(&format!("Lists {status}"), n));
+    }
+    Ok(out)
+}
+
+async fn gov_stock_total(db: &Db) -> AppResult<i64> {
+    scalar(db, &format!("SELECT COALESCE(SUM(b.quantity), 0) FROM stock_balances b JOIN hubs h ON h.id = b.hub_id WHERE {GOV}"), &[]).await
+}
+
+pub async fn build(db: &Db, user: &SessionUser) -> AppResult<Dashboard> {
+    match user.role {
+        Role::LogisticsManager => manager(db).await,
+        Role::LogisticsOfficer => officer(db, user).await,
+        Role::MainHubUser | Role::SubHubUser => hub_user(db, user).await,
+        Role::AgencyHubUser => agency(db, user).await,
+        Role::InventoryClerk => clerk(db, user).await,
+        Role::Auditor => auditor(db).await,
+        Role::Admin => admin(db).await,
+    }
+}
+
+async fn manager(db: &Db) -> AppResult<Dashboard> {
+    let mut stats = vec![stat("Government stock (units)", gov_stock_total(db).await?)];
+    stats.extend(queue_counts(db).await?);
+    let approvals = scalar(
+        db,
+        "SELECT COUNT(*) FROM audit_log WHERE action = 'needs_list_approve' AND at > ?",
+        &[&days_ago(30)],
+    )
+    .await?;
+    stats.push(stat("Approvals, last 30 days", approvals));
+    let hubs = pairs(db, "SELECT hub_type || ' · ' || status, COUNT(*) FROM hubs GROUP BY hub_type, status ORDER BY hub_type, status", &[]).await?;
+    let per_hub: Vec<(String, String, i64, Option<String>)> = sqlx::query_as(&format!(
+        "SELECT h.name, h.hub_type, COALESCE(SUM(b.quantity), 0), MAX(b.last_movement_at) FROM hubs h \
+         LEFT JOIN stock_balances b ON b.hub_id = h.id WHERE {GOV} GROUP BY h.id ORDER BY h.hub_type, h.name"
+    ))
+    .fetch_all(db)
+    .await?;
+    let by_category = pairs(
+        db,
+        &format!(
+        "SELECT i.category, SUM(b.quantity) FROM stock_balances b JOIN items i ON i.id = b.item_id \
+         JOIN hubs h ON h.id = b.hub_id WHERE {GOV} GROUP BY i.category ORDER BY i.category"
+    ),
+        &[],
+    )
+    .await?;
+    Ok(Dashboard {
+        title: "Logistics overview".into(),
+        stats,
+        chart: Some(BarChart {
+            title: "Government stock by category".into(),
+            bars: by_category,
+        }),
+        tables: vec![
+            table(
+                "Stock and last activity per hub",
+                &["Hub", "Type", "Units", "Last movement"],
+                per_hub
+                    .into_iter()
+                    .map(|(n, t, q, at)| {
+                        vec![n, t, q.to_string(), at.unwrap_or_else(|| "never".into())]
+                    })
+                    .collect(),
+                "No government hubs yet.",
+            ),
+            table(
+                "Hubs by type and status",
+                &["Type · status", "Hubs"],
+                pair_rows(hubs),
+                "No hubs yet.",
+            ),
+        ],
+    })
+}
+
+async fn officer(db: &Db, user: &SessionUser) -> AppResult<Dashboard> {
+    let mut stats = vec![stat("Government stock (units)", gov_stock_total(db).await?)];
+    stats.extend(queue_counts(db).await?);
+    let mine = scalar(db,
+        "SELECT COUNT(DISTINCT entity_id) FROM audit_log WHERE user_id = ? AND action IN ('fulfilment_save', 'fulfilment_submit')",
+        &[&user.id.to_string()]).await?;
+    stats.push(stat("Lists you prepared", mine));
+    let submitted: Vec<(String, String, String, String)> = sqlx::query_as(
+        "SELECT n.number, h.name, n.priority, COALESCE(n.submitted_at, n.created_at) FROM needs_lists n \
+         JOIN hubs h ON h.id = n.hub_id WHERE n.status = 'Submitted' ORDER BY n.submitted_at LIMIT 20",
+    )
+    .fetch_all(db)
+    .await?;
+    Ok(Dashboard {
+        title: "Logistics officer".into(),
+        stats,
+        chart: None,
+        tables: vec![table(
+            "Submitted lists waiting for a fulfilment",
+            &["List", "Requesting hub", "Priority", "Submitted"],
+            submitted
+                .into_iter()
+                .map(|(a, b, c, d)| vec![a, b, c, d])
+                .collect(),
+            "No submitted lists.",
+        )],
+    })
+}
+
+async fn own_hub_stock(db: &Db, hub: i64) -> AppResult<i64> {
+    scalar(
+        db,
+        "SELECT COALESCE(SUM(quantity), 0) FROM stock_balances WHERE hub_id = ?",
+        &[&hub.to_string()],
+    )
+    .await
+}
+
+async fn recent_movements(db: &Db, hub: i64, limit: i64) -> AppResult<Vec<Vec<String>>> {
+    let rows: Vec<(String, String, String, i64, String)> = sqlx::query_as(
+        "SELECT m.created_at, i.name, m.direction, m.quantity, i.unit FROM stock_movements m \
+         JOIN items i ON i.id = m.item_id WHERE m.hub_id = ? ORDER BY m.id DESC LIMIT ?",
+    )
+    .bind(hub)
+    .bind(limit)
+    .fetch_all(db)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(|(at, item, dir, q, unit)| vec![at, item, dir, format!("{q} {unit}")])
+        .collect())
+}
+
+async fn hub_user(db: &Db, user: &SessionUser) -> AppResult<Dashboard> {
+    let hub = user.hub_id.unwrap_or_default();
+    let low: Vec<(String, i64, i64, String)> = sqlx::query_as(
+        "SELECT i.name, COALESCE(b.quantity, 0) AS q, i.min_qty, i.unit FROM items i \
+         LEFT JOIN stock_balances b ON b.item_id = i.id AND b.hub_id = ? \
+         WHERE COALESCE(b.quantity, 0) < i.min_qty ORDER BY q * 1.0 / i.min_qty, i.name LIMIT 15",
+    )
+    .bind(hub)
+    .fetch_all(db)
+    .await?;
+    let low_count = scalar(db,
+        "SELECT COUNT(*) FROM items i LEFT JOIN stock_balances b ON b.item_id = i.id AND b.hub_id = ? WHERE COALESCE(b.quantity, 0) < i.min_qty",
+        &[&hub.to_string()]).await?;
+    let incoming = pairs(db,
+        "SELECT number || ' · ' || status, 1 FROM needs_lists WHERE hub_id = ? AND status IN ('Approved', 'Dispatched', 'Resent for Dispatch') ORDER BY id DESC LIMIT 20",
+        &[hub.to_string()]).await?;
+    let mut tables = vec![
+        table(
+            "Low-stock items (below minimum)",
+            &["Item", "On hand", "Minimum"],
+            low.into_iter()
+                .map(|(n, q, m, u)| vec![n, format!("{q} {u}"), format!("{m} {u}")])
+                .collect(),
+            "Nothing is below its minimum.",
+        ),
+        table(
+            "Incoming lists",
+            &["List · status"],
+            incoming.into_iter().map(|(l, _)| vec![l]).collect(),
+            "No incoming lists.",
+        ),
+    ];
+    if user.role == Role::SubHubUser {
+        tables.push(table(
+            "Recent movements",
+            &["When", "Item", "In/Out", "Quantity"],
+            recent_movements(db, hub, 10).await?,
+            "No movements yet.",
+        ));
+    }
+    Ok(Dashboard {
+        title: format!("{} dashboard", user.hub_name.clone().unwrap_or_default()),
+        stats: vec![
+            stat("Stock on hand (units)", own_hub_stock(db, hub).await?),
+            stat("Low-stock items", low_count),
+        ],
+        chart: None,
+        tables,
+    })
+}
+
+async fn agency(db: &Db, user: &SessionUser) -> AppResult<Dashboard> {
+    let hub = user.hub_id.unwrap_or_default().to_string();
+    let by_status = pairs(
+        db,
+        "SELECT status, COUNT(*) FROM needs_lists WHERE hub_id = ? GROUP BY status ORDER BY status",
+        std::slice::from_ref(&hub),
+    )
+    .await?;
+    let approved = scalar(db, "SELECT COUNT(*) FROM needs_lists WHERE hub_id = ? AND status IN ('Approved', 'Dispatched', 'Completed', 'Resent for Dispatch')", &[&hub]).await?;
+    let pending = scalar(db, "SELECT COUNT(*) FROM needs_lists WHERE hub_id = ? AND status IN ('Submitted', 'Fulfilment Prepared', 'Awaiting Approval')", &[&hub]).await?;
+    let receipts = scalar(db, "SELECT COUNT(*) FROM stock_movements WHERE hub_id = ? AND direction = 'IN' AND created_at > ?", &[&hub, &days_ago(30)]).await?;
+    Ok(Dashboard {
+        title: format!("{} dashboard", user.hub_name.clone().unwrap_or_default()),
+        stats: vec![
+            stat(
+                "Stock on hand (units)",
+                own_hub_stock(db, user.hub_id.unwrap_or_default()).await?,
+            ),
+            stat("Lists approved", approved),
+            stat("Lists pending", pending),
+            stat("Receipts, last 30 days", receipts),
+        ],
+        chart: None,
+        tables: vec![table(
+            "Your needs lists by status",
+            &["Status", "Lists"],
+            pair_rows(by_status),
+            "No needs lists yet.",
+        )],
+    })
+}
+
+async fn clerk(db: &Db, user: &SessionUser) -> AppResult<Dashboard> {
+    let hub = user.hub_id.unwrap_or_default();
+    let today = format!("{}T00:00:00.000Z", chrono::Utc::now().format("%Y-%m-%d"));
+    let sums = |dir: &'static str| {
+        let today = today.clone();
+        async move {
+            let row: (i64, i64) = sqlx::query_as(
+                "SELECT COUNT(*), COALESCE(SUM(quantity), 0) FROM stock_movements WHERE hub_id = ? AND direction = ? AND created_at >= ?",
+            )
+            .bind(hub)
+            .bind(dir)
+            .bind(today)
+            .fetch_one(db)
+            .await?;
+            AppResult::Ok(row)
+        }
+    };
+    let (in_n, in_q) = sums("IN").await?;
+    let (out_n, out_q) = sums("OUT").await?;
+    let lines = scalar(
+        db,
+        "SELECT COUNT(*) FROM stock_balances WHERE hub_id = ? AND quantity > 0",
+        &[&hub.to_string()],
+    )
+    .await?;
+    Ok(Dashboard {
+        title: format!("{} · today", user.hub_name.clone().unwrap_or_default()),
+        stats: vec![
+            stat("Intakes today", format!("{in_n} ({in_q} units)")),
+            stat("Distributions today", format!("{out_n} ({out_q} units)")),
+            stat("Item lines in stock", lines),
+        ],
+        chart: None,
+        tables: vec![table(
+            "Recent movements",
+            &["When", "Item", "In/Out", "Quantity"],
+            recent_movements(db, hub, 15).await?,
+            "No movements yet.",
+        )],
+    })
+}
+
+async fn auditor(db: &Db) -> AppResult<Dashboard> {
+    let totals = pairs(db, "SELECT status, COUNT(*) FROM needs_lists WHERE status <> 'Draft' GROUP BY status ORDER BY status", &[]).await?;
+    let approved = scalar(db, "SELECT COUNT(*) FROM needs_lists WHERE status IN ('Approved', 'Dispatched', 'Resent for Dispatch', 'Completed')", &[]).await?;
+    let completed = scalar(
+        db,
+        "SELECT COUNT(*) FROM needs_lists WHERE status = 'Completed'",
+        &[],
+    )
+    .await?;
+    let within_14 = scalar(db,
+        "SELECT COUNT(*) FROM needs_lists n WHERE n.status = 'Completed' AND EXISTS (SELECT 1 FROM audit_log a \
+         WHERE a.entity = 'needs_list' AND a.entity_id = CAST(n.id AS TEXT) AND a.action = 'needs_list_receive' \
+         AND julianday(a.at) - julianday(n.submitted_at) <= 14)", &[]).await?;
+    let share = if completed == 0 {
+        "n/a (none completed)".to_string()
+    } else {
+        format!("{}%", within_14 * 100 / completed)
+    };
+    let since = days_ago(30);
+    let activity: (i64, i64, i64) = sqlx::query_as(&format!(
+        "SELECT COUNT(*), COALESCE(SUM(CASE WHEN m.direction = 'IN' THEN m.quantity END), 0), \
+         COALESCE(SUM(CASE WHEN m.direction = 'OUT' THEN m.quantity END), 0) FROM stock_movements m \
+         JOIN hubs h ON h.id = m.hub_id WHERE {GOV} AND m.created_at > ?"
+    ))
+    .bind(&since)
+    .fetch_one(db)
+    .await?;
+    Ok(Dashboard {
+        title: "Monitoring and evaluation".into(),
+        stats: vec![
+            stat("Lists approved", approved),
+            stat("Lists completed", completed),
+            stat("Completed within 14 days", share),
+            stat(
+                "Movements, last 30 days",
+                format!("{} ({} in, {} out)", activity.0, activity.1, activity.2),
+            ),
+        ],
+        chart: None,
+        tables: vec![table(
+            "Needs lists by status",
+            &["Status", "Lists"],
+            pair_rows(totals),
+            "No submitted needs lists yet.",
+        )],
+    })
+}
+
+async fn admin(db: &Db) -> AppResult<Dashboard> {
+    let by_role = pairs(
+        db,
+        "SELECT role, COUNT(*) FROM users WHERE active = 1 GROUP BY role ORDER BY role",
+        &[],
+    )
+    .await?;
+    let by_type = pairs(
+        db,
+        "SELECT hub_type, COUNT(*) FROM hubs GROUP BY hub_type ORDER BY hub_type",
+        &[],
+    )
+    .await?;
+    let devices: Vec<(String, String, String, i64)> = sqlx::query_as(
+        "SELECT o.device_id, u.username, MAX(o.received_at), COUNT(*) FROM operations o JOIN users u ON u.id = o.user_id \
+         GROUP BY o.device_id, u.username ORDER BY MAX(o.received_at) DESC LIMIT 20",
+    )
+    .fetch_all(db)
+    .await?;
+    let health = pairs(db, "SELECT status, COUNT(*) FROM operations WHERE received_at > ? GROUP BY status ORDER BY status", &[days_ago(7)]).await?;
+    Ok(Dashboard {
+        title: "Administration".into(),
+        stats: health
+            .iter()
+            .map(|(s, n)| stat(&format!("Operations {s} (7 days)"), n))
+            .collect(),
+        chart: None,
+        tables: vec![
+            table(
+                "Active users by role",
+                &["Role", "Users"],
+                pair_rows(by_role),
+                "No users.",
+            ),
+            table(
+                "Hubs by type",
+                &["Type", "Hubs"],
+                pair_rows(by_type),
+                "No hubs.",
+            ),
+            table(
+                "Devices that synced",
+                &["Device", "User", "Last sync", "Operations"],
+                devices
+                    .into_iter()
+                    .map(|(d, u, at, n)| vec![d, u, at, n.to_string()])
+                    .collect(),
+                "No device has synced yet.",
+            ),
+        ],
+    })
+}
