@@ -11,7 +11,9 @@ test('wrong password shows a clear message and keeps the username', async ({ pag
 test('admin signs in and sees the full navigation', async ({ page }) => {
   await signIn(page, 'admin');
   await expect(page.getByRole('heading', { level: 1 })).toHaveText('Welcome, Ada Administrator');
-  expect(await navLabels(page)).toEqual(['Dashboard', 'Hubs', 'Items', 'Events', 'Users']);
+  expect(await navLabels(page)).toEqual([
+    'Dashboard', 'Inventory', 'Intake', 'Distribution', 'History', 'Hubs', 'Items', 'Events', 'Users',
+  ]);
   await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Users' }).click();
   await expect(page.getByRole('heading', { level: 1 })).toHaveText('Users');
   await expect(page.getByRole('cell', { name: 'Carl Clerk' })).toBeVisible();
@@ -22,7 +24,7 @@ test('admin signs in and sees the full navigation', async ({ page }) => {
 test('clerk sees only what a clerk may do', async ({ page }) => {
   await signIn(page, 'clerk');
   await expect(page.getByText('Inventory Clerk · St. Catherine Parish Depot')).toBeVisible();
-  expect(await navLabels(page)).toEqual(['Dashboard', 'Items']);
+  expect(await navLabels(page)).toEqual(['Dashboard', 'Inventory', 'Intake', 'Distribution', 'History', 'Items']);
   await page.goto('/admin/users');
   await expect(page.getByRole('alert')).toContainText('may not manage users');
   await signOut(page);
