@@ -26,6 +26,8 @@ e2e:
 	cargo leptos build
 	cd end2end && npx playwright test
 
-## Sync throughput benchmark (release build; BENCH_OPS=2000 for a quick check).
+## Benchmarks (release build): sync throughput (BENCH_OPS=2000 for a quick check) and the
+## inventory page over 1,000,000 ledger rows (BENCH_LEDGER_ROWS to scale).
 bench:
 	cargo bench -p server --bench sync
+	cargo bench -p server --bench inventory

@@ -8,6 +8,7 @@ pub mod domain;
 pub mod error;
 pub mod model;
 pub mod nav;
+pub mod offline;
 pub mod ops;
 pub mod pages;
 pub mod permissions;

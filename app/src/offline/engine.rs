@@ -1,0 +1,176 @@
+//! The sync engine: sends the outbox oldest first in batches and settles each operation only
+//! on the server's word. Applied and pending-confirmation operations leave the outbox; refused
+//! ones move to Sync Issues with their reason; on a network failure, timeout or 5xx everything
+//! stays and the engine backs off; on 401 everything stays and the user is asked to sign in.
+//! A crash between sending and settling is harmless: the server applies each id once, so the
+//! resent batch comes back with the stored outcomes.
+use std::future::Future;
+
+use uuid::Uuid;
+
+use super::backoff::Backoff;
+use super::{PendingOp, SyncIssue};
+use crate::ops::sync::{Snapshot, SyncResponse};
+use crate::ops::Operation;
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum TransportError {
+    /// No answer: offline, DNS, connection refused, or the request timed out.
+    Network(String),
+    /// The session is gone: keep everything, ask the user to sign in.
+    Unauthorized,
+    /// 5xx: the server failed; nothing was applied for certain, so retry.
+    Server(u16),
+    /// 4xx other than 401 for the whole batch: a client defect; keep and report it.
+    Refused(u16, String),
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct StoreError(pub String);
+
+/// The outbox and its neighbours. Implemented over IndexedDB in the browser.
+#[allow(async_fn_in_trait)] // used through generics on one thread; no Send bound wanted
+pub trait OutboxStore {
+    /// Every pending operation, oldest first.
+    async fn pending(&self) -> Result<Vec<PendingOp>, StoreError>;
+    /// Removes operations the server has settled.
+    async fn remove(&self, ids: &[Uuid]) -> Result<(), StoreError>;
+    /// Moves one refused operation from the outbox to Sync Issues (one transaction).
+    async fn move_to_issues(&self, issue: SyncIssue) -> Result<(), StoreError>;
+    /// Counts a failed attempt for these operations.
+    async fn record_attempt(&self, ids: &[Uuid], error: &str) -> Result<(), StoreError>;
+    async fn save_snapshot(&self, snapshot: Snapshot) -> Result<(), StoreError>;
+}
+
+pub trait SyncTransport {
+    fn sync(
+        &self,
+        device_id: &str,
+        ops: &[Operation],
+    ) -> impl Future<Output = Result<SyncResponse, TransportError>>;
+    fn snapshot(&self) -> impl Future<Output = Result<Snapshot, TransportError>>;
+}
+
+/// How a run ended: what the status pill and the scheduler act on.
+#[derive(Clone, Debug, PartialEq)]
+pub enum RunEnd {
+    /// The outbox is empty and the snapshot refreshed (or there was nothing to do).
+    Synced,
+    /// Operations remain; try again after this many milliseconds.
+    RetryIn(u64),
+    /// Keep everything and show "Sign in to sync".
+    NeedsSignIn,
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct RunReport {
+    pub applied: usize,
+    pub pending_confirmation: usize,
+    pub rejected: usize,
+    pub snapshot_refreshed: bool,
+}
+
+pub struct SyncEngine<S, T> {
+    pub store: S,
+    pub transport: T,
+    pub device_id: String,
+    pub batch_size: usize,
+    pub backoff: Backoff,
+    /// Consecutive failed runs; drives the backoff, reset by a successful exchange.
+    failures: u32,
+}
+
+impl<S: OutboxStore, T: SyncTransport> SyncEngine<S, T> {
+    pub fn new(store: S, transport: T, device_id: impl Into<String>) -> Self {
+        Self {
+            store,
+            transport,
+            device_id: device_id.into(),
+            batch_size: 100,
+            backoff: Backoff::default(),
+            failures: 0,
+        }
+    }
+
+    pub fn consecutive_failures(&self) -> u32 {
+        self.failures
+    }
+
+    /// One sync run. `now` stamps Sync Issues; `unit` is a random value in [0, 1) for jitter.
+    pub async fn run(&mut self, now: &str, unit: f64) -> Result<(RunEnd, RunReport), StoreError> {
+        let mut report = RunReport::default();
+        loop {
+            let pending = self.store.pending().await?;
+            if pending.is_empty() {
+                break;
+            }
+            let batch: Vec<&PendingOp> = pending.iter().take(self.batch_size).collect();
+            let ops: Vec<Operation> = batch.iter().map(|p| p.op.clone()).collect();
+            let ids: Vec<Uuid> = ops.iter().map(|o| o.id).collect();
+            let response = match self.transport.sync(&self.device_id, &ops).await {
+                Ok(response) => response,
+                Err(TransportError::Unauthorized) => return Ok((RunEnd::NeedsSignIn, report)),
+                Err(err) => {
+                    let text = match &err {
+                        TransportError::Network(m) => format!("network: {m}"),
+                        TransportError::Server(code) => format!("server error {code}"),
+                        TransportError::Refused(code, m) => format!("refused {code}: {m}"),
+                        TransportError::Unauthorized => unreachable!("handled above"),
+                    };
+                    self.store.record_attempt(&ids, &text).await?;
+                    self.failures = self.failures.saturating_add(1);
+                    return Ok((
+                        RunEnd::RetryIn(self.backoff.delay_ms(self.failures, unit)),
+                        report,
+                    ));
+                }
+            };
+            self.failures = 0;
+            let mut settled = Vec::new();
+            let mut unanswered = Vec::new();
+            for op in &ops {
+                let id = serde_json::Value::String(op.id.to_string());
+                match response.results.iter().find(|r| r.id == id) {
+                    Some(r) if r.status == "applied" => {
+                        report.applied += 1;
+                        settled.push(op.id);
+                    }
+                    Some(r) if r.status == "pending_confirmation" => {
+                        report.pending_confirmation += 1;
+                        settled.push(op.id);
+                    }
+                    Some(r) if r.status == "rejected" => {
+                        report.rejected += 1;
+                        self.store
+                            .move_to_issues(SyncIssue {
+                                op: op.clone(),
+                                reason: r.reason.clone().unwrap_or_else(|| "invalid".into()),
+                                message: r.message.clone(),
+                                failed_at: now.to_string(),
+                            })
+                            .await?;
+                    }
+                    // No (or an unknown) answer for this id: it stays for the next run.
+                    _ => unanswered.push(op.id),
+                }
+            }
+            self.store.remove(&settled).await?;
+            if !unanswered.is_empty() {
+                self.store
+                    .record_attempt(&unanswered, "no result from the server")
+                    .await?;
+                self.failures = 1;
+                return Ok((RunEnd::RetryIn(self.backoff.delay_ms(1, unit)), report));
+            }
+        }
+        if let Ok(snapshot) = self.transport.snapshot().await {
+            self.store.save_snapshot(snapshot).await?;
+            report.snapshot_refreshed = true;
+        }
+        Ok((RunEnd::Synced, report))
+    }
+}
+
+#[cfg(test)]
+#[path = "engine_test.rs"]
+mod tests;
