@@ -81,3 +81,9 @@ pub async fn get_history(hub: Option<i64>) -> Result<History, ApiError> {
     let (backend, user) = ctx::signed_in()?;
     backend.history(&user, hub).await
 }
+
+#[server(prefix = "/api/fn", endpoint = "sync_issues")]
+pub async fn get_sync_issues() -> Result<Vec<crate::reports::RejectedOperation>, ApiError> {
+    let (backend, user) = ctx::signed_in()?;
+    backend.sync_issues(&user).await
+}

@@ -7,7 +7,9 @@ use async_trait::async_trait;
 use crate::error::ApiError;
 use crate::model::{DisasterEvent, Hub, Item, SessionUser, UserSummary};
 use crate::permissions::Action;
-use crate::reports::{Dashboard, History, InventoryQuery, InventoryView, StockFormOptions};
+use crate::reports::{
+    Dashboard, History, InventoryQuery, InventoryView, RejectedOperation, StockFormOptions,
+};
 
 #[async_trait]
 pub trait Backend: Send + Sync + 'static {
@@ -29,6 +31,7 @@ pub trait Backend: Send + Sync + 'static {
     ) -> Result<StockFormOptions, ApiError>;
     async fn dashboard(&self, user: &SessionUser) -> Result<Dashboard, ApiError>;
     async fn history(&self, user: &SessionUser, hub: Option<i64>) -> Result<History, ApiError>;
+    async fn sync_issues(&self, user: &SessionUser) -> Result<Vec<RejectedOperation>, ApiError>;
 }
 
 /// Provided to every render and server function by the server.

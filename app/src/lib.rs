@@ -65,6 +65,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/intake") view=stock::intake::IntakePage ssr=ssr.clone() />
                     <Route path=path!("/distribution") view=stock::distribution::DistributionPage ssr=ssr.clone() />
                     <Route path=path!("/history") view=stock::history::HistoryPage ssr=ssr.clone() />
+                    <Route path=path!("/sync-issues") view=pages::sync_issues::SyncIssuesPage ssr=ssr.clone() />
                     <Route path=path!("/admin/hubs") view=admin::hubs::HubsPage ssr=ssr.clone() />
                     <Route path=path!("/admin/hubs/:id") view=admin::hubs::HubEditPage ssr=ssr.clone() />
                     <Route path=path!("/admin/items") view=admin::items::ItemsPage ssr=ssr.clone() />

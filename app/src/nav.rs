@@ -10,7 +10,7 @@ pub struct NavLink {
 /// The links a user sees, in display order. The server still checks every request.
 pub fn links_for(user: &SessionUser) -> Vec<NavLink> {
     let actor = user.actor();
-    let entries: [(&'static str, &'static str, Option<Action>); 9] = [
+    let entries: [(&'static str, &'static str, Option<Action>); 10] = [
         ("/", "Dashboard", None),
         ("/inventory", "Inventory", Some(Action::ViewInventory)),
         ("/intake", "Intake", Some(Action::RecordIntake)),
@@ -20,6 +20,11 @@ pub fn links_for(user: &SessionUser) -> Vec<NavLink> {
             Some(Action::RecordDistribution),
         ),
         ("/history", "History", Some(Action::ViewTransactions)),
+        (
+            "/sync-issues",
+            "Sync issues",
+            Some(Action::ReviewSyncIssues),
+        ),
         ("/admin/hubs", "Hubs", Some(Action::ManageHubsAndEvents)),
         ("/admin/items", "Items", Some(Action::ManageItems)),
         ("/admin/events", "Events", Some(Action::ManageHubsAndEvents)),
@@ -63,6 +68,7 @@ mod tests {
                 "Intake",
                 "Distribution",
                 "History",
+                "Sync issues",
                 "Hubs",
                 "Items",
                 "Events",

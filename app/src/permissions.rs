@@ -36,10 +36,12 @@ pub enum Action {
     RequestTransfer,
     ReviewTransfer,
     ViewTransactions,
+    /// Issue 5: review the operations the server refused, for every user (to resolve them).
+    ReviewSyncIssues,
 }
 
 impl Action {
-    pub const ALL: [Action; 20] = [
+    pub const ALL: [Action; 21] = [
         Action::ManageUsers,
         Action::ManageHubsAndEvents,
         Action::ManageItems,
@@ -60,6 +62,7 @@ impl Action {
         Action::RequestTransfer,
         Action::ReviewTransfer,
         Action::ViewTransactions,
+        Action::ReviewSyncIssues,
     ];
 
     /// Human wording for messages: "may not <describe>".
@@ -85,6 +88,7 @@ impl Action {
             Action::RequestTransfer => "request transfers",
             Action::ReviewTransfer => "approve or reject transfers",
             Action::ViewTransactions => "view these transactions",
+            Action::ReviewSyncIssues => "review other users' sync issues",
         }
     }
 }
@@ -138,7 +142,9 @@ fn scope(role: Role, action: Action) -> Scope {
             R::SubHubUser | R::AgencyHubUser | R::InventoryClerk => OwnRequesterHub,
             _ => Never,
         },
-        A::ApproveFulfilment => pick(matches!(role, R::Admin | R::LogisticsManager), Anywhere),
+        A::ApproveFulfilment | A::ReviewSyncIssues => {
+            pick(matches!(role, R::Admin | R::LogisticsManager), Anywhere)
+        }
         A::Dispatch => match role {
             _ if global => Anywhere,
             R::MainHubUser | R::SubHubUser | R::InventoryClerk => OwnHub,

@@ -118,6 +118,10 @@ fn matrix() -> Vec<(Action, [&'static str; 10])> {
             [ALL, ALL, ALL, NONE, NONE, NONE, NONE, NONE, NONE, NONE],
         ),
         (
+            ReviewSyncIssues,
+            [ALL, ALL, NONE, NONE, NONE, NONE, NONE, NONE, NONE, NONE],
+        ),
+        (
             ViewTransactions,
             [GOV, GOV, GOV, M1, S3, A5, S3, A5, M1, GOV],
         ),

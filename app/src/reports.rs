@@ -139,3 +139,19 @@ mod tests {
         assert!(empty.scaled().is_empty());
     }
 }
+
+/// An operation the server refused and still holds (nothing was written for it).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct RejectedOperation {
+    pub id: String,
+    pub kind: String,
+    pub hub: Option<String>,
+    pub username: String,
+    pub device_id: String,
+    pub received_at: String,
+    pub reason: String,
+    pub message: String,
+    /// What was entered, as the JSON payload the client sent.
+    pub payload: String,
+    pub attempts: i64,
+}

@@ -6,7 +6,7 @@ use app::model::{DisasterEvent, Hub, Item, SessionUser, UserSummary};
 use async_trait::async_trait;
 
 use crate::db::Db;
-use crate::services::{dashboard, events, history, hubs, inventory, items, users};
+use crate::services::{dashboard, events, history, hubs, inventory, items, sync_issues, users};
 use app::permissions::Action;
 use app::reports::{Dashboard, History, InventoryQuery, InventoryView, StockFormOptions};
 
@@ -52,5 +52,11 @@ impl Backend for ServerBackend {
     }
     async fn history(&self, user: &SessionUser, hub: Option<i64>) -> Result<History, ApiError> {
         api(history::build(&self.db, user, hub).await)
+    }
+    async fn sync_issues(
+        &self,
+        user: &SessionUser,
+    ) -> Result<Vec<app::reports::RejectedOperation>, ApiError> {
+        api(sync_issues::list(&self.db, user).await)
     }
 }

@@ -83,6 +83,7 @@ fn capability_label(action: Action) -> &'static str {
         Action::RequestTransfer => "Request transfers",
         Action::ReviewTransfer => "Approve or reject transfers",
         Action::ViewTransactions => "View transactions and audit history",
+        Action::ReviewSyncIssues => "Review every user's sync issues",
     }
 }
 

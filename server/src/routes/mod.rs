@@ -27,6 +27,7 @@ pub fn router(state: AppState) -> Router {
         )
         .route("/api/offline/sync", axum::routing::post(offline_api::sync))
         .route("/api/offline/snapshot", get(offline_api::snapshot))
+        .route("/api/offline/issues", get(offline_api::issues))
         .merge(admin_api::router())
         .merge(forms::router())
         .merge(stock_forms::router())

@@ -9,7 +9,7 @@ use crate::apply::{self, Incoming};
 use crate::auth::extract::RequireUser;
 use crate::db;
 use crate::error::{AppError, AppResult};
-use crate::services::snapshot;
+use crate::services::{snapshot, sync_issues};
 use crate::state::AppState;
 
 pub async fn sync(
@@ -51,4 +51,11 @@ pub async fn snapshot(
     RequireUser(user): RequireUser,
 ) -> AppResult<Json<Snapshot>> {
     Ok(Json(snapshot::build(&state.db, &user).await?))
+}
+
+pub async fn issues(
+    State(state): State<AppState>,
+    RequireUser(user): RequireUser,
+) -> AppResult<Json<Vec<app::reports::RejectedOperation>>> {
+    Ok(Json(sync_issues::list(&state.db, &user).await?))
 }

@@ -10,4 +10,5 @@ pub mod items;
 pub mod rows;
 pub mod snapshot;
 pub mod stock;
+pub mod sync_issues;
 pub mod users;

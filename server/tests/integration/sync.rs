@@ -548,3 +548,76 @@ async fn snapshots_hold_only_what_the_user_may_see() {
         .unwrap();
     assert_eq!(res.status(), StatusCode::UNAUTHORIZED);
 }
+
+#[tokio::test]
+async fn lm_and_admin_review_everyones_refused_operations_but_not_agency_ones() {
+    let f = fixture().await;
+    let app = &f.app;
+    let sub = app.signed_in("sub").await;
+    let agency = app.signed_in("agency").await;
+    let agency_hub = app.hub_id("Red Cross Kingston").await;
+    sync(app, &sub, &[distribution(f.sub_hub, f.item, 9)]).await;
+    sync(app, &agency, &[distribution(agency_hub, f.item, 8)]).await;
+
+    for who in ["lm", "admin"] {
+        let (status, issues) = read(
+            app.signed_in(who)
+                .await
+                .get(app.url("/api/offline/issues"))
+                .send()
+                .await
+                .unwrap(),
+        )
+        .await;
+        assert_eq!(status, StatusCode::OK);
+        let list = issues.as_array().unwrap();
+        assert_eq!(
+            list.len(),
+            1,
+            "{who}: the sub user's refusal only, not the agency's: {issues}"
+        );
+        assert_eq!(list[0]["username"], "sub");
+        assert_eq!(list[0]["reason"], "stock_insufficient");
+        assert!(
+            list[0]["payload"]
+                .as_str()
+                .unwrap()
+                .contains("\"quantity\":9"),
+            "what was entered is kept"
+        );
+    }
+    let (_, own) = read(
+        agency
+            .get(app.url("/api/offline/issues"))
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(own.as_array().unwrap().len(), 1, "the agency sees its own");
+    assert_eq!(own[0]["username"], "agency");
+    let (_, none) = read(
+        app.signed_in("lo")
+            .await
+            .get(app.url("/api/offline/issues"))
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert!(
+        none.as_array().unwrap().is_empty(),
+        "others see only their own"
+    );
+    let html = app
+        .signed_in("lm")
+        .await
+        .get(app.url("/sync-issues"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(html.contains("stock_insufficient") && html.contains("Mary Brown"));
+}
