@@ -7,7 +7,8 @@
 //! inserted straight into a copy of the `stock_movements` table with sqlx (the ceiling).
 //!
 //! Correctness is checked (every result `applied`, exact ledger and balance counts, replays
-//! change nothing); timings are only reported, never asserted.
+//! change nothing); timings are only reported, never asserted. A batch answered with a 5xx is
+//! sent again (as a device would) and counted; the report flags any.
 use std::time::{Duration, Instant};
 
 use reqwest::Client;
@@ -31,6 +32,8 @@ const BENEFICIARIES: [&str; 4] = ["Mary Brown", "John Campbell", "Ann Williams",
 const TARGET_CEILING_SHARE: f64 = 0.30;
 const TARGET_OPS_PER_SEC: f64 = 5_000.0;
 const TARGET_REPLAY_FACTOR: f64 = 3.0;
+/// A batch answered with a 5xx is sent again at most this many times in all.
+const MAX_ATTEMPTS: usize = 5;
 
 struct Device {
     client: Client,
@@ -48,6 +51,8 @@ struct Pass {
     latencies_ms: Vec<f64>,
     /// `results` of every batch, per device, in order.
     results: Vec<Vec<Value>>,
+    /// Batches answered with a 5xx and sent again.
+    retried: usize,
 }
 
 impl Pass {
@@ -58,6 +63,14 @@ impl Pass {
 
 #[tokio::main(flavor = "multi_thread")]
 async fn main() {
+    // Server errors (e.g. the detail behind a 500) go to stderr; RUST_LOG overrides.
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| "error".into()),
+        )
+        .with_writer(std::io::stderr)
+        .init();
     let total_ops: usize = std::env::var("BENCH_OPS")
         .ok()
         .map(|v| v.trim().parse().expect("BENCH_OPS must be a whole number"))
@@ -200,17 +213,20 @@ async fn main() {
     let share = a_rate / ceiling_rate;
     let factor = r_rate / a_rate;
     println!();
-    println!("  pass                     ops/s     wall s   p50 batch ms   p99 batch ms");
+    println!(
+        "  {:<22} {:>10} {:>10} {:>14} {:>14}",
+        "pass", "ops/s", "wall s", "p50 batch ms", "p99 batch ms"
+    );
     line("apply (HTTP, 20 dev)", &applied);
     line("replay (same batches)", &replay);
     println!(
-        "  {:<20} {:>10.0} {:>10.3}   (raw sqlx INSERT, {BATCH} rows/tx, sequential)",
+        "  {:<22} {:>10.0} {:>10.3}   (raw sqlx INSERT, {BATCH} rows/tx, sequential)",
         "ceiling (rows/s)",
         ceiling_rate,
         ceiling_wall.as_secs_f64()
     );
     println!();
-    println!("  check                              value     target");
+    println!("  {:<22} {:>10} {:>10}", "check", "value", "target");
     verdict(
         "applied / ceiling",
         format!("{:.1}%", share * 100.0),
@@ -228,6 +244,12 @@ async fn main() {
         format!("{factor:.2}x"),
         format!(">= {TARGET_REPLAY_FACTOR:.0}x"),
         factor >= TARGET_REPLAY_FACTOR,
+    );
+    verdict(
+        "batches retried on 5xx",
+        format!("{}+{}", applied.retried, replay.retried),
+        "0".into(),
+        applied.retried + replay.retried == 0,
     );
     println!(
         "\n  correctness: {total_ops} applied, ledger +{total_ops} movements, balances exact; \
@@ -291,7 +313,9 @@ fn device_ops(device: &str, hub: i64, item: i64, event: i64, n: usize) -> (Vec<V
     (ops, net)
 }
 
-/// Every device sends its batches one after another; all devices at once.
+/// Every device sends its batches one after another; all devices at once. A 5xx answer is
+/// retried at once, as a device would (the server rolled the whole batch back), up to
+/// `MAX_ATTEMPTS`; the batch's latency runs from its first send to its final answer.
 async fn run_pass(base: &str, devices: &[Device]) -> Pass {
     let url = format!("{base}/api/offline/sync");
     let start = Instant::now();
@@ -300,40 +324,53 @@ async fn run_pass(base: &str, devices: &[Device]) -> Pass {
         async move {
             let mut latencies = Vec::with_capacity(dev.batches.len());
             let mut results = Vec::new();
+            let mut retried = 0;
             for (body, _) in &dev.batches {
                 let t = Instant::now();
-                let res = dev
-                    .client
-                    .post(&url)
-                    .header("content-type", "application/json")
-                    .body(body.clone())
-                    .send()
-                    .await
-                    .expect("sync request");
-                let status = res.status();
-                let bytes = res.bytes().await.expect("sync body");
+                let mut attempt = 1;
+                let bytes = loop {
+                    let res = dev
+                        .client
+                        .post(&url)
+                        .header("content-type", "application/json")
+                        .body(body.clone())
+                        .send()
+                        .await
+                        .expect("sync request");
+                    let status = res.status();
+                    let bytes = res.bytes().await.expect("sync body");
+                    let text = || String::from_utf8_lossy(&bytes).into_owned();
+                    if status.is_success() {
+                        break bytes;
+                    }
+                    assert!(
+                        status.is_server_error() && attempt < MAX_ATTEMPTS,
+                        "sync returned {status} (attempt {attempt}): {}",
+                        text()
+                    );
+                    eprintln!("  retrying a batch after {status}: {}", text());
+                    retried += 1;
+                    attempt += 1;
+                };
                 latencies.push(t.elapsed().as_secs_f64() * 1000.0);
-                assert!(
-                    status.is_success(),
-                    "sync returned {status}: {}",
-                    String::from_utf8_lossy(&bytes)
-                );
                 let mut parsed: Value = serde_json::from_slice(&bytes).expect("sync JSON");
                 match parsed["results"].take() {
                     Value::Array(batch) => results.extend(batch),
                     other => panic!("no results array: {other}"),
                 }
             }
-            (latencies, results)
+            (latencies, results, retried)
         }
     }))
     .await;
     let wall = start.elapsed();
     let mut latencies_ms = Vec::new();
     let mut results = Vec::new();
-    for (lat, res) in per_device {
+    let mut retried = 0;
+    for (lat, res, n) in per_device {
         latencies_ms.extend(lat);
         results.push(res);
+        retried += n;
     }
     latencies_ms.sort_by(f64::total_cmp);
     Pass {
@@ -341,6 +378,7 @@ async fn run_pass(base: &str, devices: &[Device]) -> Pass {
         ops: results.iter().map(Vec::len).sum(),
         latencies_ms,
         results,
+        retried,
     }
 }
 
@@ -463,7 +501,7 @@ fn percentile(sorted: &[f64], p: f64) -> f64 {
 
 fn line(name: &str, pass: &Pass) {
     println!(
-        "  {:<20} {:>10.0} {:>10.3} {:>14.1} {:>14.1}",
+        "  {:<22} {:>10.0} {:>10.3} {:>14.1} {:>14.1}",
         name,
         pass.ops_per_sec(),
         pass.wall.as_secs_f64(),
@@ -474,7 +512,7 @@ fn line(name: &str, pass: &Pass) {
 
 fn verdict(name: &str, value: String, target: String, pass: bool) {
     println!(
-        "  {:<28} {:>11} {:>10}   {}",
+        "  {:<22} {:>10} {:>10}   {}",
         name,
         value,
         target,

@@ -237,3 +237,31 @@ mod tests {
         assert!(date("d", "Start", "2026-02-28").is_ok());
     }
 }
+
+/// A stored UTC timestamp for people: "2026-11-22T03:18:18.131Z" -> "2026-11-22 03:18 UTC".
+/// Anything that is not RFC 3339 is shown as it is.
+pub fn display_time(ts: &str) -> String {
+    chrono::DateTime::parse_from_rfc3339(ts)
+        .map(|t| {
+            t.with_timezone(&chrono::Utc)
+                .format("%Y-%m-%d %H:%M UTC")
+                .to_string()
+        })
+        .unwrap_or_else(|_| ts.to_string())
+}
+
+#[cfg(test)]
+mod time_tests {
+    #[test]
+    fn times_are_shown_to_the_minute_in_utc() {
+        assert_eq!(
+            super::display_time("2026-11-22T03:18:18.131Z"),
+            "2026-11-22 03:18 UTC"
+        );
+        assert_eq!(
+            super::display_time("2026-11-22T10:00:00-05:00"),
+            "2026-11-22 15:00 UTC"
+        );
+        assert_eq!(super::display_time("never"), "never");
+    }
+}

@@ -4,6 +4,7 @@ use leptos::prelude::*;
 
 use crate::api::get_sync_issues;
 use crate::components::notice::{show_result, Flash};
+use crate::domain::text::display_time;
 use crate::reports::RejectedOperation;
 
 #[component]
@@ -35,7 +36,7 @@ fn IssueTable(list: Vec<RejectedOperation>) -> impl IntoView {
             <tbody>
                 {list.into_iter().map(|r| view! {
                     <tr>
-                        <td>{r.received_at}</td><td>{r.username}</td><td>{r.device_id}</td>
+                        <td>{display_time(&r.received_at)}</td><td>{r.username}</td><td>{r.device_id}</td>
                         <td>{r.kind}</td><td>{r.hub.unwrap_or_default()}</td>
                         <td><strong>{r.reason}</strong>": "{r.message}</td>
                         <td><code class="payload">{r.payload}</code></td>

@@ -1,5 +1,6 @@
 //! Per-role dashboards of DOMAIN.md, scoped like every other read: government figures never
 //! include agency stock; hub-bound roles see their own hub.
+use app::domain::text::display_time;
 use app::domain::Role;
 use app::model::SessionUser;
 use app::reports::{BarChart, Dashboard, Stat, Table};
@@ -123,7 +124,14 @@ async fn manager(db: &Db) -> AppResult<Dashboard> {
                 per_hub
                     .into_iter()
                     .map(|(n, t, q, at)| {
-                        vec![n, t, q.to_string(), at.unwrap_or_else(|| "never".into())]
+                        vec![
+                            n,
+                            t,
+                            q.to_string(),
+                            at.as_deref()
+                                .map(display_time)
+                                .unwrap_or_else(|| "never".into()),
+                        ]
                     })
                     .collect(),
                 "No government hubs yet.",
@@ -160,7 +168,7 @@ async fn officer(db: &Db, user: &SessionUser) -> AppResult<Dashboard> {
             &["List", "Requesting hub", "Priority", "Submitted"],
             submitted
                 .into_iter()
-                .map(|(a, b, c, d)| vec![a, b, c, d])
+                .map(|(a, b, c, d)| vec![a, b, c, display_time(&d)])
                 .collect(),
             "No submitted lists.",
         )],
@@ -187,7 +195,7 @@ async fn recent_movements(db: &Db, hub: i64, limit: i64) -> AppResult<Vec<Vec<St
     .await?;
     Ok(rows
         .into_iter()
-        .map(|(at, item, dir, q, unit)| vec![at, item, dir, format!("{q} {unit}")])
+        .map(|(at, item, dir, q, unit)| vec![display_time(&at), item, dir, format!("{q} {unit}")])
         .collect())
 }
 
@@ -409,7 +417,7 @@ async fn admin(db: &Db) -> AppResult<Dashboard> {
                 &["Device", "User", "Last sync", "Operations"],
                 devices
                     .into_iter()
-                    .map(|(d, u, at, n)| vec![d, u, at, n.to_string()])
+                    .map(|(d, u, at, n)| vec![d, u, display_time(&at), n.to_string()])
                     .collect(),
                 "No device has synced yet.",
             ),

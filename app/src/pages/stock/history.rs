@@ -4,6 +4,7 @@ use leptos::prelude::*;
 use super::hub_param;
 use crate::api::get_history;
 use crate::components::notice::{show_result, Flash};
+use crate::domain::text::display_time;
 use crate::reports::History;
 
 #[component]
@@ -35,7 +36,7 @@ fn HistoryTables(h: History) -> impl IntoView {
             <tbody>
                 {h.movements.into_iter().map(|m| view! {
                     <tr>
-                        <td>{m.at}</td><td>{m.hub}</td><td>{m.item}</td><td>{m.direction}</td>
+                        <td>{display_time(&m.at)}</td><td>{m.hub}</td><td>{m.item}</td><td>{m.direction}</td>
                         <td class="num">{format!("{} {}", m.quantity, m.unit)}</td>
                         <td>{m.party.unwrap_or_default()}</td><td>{m.by}</td>
                     </tr>
@@ -52,7 +53,7 @@ fn HistoryTables(h: History) -> impl IntoView {
                 <tbody>
                     {h.audit.into_iter().map(|a| view! {
                         <tr>
-                            <td>{a.at}</td><td>{a.user.unwrap_or_else(|| "system".into())}</td><td>{a.action}</td>
+                            <td>{display_time(&a.at)}</td><td>{a.user.unwrap_or_else(|| "system".into())}</td><td>{a.action}</td>
                             <td>{format!("{} {}", a.entity, a.entity_id.unwrap_or_default())}</td>
                             <td>{a.device_id.unwrap_or_default()}</td>
                         </tr>

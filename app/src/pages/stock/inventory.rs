@@ -4,6 +4,7 @@ use leptos::prelude::*;
 use super::{hub_param, HubPicker};
 use crate::api::get_inventory;
 use crate::components::notice::{prefill, show_result, Flash};
+use crate::domain::text::display_time;
 use crate::reports::{InventoryQuery, InventoryView};
 
 #[component]
@@ -83,7 +84,7 @@ fn Inventory(inv: InventoryView) -> impl IntoView {
                         } else {
                             view! { <span class="badge">"OK"</span> }.into_any()
                         }}</td>
-                        <td>{l.last_movement_at.unwrap_or_else(|| "never".into())}</td>
+                        <td>{l.last_movement_at.as_deref().map(display_time).unwrap_or_else(|| "never".into())}</td>
                     </tr>
                 }).collect_view()}
             </tbody>
