@@ -19,8 +19,11 @@ lint:
 	cargo clippy -p app -p server --all-targets -- -D warnings
 	cargo clippy -p frontend --target wasm32-unknown-unknown -- -D warnings
 
+# The server integration tests run one at a time: with several servers in one process a page
+# render very rarely never answers (see the closing note of the one-write-path work).
 unit:
-	cargo test -p app -p server
+	cargo test -p app
+	cargo test -p server -- --test-threads=1
 
 e2e:
 	cargo leptos build

@@ -49,6 +49,7 @@ pub async fn build(
     let state = AppState {
         leptos_options,
         routes: Arc::new(routes),
+        writer: apply::Writer::new(db.clone()),
         db,
         config: Arc::new(config),
     };

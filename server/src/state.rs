@@ -5,6 +5,7 @@ use axum::extract::FromRef;
 use leptos::config::LeptosOptions;
 use leptos_axum::AxumRouteListing;
 
+use crate::apply::Writer;
 use crate::config::Config;
 use crate::db::Db;
 
@@ -13,5 +14,7 @@ pub struct AppState {
     pub leptos_options: LeptosOptions,
     pub routes: Arc<Vec<AxumRouteListing>>,
     pub db: Db,
+    /// The single write path's entry: one batch writes at a time.
+    pub writer: Writer,
     pub config: Arc<Config>,
 }

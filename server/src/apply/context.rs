@@ -9,8 +9,13 @@ use app::ops::Reason;
 use app::permissions::{authorize, Action};
 use sqlx::SqliteConnection;
 
+use super::record::{self, AuditRow, OutcomeRow};
 use super::{reject, Failure};
+use crate::db;
+use crate::error::{AppError, AppResult};
 use crate::services::rows::HubRow;
+use crate::services::stock;
+use app::ops::{Operation, Outcome};
 
 #[derive(Clone)]
 pub struct ItemInfo {
@@ -23,6 +28,11 @@ pub struct BatchContext {
     hubs: HashMap<i64, Option<HubRow>>,
     items: HashMap<i64, Option<ItemInfo>>,
     events: HashMap<i64, Option<(String, String)>>,
+    donors: HashMap<String, i64>,
+    beneficiaries: HashMap<String, i64>,
+    outcomes: Vec<OutcomeRow>,
+    outcome_index: HashMap<String, usize>,
+    audits: Vec<AuditRow>,
 }
 
 impl BatchContext {
@@ -32,7 +42,104 @@ impl BatchContext {
             hubs: HashMap::new(),
             items: HashMap::new(),
             events: HashMap::new(),
+            donors: HashMap::new(),
+            beneficiaries: HashMap::new(),
+            outcomes: Vec::new(),
+            outcome_index: HashMap::new(),
+            audits: Vec::new(),
         }
+    }
+
+    pub async fn donor_id(
+        &mut self,
+        conn: &mut SqliteConnection,
+        name: &str,
+    ) -> Result<i64, Failure> {
+        let key = name.to_lowercase();
+        if let Some(id) = self.donors.get(&key) {
+            return Ok(*id);
+        }
+        let id = stock::donor_id(conn, name).await?;
+        self.donors.insert(key, id);
+        Ok(id)
+    }
+
+    pub async fn beneficiary_id(
+        &mut self,
+        conn: &mut SqliteConnection,
+        name: &str,
+    ) -> Result<i64, Failure> {
+        let key = name.to_lowercase();
+        if let Some(id) = self.beneficiaries.get(&key) {
+            return Ok(*id);
+        }
+        let id = stock::beneficiary_id(conn, name).await?;
+        self.beneficiaries.insert(key, id);
+        Ok(id)
+    }
+
+    /// Queues the audit row for a change an operation made.
+    pub fn audit(
+        &mut self,
+        op: &Operation,
+        action: &'static str,
+        entity: &'static str,
+        entity_id: String,
+        details: serde_json::Value,
+    ) {
+        self.audits.push(AuditRow {
+            at: db::now(),
+            device_id: op.device_id.clone(),
+            operation_id: op.id.to_string(),
+            action,
+            entity,
+            entity_id,
+            details: details.to_string(),
+        });
+    }
+
+    /// Queues the operation's outcome (the later one wins if an id comes twice in a batch).
+    pub fn record_outcome(&mut self, op: &Operation, outcome: &Outcome) -> AppResult<()> {
+        let (reason, message, reference) = match outcome {
+            Outcome::Applied { reference, message } => {
+                (None, message.clone(), Some(reference.clone()))
+            }
+            Outcome::Rejected(r) => (Some(r.reason.code()), r.message.clone(), None),
+            Outcome::PendingConfirmation { message } => (None, message.clone(), None),
+        };
+        let row = OutcomeRow {
+            id: op.id.to_string(),
+            kind: op.body.kind(),
+            hub_id: op.hub_id,
+            device_id: op.device_id.clone(),
+            client_created_at: op.created_at.clone(),
+            received_at: db::now(),
+            status: outcome.status(),
+            reason,
+            message,
+            reference,
+            payload: serde_json::to_string(&op.body)
+                .map_err(|e| AppError::Internal(e.to_string()))?,
+        };
+        match self.outcome_index.get(&row.id) {
+            Some(&i) => self.outcomes[i] = row,
+            None => {
+                self.outcome_index
+                    .insert(row.id.clone(), self.outcomes.len());
+                self.outcomes.push(row);
+            }
+        }
+        Ok(())
+    }
+
+    /// Writes the queued outcomes and audit rows (inside the batch's transaction).
+    pub async fn flush(&mut self, conn: &mut SqliteConnection) -> AppResult<()> {
+        record::write_outcomes(conn, self.user.id, &self.outcomes).await?;
+        record::write_audits(conn, self.user.id, &self.audits).await?;
+        self.outcomes.clear();
+        self.outcome_index.clear();
+        self.audits.clear();
+        Ok(())
     }
 
     async fn hub(

@@ -1,5 +1,6 @@
-//! `distribution`: one OUT movement, refused when stock at the hub is short (checked by the same
-//! statement that takes it, so concurrent writers can never drive stock below zero).
+//! `distribution`: one OUT movement. The ledger trigger takes the stock in the same statement;
+//! if the hub holds less than asked, the balance's CHECK aborts the statement (movement and
+//! all), so concurrent writers can never drive stock below zero, and the user gets the figure.
 use app::ops::{DistributionPayload, Operation, Reason};
 use app::permissions::Action;
 use serde_json::json;
@@ -7,7 +8,6 @@ use sqlx::SqliteConnection;
 
 use super::{reject, Applied, BatchContext, Failure};
 use crate::db;
-use crate::services::audit::{record_op, OpAudit};
 use crate::services::stock;
 
 pub async fn run(
@@ -23,19 +23,9 @@ pub async fn run(
     if let Some(event_id) = p.event_id {
         ctx.active_event(conn, event_id).await?;
     }
+    let beneficiary_id = ctx.beneficiary_id(conn, p.beneficiary.trim()).await?;
     let now = db::now();
-    if !stock::take(conn, hub.id, p.item_id, p.quantity, &now).await? {
-        let have = stock::on_hand(conn, hub.id, p.item_id).await?;
-        return Err(reject(
-            Reason::StockInsufficient,
-            format!(
-                "Only {have} {} of {} in stock at {hub_name}; {} requested.",
-                item.unit, item.name, p.quantity
-            ),
-        ));
-    }
-    let beneficiary_id = stock::beneficiary_id(conn, p.beneficiary.trim()).await?;
-    let movement_id = stock::insert_movement(
+    let inserted = stock::insert_movement(
         conn,
         stock::NewMovement {
             item_id: p.item_id,
@@ -52,20 +42,28 @@ pub async fn run(
             operation_id: &op.id.to_string(),
         },
     )
-    .await?;
-    record_op(
-        conn,
-        OpAudit {
-            user_id: ctx.user.id,
-            device_id: &op.device_id,
-            operation_id: &op.id.to_string(),
-            action: "distribution",
-            entity: "stock_movement",
-            entity_id: movement_id.to_string(),
-            details: json!({ "hub_id": hub.id, "item_id": p.item_id, "quantity": p.quantity }),
-        },
-    )
-    .await?;
+    .await;
+    let movement_id = match inserted {
+        Ok(id) => id,
+        Err(e) if stock::is_stock_check(&e) => {
+            let have = stock::on_hand(conn, hub.id, p.item_id).await?;
+            return Err(reject(
+                Reason::StockInsufficient,
+                format!(
+                    "Only {have} {} of {} in stock at {hub_name}; {} requested.",
+                    item.unit, item.name, p.quantity
+                ),
+            ));
+        }
+        Err(e) => return Err(e.into()),
+    };
+    ctx.audit(
+        op,
+        "distribution",
+        "stock_movement",
+        movement_id.to_string(),
+        json!({ "hub_id": hub.id, "item_id": p.item_id, "quantity": p.quantity }),
+    );
     Ok(Applied {
         reference: format!("movement:{movement_id}"),
         message: format!(

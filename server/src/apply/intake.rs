@@ -1,4 +1,5 @@
-//! `intake`: one IN movement for an Active event, donor created by name when new.
+//! `intake`: one IN movement for an Active event, donor created by name when new. The ledger
+//! trigger updates the balance in the same statement.
 use app::ops::{IntakePayload, Operation};
 use app::permissions::Action;
 use serde_json::json;
@@ -6,7 +7,6 @@ use sqlx::SqliteConnection;
 
 use super::{Applied, BatchContext, Failure};
 use crate::db;
-use crate::services::audit::{record_op, OpAudit};
 use crate::services::stock;
 
 pub async fn run(
@@ -19,7 +19,7 @@ pub async fn run(
     let item = ctx.item(conn, p.item_id).await?;
     ctx.active_event(conn, p.event_id).await?;
     let donor_id = match p.donor.as_deref().map(str::trim).filter(|d| !d.is_empty()) {
-        Some(name) => Some(stock::donor_id(conn, name).await?),
+        Some(name) => Some(ctx.donor_id(conn, name).await?),
         None => None,
     };
     let expiry = p
@@ -46,20 +46,13 @@ pub async fn run(
         },
     )
     .await?;
-    stock::add(conn, hub.id, p.item_id, p.quantity, &now).await?;
-    record_op(
-        conn,
-        OpAudit {
-            user_id: ctx.user.id,
-            device_id: &op.device_id,
-            operation_id: &op.id.to_string(),
-            action: "intake",
-            entity: "stock_movement",
-            entity_id: movement_id.to_string(),
-            details: json!({ "hub_id": hub.id, "item_id": p.item_id, "quantity": p.quantity }),
-        },
-    )
-    .await?;
+    ctx.audit(
+        op,
+        "intake",
+        "stock_movement",
+        movement_id.to_string(),
+        json!({ "hub_id": hub.id, "item_id": p.item_id, "quantity": p.quantity }),
+    );
     Ok(Applied {
         reference: format!("movement:{movement_id}"),
         message: format!(

@@ -2,23 +2,46 @@
 //! is applied here: idempotent by operation id, authorised by the one rule, validated against
 //! current state, and written (change + ledger + balance + audit + outcome) atomically.
 //!
-//! A batch runs in one `BEGIN IMMEDIATE` transaction (it holds the write lock from the start,
-//! so what it reads stays true until it commits) with a savepoint per operation: a rejected
-//! operation is rolled back alone and never blocks the others.
+//! A batch runs in one `BEGIN IMMEDIATE` transaction behind an in-process writer lock, so it
+//! holds SQLite's write lock from the start without waiting in SQLite's busy handler, and what
+//! it reads stays true until it commits. Checks come before writes; an operation that writes
+//! more than one row does so under a savepoint, so a rejected operation leaves nothing behind
+//! and never blocks the others. Outcomes and audit rows are buffered and written per batch.
 mod context;
 mod distribution;
 mod intake;
 mod needs_list_create;
+mod record;
+
+use std::collections::HashMap;
+use std::sync::Arc;
 
 use app::model::SessionUser;
 use app::ops::sync::SyncResult;
 use app::ops::{Operation, OperationBody, Outcome, Reason, Rejection};
 use serde_json::Value;
 use sqlx::SqliteConnection;
+use tokio::sync::Mutex;
 
-use crate::db::{self, Db};
+use crate::db::Db;
 use crate::error::{AppError, AppResult};
 pub use context::BatchContext;
+
+/// The database plus the lock that lets one batch write at a time (fair, FIFO).
+#[derive(Clone)]
+pub struct Writer {
+    pub db: Db,
+    lock: Arc<Mutex<()>>,
+}
+
+impl Writer {
+    pub fn new(db: Db) -> Self {
+        Self {
+            db,
+            lock: Arc::new(Mutex::new(())),
+        }
+    }
+}
 
 /// An operation as received: parsed, or malformed with the reason.
 pub enum Incoming {
@@ -45,16 +68,10 @@ pub struct Applied {
     pub message: String,
 }
 
-/// Either a rejection (rolled back, stored) or an internal failure (the whole batch fails).
+/// Either a rejection (nothing written) or an internal failure (the whole batch fails).
 pub enum Failure {
     Rejected(Rejection),
     Internal(AppError),
-}
-
-impl From<Rejection> for Failure {
-    fn from(r: Rejection) -> Self {
-        Failure::Rejected(r)
-    }
 }
 
 impl From<sqlx::Error> for Failure {
@@ -75,12 +92,21 @@ pub fn reject(reason: Reason, message: impl Into<String>) -> Failure {
 
 /// Applies a batch in order and returns one result per operation, in the same order.
 pub async fn apply_batch(
-    db: &Db,
+    writer: &Writer,
     user: &SessionUser,
     ops: Vec<Incoming>,
 ) -> AppResult<Vec<SyncResult>> {
-    let mut tx = db.begin_with("BEGIN IMMEDIATE").await?;
+    let _turn = writer.lock.lock().await;
+    let mut tx = writer.db.begin_with("BEGIN IMMEDIATE").await?;
+    let ids: Vec<String> = ops
+        .iter()
+        .filter_map(|o| match o {
+            Incoming::Parsed(op) => Some(op.id.to_string()),
+            Incoming::Malformed { .. } => None,
+        })
+        .collect();
     let mut ctx = BatchContext::new(user.clone());
+    let mut stored = record::stored_outcomes(&mut tx, &ids, user.id).await?;
     let mut results = Vec::with_capacity(ops.len());
     for incoming in ops {
         let result = match incoming {
@@ -89,21 +115,25 @@ pub async fn apply_batch(
                 &Outcome::Rejected(Rejection::new(Reason::Invalid, message)),
             ),
             Incoming::Parsed(op) => {
-                let outcome = apply_in_tx(&mut tx, &mut ctx, &op).await?;
+                let outcome = apply_in_tx(&mut tx, &mut ctx, &mut stored, &op).await?;
                 SyncResult::from_outcome(Value::String(op.id.to_string()), &outcome)
             }
         };
         results.push(result);
     }
+    ctx.flush(&mut tx).await?;
     tx.commit().await?;
     Ok(results)
 }
 
-/// Applies one operation (forms and the JSON API use this).
-pub async fn apply_one(db: &Db, user: &SessionUser, op: &Operation) -> AppResult<Outcome> {
-    let mut tx = db.begin_with("BEGIN IMMEDIATE").await?;
+/// Applies one operation (the no-JS forms use this).
+pub async fn apply_one(writer: &Writer, user: &SessionUser, op: &Operation) -> AppResult<Outcome> {
+    let _turn = writer.lock.lock().await;
+    let mut tx = writer.db.begin_with("BEGIN IMMEDIATE").await?;
     let mut ctx = BatchContext::new(user.clone());
-    let outcome = apply_in_tx(&mut tx, &mut ctx, op).await?;
+    let mut stored = record::stored_outcomes(&mut tx, &[op.id.to_string()], user.id).await?;
+    let outcome = apply_in_tx(&mut tx, &mut ctx, &mut stored, op).await?;
+    ctx.flush(&mut tx).await?;
     tx.commit().await?;
     Ok(outcome)
 }
@@ -111,13 +141,13 @@ pub async fn apply_one(db: &Db, user: &SessionUser, op: &Operation) -> AppResult
 async fn apply_in_tx(
     conn: &mut SqliteConnection,
     ctx: &mut BatchContext,
+    stored: &mut HashMap<String, Outcome>,
     op: &Operation,
 ) -> AppResult<Outcome> {
     let id = op.id.to_string();
-    if let Some(stored) = stored_outcome(conn, &id, ctx.user.id).await? {
-        return Ok(stored);
+    if let Some(outcome) = stored.get(&id) {
+        return Ok(outcome.clone());
     }
-    sqlx::query("SAVEPOINT op").execute(&mut *conn).await?;
     let executed = match op.body.validate() {
         Err(invalid) => Err(Failure::Rejected(invalid.into())),
         Ok(()) => execute(conn, ctx, op).await,
@@ -127,14 +157,13 @@ async fn apply_in_tx(
             reference: applied.reference,
             message: applied.message,
         },
-        Err(Failure::Rejected(rejection)) => {
-            sqlx::query("ROLLBACK TO op").execute(&mut *conn).await?;
-            Outcome::Rejected(rejection)
-        }
+        Err(Failure::Rejected(rejection)) => Outcome::Rejected(rejection),
         Err(Failure::Internal(e)) => return Err(e),
     };
-    store_outcome(conn, ctx, op, &outcome).await?;
-    sqlx::query("RELEASE op").execute(&mut *conn).await?;
+    if outcome.is_final() {
+        stored.insert(id, outcome.clone());
+    }
+    ctx.record_outcome(op, &outcome)?;
     Ok(outcome)
 }
 
@@ -146,78 +175,15 @@ async fn execute(
     match &op.body {
         OperationBody::Intake(p) => intake::run(conn, ctx, op, p).await,
         OperationBody::Distribution(p) => distribution::run(conn, ctx, op, p).await,
-        OperationBody::NeedsListCreate(p) => needs_list_create::run(conn, ctx, op, p).await,
-    }
-}
-
-/// (status, user id, message, reference) of a stored operation.
-type StoredRow = (String, i64, String, Option<String>);
-
-/// A final outcome already stored for this id. An id used by another user is refused, so
-/// ids cannot be used to read someone else's outcome.
-async fn stored_outcome(
-    conn: &mut SqliteConnection,
-    id: &str,
-    user_id: i64,
-) -> AppResult<Option<Outcome>> {
-    let row: Option<StoredRow> =
-        sqlx::query_as("SELECT status, user_id, message, reference FROM operations WHERE id = ?")
-            .bind(id)
-            .fetch_optional(&mut *conn)
-            .await?;
-    let Some((status, owner, message, reference)) = row else {
-        return Ok(None);
-    };
-    if owner != user_id {
-        return Ok(Some(Outcome::Rejected(Rejection::new(
-            Reason::Invalid,
-            "This operation id was already used by another user; record the entry again.",
-        ))));
-    }
-    Ok(match status.as_str() {
-        "applied" => Some(Outcome::Applied {
-            reference: reference.unwrap_or_default(),
-            message,
-        }),
-        "pending_confirmation" => Some(Outcome::PendingConfirmation { message }),
-        _ => None, // a stored rejection wrote nothing: the operation may be tried again
-    })
-}
-
-async fn store_outcome(
-    conn: &mut SqliteConnection,
-    ctx: &BatchContext,
-    op: &Operation,
-    outcome: &Outcome,
-) -> AppResult<()> {
-    let (reason, message, reference) = match outcome {
-        Outcome::Applied { reference, message } => {
-            (None, message.as_str(), Some(reference.as_str()))
+        OperationBody::NeedsListCreate(p) => {
+            // Several rows (list, lines, counter): all or nothing.
+            sqlx::query("SAVEPOINT op").execute(&mut *conn).await?;
+            let result = needs_list_create::run(conn, ctx, op, p).await;
+            if result.is_err() {
+                sqlx::query("ROLLBACK TO op").execute(&mut *conn).await?;
+            }
+            sqlx::query("RELEASE op").execute(&mut *conn).await?;
+            result
         }
-        Outcome::Rejected(r) => (Some(r.reason.code()), r.message.as_str(), None),
-        Outcome::PendingConfirmation { message } => (None, message.as_str(), None),
-    };
-    let payload = serde_json::to_string(&op.body).map_err(|e| AppError::Internal(e.to_string()))?;
-    sqlx::query(
-        "INSERT INTO operations (id, kind, hub_id, user_id, device_id, client_created_at, received_at, \
-         status, reason, message, reference, payload) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) \
-         ON CONFLICT (id) DO UPDATE SET status = excluded.status, reason = excluded.reason, \
-         message = excluded.message, reference = excluded.reference, payload = excluded.payload, \
-         received_at = excluded.received_at, attempts = attempts + 1",
-    )
-    .bind(op.id.to_string())
-    .bind(op.body.kind())
-    .bind(op.hub_id)
-    .bind(ctx.user.id)
-    .bind(&op.device_id)
-    .bind(&op.created_at)
-    .bind(db::now())
-    .bind(outcome.status())
-    .bind(reason)
-    .bind(message)
-    .bind(reference)
-    .bind(payload)
-    .execute(conn)
-    .await?;
-    Ok(())
+    }
 }

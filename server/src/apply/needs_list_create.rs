@@ -7,7 +7,6 @@ use sqlx::SqliteConnection;
 
 use super::{Applied, BatchContext, Failure};
 use crate::db;
-use crate::services::audit::{record_op, OpAudit};
 
 pub async fn run(
     conn: &mut SqliteConnection,
@@ -63,16 +62,18 @@ pub async fn run(
             .execute(&mut *conn)
             .await?;
     }
-    record_op(conn, OpAudit {
-        user_id: ctx.user.id,
-        device_id: &op.device_id,
-        operation_id: &op.id.to_string(),
-        action: if p.submit { "needs_list_create_submit" } else { "needs_list_create" },
-        entity: "needs_list",
-        entity_id: list_id.to_string(),
-        details: json!({ "number": number, "hub_id": hub.id, "lines": p.lines.len(), "status": status }),
-    })
-    .await?;
+    let action = if p.submit {
+        "needs_list_create_submit"
+    } else {
+        "needs_list_create"
+    };
+    ctx.audit(
+        op,
+        action,
+        "needs_list",
+        list_id.to_string(),
+        json!({ "number": number, "hub_id": hub.id, "lines": p.lines.len(), "status": status }),
+    );
     Ok(Applied {
         message: format!("Needs list {number} for {hub_name} saved as {status}."),
         reference: number,

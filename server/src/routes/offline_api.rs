@@ -38,7 +38,7 @@ pub async fn sync(
         .enumerate()
         .map(|(i, raw)| Incoming::from_json(i, raw))
         .collect();
-    let results = apply::apply_batch(&state.db, &user, ops).await?;
+    let results = apply::apply_batch(&state.writer, &user, ops).await?;
     Ok(Json(SyncResponse {
         results,
         server_time: db::now(),

@@ -104,7 +104,7 @@ async fn submit<F: OperationForm>(
     )];
     let outcome = match form.to_operation() {
         Err(invalid) => Err(invalid.message),
-        Ok(op) => match apply::apply_one(&state.db, &user, &op).await {
+        Ok(op) => match apply::apply_one(&state.writer, &user, &op).await {
             Ok(Outcome::Applied { message, .. }) => Ok(message),
             Ok(Outcome::PendingConfirmation { message }) => Ok(message),
             Ok(Outcome::Rejected(r)) => Err(r.message),

@@ -25,32 +25,3 @@ pub async fn record(
     .await?;
     Ok(())
 }
-
-/// An audit row for a change made by a client operation: carries the device and operation id.
-pub struct OpAudit<'a> {
-    pub user_id: i64,
-    pub device_id: &'a str,
-    pub operation_id: &'a str,
-    pub action: &'a str,
-    pub entity: &'a str,
-    pub entity_id: String,
-    pub details: serde_json::Value,
-}
-
-pub async fn record_op(conn: &mut SqliteConnection, entry: OpAudit<'_>) -> AppResult<()> {
-    sqlx::query(
-        "INSERT INTO audit_log (at, user_id, device_id, operation_id, action, entity, entity_id, details) \
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-    )
-    .bind(db::now())
-    .bind(entry.user_id)
-    .bind(entry.device_id)
-    .bind(entry.operation_id)
-    .bind(entry.action)
-    .bind(entry.entity)
-    .bind(entry.entity_id)
-    .bind(entry.details.to_string())
-    .execute(conn)
-    .await?;
-    Ok(())
-}

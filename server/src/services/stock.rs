@@ -1,5 +1,5 @@
-//! Stock ledger writes and balance reads: movements are append-only; the balance per
-//! (hub, item) changes in the same transaction, and a take succeeds only if stock suffices.
+//! Stock ledger writes and balance reads. Movements are append-only; the database keeps the
+//! balance per (hub, item) in step (migration 0003's trigger) and refuses negative stock.
 use sqlx::SqliteConnection;
 
 use crate::db;
@@ -43,47 +43,9 @@ pub async fn insert_movement(
     .await
 }
 
-pub async fn add(
-    conn: &mut SqliteConnection,
-    hub_id: i64,
-    item_id: i64,
-    qty: i64,
-    at: &str,
-) -> Result<(), sqlx::Error> {
-    sqlx::query(
-        "INSERT INTO stock_balances (hub_id, item_id, quantity, last_movement_at) VALUES (?, ?, ?, ?) \
-         ON CONFLICT (hub_id, item_id) DO UPDATE SET quantity = quantity + excluded.quantity, \
-         last_movement_at = excluded.last_movement_at",
-    )
-    .bind(hub_id)
-    .bind(item_id)
-    .bind(qty)
-    .bind(at)
-    .execute(conn)
-    .await?;
-    Ok(())
-}
-
-/// Takes `qty` if at least that much is on hand; `false` (and nothing changed) otherwise.
-pub async fn take(
-    conn: &mut SqliteConnection,
-    hub_id: i64,
-    item_id: i64,
-    qty: i64,
-    at: &str,
-) -> Result<bool, sqlx::Error> {
-    let done = sqlx::query(
-        "UPDATE stock_balances SET quantity = quantity - ?, last_movement_at = ? \
-         WHERE hub_id = ? AND item_id = ? AND quantity >= ?",
-    )
-    .bind(qty)
-    .bind(at)
-    .bind(hub_id)
-    .bind(item_id)
-    .bind(qty)
-    .execute(conn)
-    .await?;
-    Ok(done.rows_affected() == 1)
+/// Whether an insert failed the balance's `quantity >= 0` check (stock would go negative).
+pub fn is_stock_check(err: &sqlx::Error) -> bool {
+    matches!(err, sqlx::Error::Database(db) if db.message().contains("CHECK constraint failed") && db.message().contains("quantity"))
 }
 
 pub async fn on_hand(

@@ -4,7 +4,7 @@ use serde_json::json;
 
 use crate::common::{read, spawn};
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn only_admin_lists_and_creates_users() {
     let app = spawn().await;
     for (who, expected) in [
@@ -32,7 +32,7 @@ async fn only_admin_lists_and_creates_users() {
     assert_eq!(res.status(), StatusCode::FORBIDDEN);
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn hubs_are_managed_by_admin_lm_lo_only_and_audited() {
     let app = spawn().await;
     let before = app.audit_count("hub").await;
@@ -127,7 +127,7 @@ async fn hubs_are_managed_by_admin_lm_lo_only_and_audited() {
     assert_eq!(res.status(), StatusCode::NOT_FOUND);
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_hub_with_bound_users_keeps_its_type() {
     let app = spawn().await;
     let admin = app.signed_in("admin").await;
@@ -144,7 +144,7 @@ async fn a_hub_with_bound_users_keeps_its_type() {
     assert_eq!(status, StatusCode::CONFLICT, "{err}");
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn agency_users_see_only_their_own_hub() {
     let app = spawn().await;
     let agency = app.signed_in("agency").await;
@@ -161,7 +161,7 @@ async fn agency_users_see_only_their_own_hub() {
     assert_eq!(hubs.as_array().unwrap().len(), 7);
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn items_get_generated_skus_and_unique_barcodes() {
     let app = spawn().await;
     let clerk = app.signed_in("clerk").await;
@@ -218,7 +218,7 @@ async fn items_get_generated_skus_and_unique_barcodes() {
     assert_eq!(app.audit_count("item").await, 1);
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn events_validate_dates_and_are_audited() {
     let app = spawn().await;
     let lo = app.signed_in("lo").await;
@@ -260,7 +260,7 @@ async fn events_validate_dates_and_are_audited() {
     assert_eq!(res.status(), StatusCode::FORBIDDEN);
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn users_need_a_hub_of_the_right_type() {
     let app = spawn().await;
     let admin = app.signed_in("admin").await;
@@ -339,7 +339,7 @@ async fn users_need_a_hub_of_the_right_type() {
     );
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn admins_cannot_lock_themselves_out() {
     let app = spawn().await;
     let admin = app.signed_in("admin").await;

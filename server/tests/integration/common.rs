@@ -49,7 +49,9 @@ impl TestApp {
 
     /// A fresh browser-like client: its own cookies, redirects not followed.
     pub fn client(&self) -> Client {
+        // A request that hangs fails its test instead of stalling the whole run.
         Client::builder()
+            .timeout(std::time::Duration::from_secs(30))
             .cookie_store(true)
             .redirect(reqwest::redirect::Policy::none())
             .build()

@@ -3,7 +3,7 @@ use reqwest::StatusCode;
 
 use crate::common::spawn;
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn signed_out_pages_redirect_to_sign_in() {
     let app = spawn().await;
     let res = app
@@ -21,7 +21,7 @@ async fn signed_out_pages_redirect_to_sign_in() {
     assert!(html.contains(">Sign in</button>"));
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_sign_in_form_works_without_javascript() {
     let app = spawn().await;
     let client = app.client();
@@ -86,7 +86,7 @@ async fn the_sign_in_form_works_without_javascript() {
     assert_eq!(res.status(), StatusCode::SEE_OTHER, "signed out again");
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sign_in_never_redirects_off_site() {
     let app = spawn().await;
     let res = app
@@ -103,7 +103,7 @@ async fn sign_in_never_redirects_off_site() {
     assert_eq!(res.headers()["location"], "/");
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn navigation_follows_the_role() {
     let app = spawn().await;
     let admin = app.signed_in("admin").await;
@@ -150,7 +150,7 @@ async fn navigation_follows_the_role() {
     assert!(!html.contains("Ada Administrator"));
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn admin_forms_work_without_javascript_and_keep_input_on_error() {
     let app = spawn().await;
     let admin = app.signed_in("admin").await;

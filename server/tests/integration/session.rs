@@ -4,7 +4,7 @@ use serde_json::json;
 
 use crate::common::{read, spawn, spawn_with, DEMO_USERS};
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn every_demo_user_signs_in_and_sees_themselves() {
     let app = spawn().await;
     for username in DEMO_USERS {
@@ -22,7 +22,7 @@ async fn every_demo_user_signs_in_and_sees_themselves() {
     assert_eq!(me["hub_type"], "SUB");
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn session_cookie_is_http_only_and_same_site() {
     let app = spawn().await;
     let res = app
@@ -51,7 +51,7 @@ async fn session_cookie_is_http_only_and_same_site() {
     assert_eq!(stored, 0, "the raw token must not be stored");
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn wrong_password_and_unknown_user_get_the_same_clear_401() {
     let app = spawn().await;
     for (user, pass) in [("admin", "wrong-password"), ("nobody", "drims-demo")] {
@@ -69,7 +69,7 @@ async fn wrong_password_and_unknown_user_get_the_same_clear_401() {
     }
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn bad_input_gets_specific_400s() {
     let app = spawn().await;
     let client = app.client();
@@ -145,7 +145,7 @@ async fn bad_input_gets_specific_400s() {
     );
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn repeated_failures_lock_the_account_but_not_others() {
     let app = spawn().await;
     let client = app.client();
@@ -181,7 +181,7 @@ async fn repeated_failures_lock_the_account_but_not_others() {
     );
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn repeated_failures_from_one_address_are_limited() {
     let app = spawn_with(|c| c.max_failures_per_address = 3).await;
     let client = app.client();
@@ -203,7 +203,7 @@ async fn repeated_failures_from_one_address_are_limited() {
     assert_eq!(res.status(), StatusCode::TOO_MANY_REQUESTS);
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn expired_sessions_are_refused() {
     let app = spawn().await;
     let client = app.signed_in("auditor").await;
@@ -225,7 +225,7 @@ async fn expired_sessions_are_refused() {
     assert_eq!(err["error"]["code"], "unauthorized");
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn signed_out_requests_get_401_everywhere() {
     let app = spawn().await;
     let client = app.client();
@@ -249,7 +249,7 @@ async fn signed_out_requests_get_401_everywhere() {
     assert_eq!(res.status(), StatusCode::UNAUTHORIZED);
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sign_out_ends_the_session() {
     let app = spawn().await;
     let client = app.signed_in("lo").await;
@@ -271,7 +271,7 @@ async fn sign_out_ends_the_session() {
     assert_eq!(left, 0);
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn deactivated_accounts_lose_their_sessions_and_get_a_clear_message() {
     let app = spawn().await;
     let admin = app.signed_in("admin").await;
@@ -313,7 +313,7 @@ async fn deactivated_accounts_lose_their_sessions_and_get_a_clear_message() {
     );
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn health_and_ping() {
     let app = spawn().await;
     let (status, body) = read(

@@ -18,7 +18,7 @@ async fn post_form(app: &TestApp, client: &Client, path: &str, form: &[(&str, St
     res.headers()["location"].to_str().unwrap().to_string()
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn intake_then_distribution_through_the_no_js_forms() {
     let app = spawn().await;
     let clerk = app.signed_in("clerk").await;
@@ -90,7 +90,7 @@ async fn intake_then_distribution_through_the_no_js_forms() {
     assert!(html.contains("Spanish Town shelter") && html.contains("USAID"));
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn bad_form_input_gets_a_specific_message() {
     let app = spawn().await;
     let clerk = app.signed_in("clerk").await;
@@ -144,7 +144,7 @@ async fn bad_form_input_gets_a_specific_message() {
     assert_eq!(movements(&app).await, 0);
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn inventory_search_filter_and_csv() {
     let app = spawn().await;
     let lm = app.signed_in("lm").await;
@@ -187,7 +187,7 @@ async fn inventory_search_filter_and_csv() {
     );
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn agency_stock_stays_with_the_agency_on_every_page() {
     let app = spawn().await;
     let agency = app.signed_in("agency").await;
@@ -264,7 +264,7 @@ async fn agency_stock_stays_with_the_agency_on_every_page() {
     );
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn each_role_gets_its_dashboard_with_real_figures() {
     let app = spawn().await;
     let main = app.signed_in("main").await;

@@ -99,7 +99,7 @@ async fn fixture() -> Fixture {
     }
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn each_kind_is_applied_with_ledger_balance_and_audit() {
     let f = fixture().await;
     let sub = f.app.signed_in("sub").await;
@@ -154,7 +154,7 @@ async fn each_kind_is_applied_with_ledger_balance_and_audit() {
     assert_eq!(donor, "Digicel Foundation");
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn replaying_a_batch_changes_nothing() {
     let f = fixture().await;
     let sub = f.app.signed_in("sub").await;
@@ -228,7 +228,7 @@ async fn racing_for_the_last_units_never_goes_negative() {
     assert_eq!(balance(&f.app, f.sub_hub, f.item).await, 0);
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn every_reason_code_from_a_real_case() {
     let f = fixture().await;
     let app = &f.app;
@@ -292,7 +292,7 @@ async fn every_reason_code_from_a_real_case() {
     );
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn one_bad_operation_does_not_block_the_others() {
     let f = fixture().await;
     let sub = f.app.signed_in("sub").await;
@@ -313,7 +313,7 @@ async fn one_bad_operation_does_not_block_the_others() {
     assert_eq!(balance(&f.app, f.sub_hub, f.item).await, 3);
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_rejected_operation_can_be_fixed_and_sent_again() {
     let f = fixture().await;
     let sub = f.app.signed_in("sub").await;
@@ -327,7 +327,7 @@ async fn a_rejected_operation_can_be_fixed_and_sent_again() {
     assert_eq!(balance(&f.app, f.sub_hub, f.item).await, 0);
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn malformed_batches_are_400s_naming_the_problem() {
     let f = fixture().await;
     let sub = f.app.signed_in("sub").await;
@@ -382,7 +382,7 @@ async fn malformed_batches_are_400s_naming_the_problem() {
     assert_eq!(res.status(), StatusCode::UNAUTHORIZED);
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn intake_and_distribution_follow_the_role_and_hub_matrix() {
     let app = spawn().await;
     let item = item_id(&app, "Blanket").await;
@@ -429,7 +429,7 @@ async fn intake_and_distribution_follow_the_role_and_hub_matrix() {
     }
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn snapshots_hold_only_what_the_user_may_see() {
     let app = spawn().await;
     let event = event_id(&app).await;
@@ -549,7 +549,7 @@ async fn snapshots_hold_only_what_the_user_may_see() {
     assert_eq!(res.status(), StatusCode::UNAUTHORIZED);
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn lm_and_admin_review_everyones_refused_operations_but_not_agency_ones() {
     let f = fixture().await;
     let app = &f.app;

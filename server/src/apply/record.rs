@@ -1,0 +1,136 @@
+//! Stored outcomes (the idempotency record) and audit rows, read once per batch and written
+//! once per batch with multi-row inserts.
+use std::collections::HashMap;
+
+use app::ops::{Outcome, Reason, Rejection};
+use sqlx::{QueryBuilder, Sqlite, SqliteConnection};
+
+use crate::error::AppResult;
+
+/// One outcome row for `operations`.
+pub struct OutcomeRow {
+    pub id: String,
+    pub kind: &'static str,
+    pub hub_id: i64,
+    pub device_id: String,
+    pub client_created_at: String,
+    pub received_at: String,
+    pub status: &'static str,
+    pub reason: Option<&'static str>,
+    pub message: String,
+    pub reference: Option<String>,
+    pub payload: String,
+}
+
+/// One audit row for a change made by an operation.
+pub struct AuditRow {
+    pub at: String,
+    pub device_id: String,
+    pub operation_id: String,
+    pub action: &'static str,
+    pub entity: &'static str,
+    pub entity_id: String,
+    pub details: String,
+}
+
+/// (id, status, user id, message, reference) of a stored operation.
+type StoredRow = (String, String, i64, String, Option<String>);
+
+/// Final outcomes already stored for these ids. An id used by another user is refused, so
+/// ids cannot be used to read someone else's outcome. Stored rejections wrote nothing: those
+/// operations may be tried again, so they are not returned.
+pub async fn stored_outcomes(
+    conn: &mut SqliteConnection,
+    ids: &[String],
+    user_id: i64,
+) -> AppResult<HashMap<String, Outcome>> {
+    let mut found = HashMap::new();
+    for chunk in ids.chunks(500) {
+        let mut q: QueryBuilder<Sqlite> = QueryBuilder::new(
+            "SELECT id, status, user_id, message, reference FROM operations WHERE id IN (",
+        );
+        let mut list = q.separated(", ");
+        for id in chunk {
+            list.push_bind(id);
+        }
+        q.push(")");
+        let rows: Vec<StoredRow> = q.build_query_as().fetch_all(&mut *conn).await?;
+        for (id, status, owner, message, reference) in rows {
+            let outcome = if owner != user_id {
+                Outcome::Rejected(Rejection::new(
+                    Reason::Invalid,
+                    "This operation id was already used by another user; record the entry again.",
+                ))
+            } else {
+                match status.as_str() {
+                    "applied" => Outcome::Applied {
+                        reference: reference.unwrap_or_default(),
+                        message,
+                    },
+                    "pending_confirmation" => Outcome::PendingConfirmation { message },
+                    _ => continue,
+                }
+            };
+            found.insert(id, outcome);
+        }
+    }
+    Ok(found)
+}
+
+pub async fn write_outcomes(
+    conn: &mut SqliteConnection,
+    user_id: i64,
+    rows: &[OutcomeRow],
+) -> AppResult<()> {
+    for chunk in rows.chunks(200) {
+        let mut q: QueryBuilder<Sqlite> = QueryBuilder::new(
+            "INSERT INTO operations (id, kind, hub_id, user_id, device_id, client_created_at, received_at, \
+             status, reason, message, reference, payload) ",
+        );
+        q.push_values(chunk, |mut b, r| {
+            b.push_bind(&r.id)
+                .push_bind(r.kind)
+                .push_bind(r.hub_id)
+                .push_bind(user_id)
+                .push_bind(&r.device_id)
+                .push_bind(&r.client_created_at)
+                .push_bind(&r.received_at)
+                .push_bind(r.status)
+                .push_bind(r.reason)
+                .push_bind(&r.message)
+                .push_bind(&r.reference)
+                .push_bind(&r.payload);
+        });
+        q.push(
+            " ON CONFLICT (id) DO UPDATE SET status = excluded.status, reason = excluded.reason, \
+             message = excluded.message, reference = excluded.reference, payload = excluded.payload, \
+             received_at = excluded.received_at, attempts = attempts + 1",
+        );
+        q.build().execute(&mut *conn).await?;
+    }
+    Ok(())
+}
+
+pub async fn write_audits(
+    conn: &mut SqliteConnection,
+    user_id: i64,
+    rows: &[AuditRow],
+) -> AppResult<()> {
+    for chunk in rows.chunks(200) {
+        let mut q: QueryBuilder<Sqlite> = QueryBuilder::new(
+            "INSERT INTO audit_log (at, user_id, device_id, operation_id, action, entity, entity_id, details) ",
+        );
+        q.push_values(chunk, |mut b, r| {
+            b.push_bind(&r.at)
+                .push_bind(user_id)
+                .push_bind(&r.device_id)
+                .push_bind(&r.operation_id)
+                .push_bind(r.action)
+                .push_bind(r.entity)
+                .push_bind(&r.entity_id)
+                .push_bind(&r.details);
+        });
+        q.build().execute(&mut *conn).await?;
+    }
+    Ok(())
+}
