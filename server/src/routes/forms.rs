@@ -9,6 +9,7 @@ use axum::{Form, Router};
 use serde::{Deserialize, Serialize};
 
 use super::admin_api::StatusInput;
+use super::redirect::{echo, with_query};
 use crate::auth::extract::{ClientAddress, MaybeUser};
 use crate::auth::{session, sign_in::sign_in};
 use crate::error::{AppError, AppResult};
@@ -29,27 +30,6 @@ pub fn router() -> Router<AppState> {
         .route("/forms/events/{id}", post(update_event))
         .route("/forms/users", post(create_user))
         .route("/forms/users/{id}", post(update_user))
-}
-
-fn with_query(path: &str, pairs: &[(&str, String)]) -> Redirect {
-    let query = serde_urlencoded::to_string(pairs).unwrap_or_default();
-    Redirect::to(&format!("{path}?{query}"))
-}
-
-/// Form fields echoed back after an error, as (name, value) pairs.
-fn echo<T: Serialize>(input: &T) -> Vec<(String, String)> {
-    let Ok(serde_json::Value::Object(map)) = serde_json::to_value(input) else {
-        return Vec::new();
-    };
-    map.into_iter()
-        .filter(|(k, _)| k != "password")
-        .filter_map(|(k, v)| match v {
-            serde_json::Value::String(s) => Some((k, s)),
-            serde_json::Value::Number(n) => Some((k, n.to_string())),
-            serde_json::Value::Bool(b) => Some((k, b.to_string())),
-            _ => None,
-        })
-        .collect()
 }
 
 /// Runs a service call for a signed-in user and turns its outcome into a redirect.
@@ -82,9 +62,7 @@ where
         (Err(e), input) => {
             let mut pairs = vec![("error".to_string(), e.to_api().message)];
             pairs.extend(echo(&input));
-            let refs: Vec<(&str, String)> =
-                pairs.iter().map(|(k, v)| (k.as_str(), v.clone())).collect();
-            with_query(back, &refs).into_response()
+            with_query(back, &pairs).into_response()
         }
     }
 }

@@ -5,6 +5,7 @@ mod health;
 mod json;
 mod offline_api;
 mod pages;
+mod redirect;
 mod session_api;
 mod stock_forms;
 

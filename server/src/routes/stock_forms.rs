@@ -7,11 +7,12 @@ use app::reports::InventoryQuery;
 use axum::extract::rejection::FormRejection;
 use axum::extract::{Query, State};
 use axum::http::header;
-use axum::response::{IntoResponse, Redirect, Response};
+use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Form, Router};
 use serde::Serialize;
 
+use super::redirect::{echo, with_query};
 use crate::apply;
 use crate::auth::extract::{MaybeUser, RequireUser};
 use crate::db;
@@ -52,25 +53,6 @@ impl OperationForm for DistributionForm {
     }
 }
 
-fn redirect(path: &str, pairs: Vec<(String, String)>) -> Response {
-    let query = serde_urlencoded::to_string(pairs).unwrap_or_default();
-    Redirect::to(&format!("{path}?{query}")).into_response()
-}
-
-/// Entered values (as strings) to refill the form after an error.
-fn echo<T: Serialize>(form: &T) -> Vec<(String, String)> {
-    let Ok(serde_json::Value::Object(map)) = serde_json::to_value(form) else {
-        return Vec::new();
-    };
-    map.into_iter()
-        .filter_map(|(k, v)| match v {
-            serde_json::Value::String(s) => Some((k, s)),
-            serde_json::Value::Number(n) => Some((k, n.to_string())),
-            _ => None,
-        })
-        .collect()
-}
-
 async fn submit<F: OperationForm>(
     state: AppState,
     user: Option<app::model::SessionUser>,
@@ -78,24 +60,17 @@ async fn submit<F: OperationForm>(
     page: &str,
 ) -> Response {
     let Some(user) = user else {
-        return redirect(
-            "/login",
-            vec![
-                ("error".into(), AppError::signed_out().to_string()),
-                ("next".into(), page.into()),
-            ],
-        );
+        let pairs = [
+            ("error", AppError::signed_out().to_string()),
+            ("next", page.into()),
+        ];
+        return with_query("/login", &pairs).into_response();
     };
     let form = match form {
         Ok(Form(form)) => form,
         Err(rejection) => {
-            return redirect(
-                page,
-                vec![(
-                    "error".into(),
-                    format!("The form could not be read: {}", rejection.body_text()),
-                )],
-            );
+            let msg = format!("The form could not be read: {}", rejection.body_text());
+            return with_query(page, &[("error", msg)]).into_response();
         }
     };
     let mut back = vec![(
@@ -114,12 +89,12 @@ async fn submit<F: OperationForm>(
     match outcome {
         Ok(message) => {
             back.push(("notice".into(), message));
-            redirect(page, back)
+            with_query(page, &back).into_response()
         }
         Err(message) => {
             back.push(("error".into(), message));
             back.extend(echo(&form).into_iter().filter(|(k, _)| k != "hub_id"));
-            redirect(page, back)
+            with_query(page, &back).into_response()
         }
     }
 }
