@@ -47,7 +47,31 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
 #[component]
 pub fn App() -> impl IntoView {
     provide_meta_context();
-    let user = Resource::new(|| (), |_| api::current_user());
+    // The browser client provides the offline context before the app starts; the server
+    // (and a page without JavaScript) gets the inert one.
+    let offline = match use_context::<offline::client::Offline>() {
+        Some(offline) => offline,
+        None => {
+            let inert = offline::client::Offline::inert();
+            provide_context(inert.clone());
+            inert
+        }
+    };
+    // Offline, the header and pages know the user from the device's last snapshot.
+    let user = Resource::new(
+        || (),
+        move |_| {
+            let offline = offline.clone();
+            async move {
+                components::offline::or_offline(api::current_user(), &offline, |d| {
+                    d.snapshot
+                        .as_ref()
+                        .map(|s| Some(offline::project::session_user(s)))
+                })
+                .await
+            }
+        },
+    );
     provide_context(components::layout::UserResource(user));
     // Async SSR: every page is complete HTML before it is sent, so it works without JavaScript.
     let ssr = SsrMode::Async;
@@ -64,6 +88,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/inventory") view=stock::inventory::InventoryPage ssr=ssr.clone() />
                     <Route path=path!("/intake") view=stock::intake::IntakePage ssr=ssr.clone() />
                     <Route path=path!("/distribution") view=stock::distribution::DistributionPage ssr=ssr.clone() />
+                    <Route path=path!("/needs-lists/new") view=pages::needs_list::NeedsListNewPage ssr=ssr.clone() />
                     <Route path=path!("/history") view=stock::history::HistoryPage ssr=ssr.clone() />
                     <Route path=path!("/sync-issues") view=pages::sync_issues::SyncIssuesPage ssr=ssr.clone() />
                     <Route path=path!("/admin/hubs") view=admin::hubs::HubsPage ssr=ssr.clone() />

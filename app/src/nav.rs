@@ -10,7 +10,7 @@ pub struct NavLink {
 /// The links a user sees, in display order. The server still checks every request.
 pub fn links_for(user: &SessionUser) -> Vec<NavLink> {
     let actor = user.actor();
-    let entries: [(&'static str, &'static str, Option<Action>); 10] = [
+    let entries: [(&'static str, &'static str, Option<Action>); 11] = [
         ("/", "Dashboard", None),
         ("/inventory", "Inventory", Some(Action::ViewInventory)),
         ("/intake", "Intake", Some(Action::RecordIntake)),
@@ -19,12 +19,10 @@ pub fn links_for(user: &SessionUser) -> Vec<NavLink> {
             "Distribution",
             Some(Action::RecordDistribution),
         ),
+        ("/needs-lists/new", "Needs list", Some(Action::NeedsListEdit)),
         ("/history", "History", Some(Action::ViewTransactions)),
-        (
-            "/sync-issues",
-            "Sync issues",
-            Some(Action::ReviewSyncIssues),
-        ),
+        // Everyone: their own refused operations (LM and ADMIN: everyone's).
+        ("/sync-issues", "Sync issues", None),
         ("/admin/hubs", "Hubs", Some(Action::ManageHubsAndEvents)),
         ("/admin/items", "Items", Some(Action::ManageItems)),
         ("/admin/events", "Events", Some(Action::ManageHubsAndEvents)),
@@ -82,13 +80,15 @@ mod tests {
                 "Inventory",
                 "Intake",
                 "Distribution",
+                "Needs list",
                 "History",
+                "Sync issues",
                 "Items"
             ]
         );
         assert_eq!(
             labels(&user(Role::Auditor, None)),
-            ["Dashboard", "Inventory", "History"]
+            ["Dashboard", "Inventory", "History", "Sync issues"]
         );
         assert_eq!(
             labels(&user(Role::LogisticsOfficer, None)),
@@ -98,6 +98,7 @@ mod tests {
                 "Intake",
                 "Distribution",
                 "History",
+                "Sync issues",
                 "Hubs",
                 "Items",
                 "Events"

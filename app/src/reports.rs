@@ -22,6 +22,9 @@ pub struct InventoryLine {
     pub min_qty: i64,
     pub low_stock: bool,
     pub last_movement_at: Option<String>,
+    /// Offline only: the net change queued on this device (included in `quantity`).
+    #[serde(default)]
+    pub pending: i64,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -33,6 +36,16 @@ pub struct InventoryView {
     pub lines: Vec<InventoryLine>,
     pub total_quantity: i64,
     pub low_stock_count: usize,
+    /// Set when the view was built on the device from the last snapshot (offline).
+    #[serde(default)]
+    pub offline: Option<OfflineInfo>,
+}
+
+/// Marks a view built offline: when its data was last synced, and what to watch out for.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct OfflineInfo {
+    pub last_synced: Option<String>,
+    pub warnings: Vec<String>,
 }
 
 /// What the intake and distribution forms offer: hubs where the user may record, the

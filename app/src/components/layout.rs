@@ -2,6 +2,7 @@
 //! slot (top right) where the sync status pill lives.
 use leptos::prelude::*;
 
+use crate::components::offline::SyncPill;
 use crate::error::ApiError;
 use crate::model::SessionUser;
 use crate::nav::links_for;
@@ -59,7 +60,6 @@ fn SignedInBar(user: SessionUser) -> impl IntoView {
                 <button type="submit" class="secondary">"Sign out"</button>
             </form>
         </div>
-        // Filled by the offline client: status pill and "Sync Now".
-        <div id="sync-status" class="sync-slot" aria-live="polite"></div>
+        <SyncPill />
     }
 }

@@ -1,3 +1,4 @@
 //! Reusable view pieces: layout, notices, form fields.
 pub mod layout;
 pub mod notice;
+pub mod offline;

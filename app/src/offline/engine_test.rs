@@ -135,6 +135,7 @@ impl SyncTransport for &FakeServer {
             user: SnapshotUser {
                 id: 1,
                 username: "sub".into(),
+                display_name: None,
                 role: crate::domain::Role::SubHubUser,
                 hub_id: Some(3),
             },

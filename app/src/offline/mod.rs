@@ -2,7 +2,9 @@
 //! machine behind small store and transport traits. The browser runner (IndexedDB through
 //! rexie, gloo-net) implements the traits in `frontend`; tests use in-memory fakes.
 pub mod backoff;
+pub mod client;
 pub mod engine;
+pub mod project;
 
 use serde::{Deserialize, Serialize};
 

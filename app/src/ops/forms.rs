@@ -3,7 +3,10 @@
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
-use super::{DistributionPayload, IntakePayload, Operation, OperationBody};
+use super::{
+    DistributionPayload, IntakePayload, NeedsListCreatePayload, NeedsListLine, Operation,
+    OperationBody, Priority,
+};
 use crate::domain::ValidationError;
 use crate::model::flexible_i64;
 
@@ -116,6 +119,90 @@ impl DistributionForm {
     }
 }
 
+/// The needs-list form: event, priority, draft or submit, notes, and numbered lines
+/// (`item_id_N`, `quantity_N`, `justification_N`); blank lines are skipped.
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+pub struct NeedsListForm {
+    #[serde(flatten)]
+    pub fields: std::collections::BTreeMap<String, String>,
+}
+
+impl NeedsListForm {
+    /// Line rows the page offers.
+    pub const LINES: usize = 6;
+
+    fn field(&self, name: &str) -> Option<&str> {
+        self.fields
+            .get(name)
+            .map(|v| v.trim())
+            .filter(|v| !v.is_empty())
+    }
+
+    fn number(&self, name: &str, label: &str) -> Result<Option<i64>, ValidationError> {
+        self.field(name)
+            .map(|v| {
+                v.parse::<i64>()
+                    .map_err(|_| ValidationError::new(name, format!("{label} must be a whole number.")))
+            })
+            .transpose()
+    }
+
+    pub fn hub_id(&self) -> Option<i64> {
+        self.field("hub_id").and_then(|v| v.parse().ok())
+    }
+
+    pub fn to_operation(
+        &self,
+        device_id: &str,
+        created_at: String,
+    ) -> Result<Operation, ValidationError> {
+        let mut lines = Vec::new();
+        for n in 1..=Self::LINES {
+            let item = self.number(&format!("item_id_{n}"), &format!("Line {n} item"))?;
+            let quantity = self.number(&format!("quantity_{n}"), &format!("Line {n} quantity"))?;
+            let justification = self.field(&format!("justification_{n}")).map(str::to_string);
+            match (item, quantity) {
+                (None, None) if justification.is_none() => continue,
+                (Some(item_id), Some(quantity)) => lines.push(NeedsListLine {
+                    item_id,
+                    quantity,
+                    justification,
+                }),
+                (None, _) => {
+                    return Err(ValidationError::new(
+                        "lines",
+                        format!("Line {n}: choose an item."),
+                    ))
+                }
+                (Some(_), None) => {
+                    return Err(ValidationError::new(
+                        "lines",
+                        format!("Line {n}: enter a quantity."),
+                    ))
+                }
+            }
+        }
+        let priority = self.field("priority").unwrap_or("Medium");
+        let body = OperationBody::NeedsListCreate(NeedsListCreatePayload {
+            event_id: required("event_id", "Disaster event", self.number("event_id", "Disaster event")?)?,
+            priority: Priority::from_code(priority).ok_or_else(|| {
+                ValidationError::new("priority", format!("Unknown priority '{priority}'."))
+            })?,
+            submit: self.field("submit") == Some("true"),
+            lines,
+            notes: self.field("notes").map(str::to_string),
+        });
+        body.validate()?;
+        Ok(Operation {
+            id: op_id(self.field("op_id").unwrap_or(""))?,
+            hub_id: required("hub_id", "Hub", self.number("hub_id", "Hub")?)?,
+            created_at,
+            device_id: device_id.to_string(),
+            body,
+        })
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -172,5 +259,56 @@ mod tests {
             form.to_operation("web", String::new()).unwrap_err().field,
             "op_id"
         );
+    }
+
+    #[test]
+    fn needs_list_form_skips_blank_lines_and_names_half_filled_ones() {
+        let pairs = |extra: &[(&str, &str)]| {
+            let mut f = NeedsListForm::default();
+            for (k, v) in [
+                ("op_id", Uuid::new_v4().to_string().as_str()),
+                ("hub_id", "3"),
+                ("event_id", "1"),
+                ("priority", "High"),
+                ("submit", "true"),
+                ("item_id_1", "5"),
+                ("quantity_1", "20"),
+                ("justification_1", "shelter of 80"),
+                ("item_id_2", ""),
+                ("quantity_2", ""),
+            ] {
+                f.fields.insert(k.into(), v.into());
+            }
+            for (k, v) in extra {
+                f.fields.insert((*k).into(), (*v).into());
+            }
+            f
+        };
+        let op = pairs(&[]).to_operation("web", String::new()).unwrap();
+        match op.body {
+            OperationBody::NeedsListCreate(p) => {
+                assert_eq!(p.lines.len(), 1);
+                assert_eq!(p.priority, Priority::High);
+                assert!(p.submit);
+            }
+            _ => panic!("needs list expected"),
+        }
+        let err = pairs(&[("item_id_3", "7")])
+            .to_operation("web", String::new())
+            .unwrap_err();
+        assert_eq!(err.message, "Line 3: enter a quantity.");
+        let err = pairs(&[("quantity_1", "ten")])
+            .to_operation("web", String::new())
+            .unwrap_err();
+        assert_eq!(err.message, "Line 1 quantity must be a whole number.");
+        let err = pairs(&[("priority", "Whenever")])
+            .to_operation("web", String::new())
+            .unwrap_err();
+        assert_eq!(err.field, "priority");
+        // Parsed from the urlencoded body exactly as the server and the browser get it.
+        let form: NeedsListForm =
+            serde_urlencoded::from_str("hub_id=3&event_id=1&item_id_1=5&quantity_1=2&op_id=x")
+                .unwrap();
+        assert_eq!(form.hub_id(), Some(3));
     }
 }

@@ -56,6 +56,8 @@ pub struct SyncResponse {
 pub struct SnapshotUser {
     pub id: i64,
     pub username: String,
+    #[serde(default)]
+    pub display_name: Option<String>,
     pub role: Role,
     pub hub_id: Option<i64>,
 }

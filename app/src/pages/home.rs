@@ -5,7 +5,10 @@ use leptos::prelude::*;
 use crate::api::get_dashboard;
 use crate::components::layout::use_user;
 use crate::components::notice::{show_result, Flash};
+use crate::components::offline::or_offline;
 use crate::model::SessionUser;
+use crate::offline::client::use_offline;
+use crate::offline::project;
 use crate::permissions::{may_ever, Action};
 use crate::reports::{BarChart, Dashboard};
 
@@ -40,7 +43,14 @@ fn Welcome(user: SessionUser) -> impl IntoView {
         (Some(name), Some(t)) => format!("{name} ({} hub)", t.code()),
         _ => "All government hubs".to_string(),
     };
-    let dashboard = Resource::new(|| (), |_| get_dashboard());
+    let offline = use_offline();
+    let dashboard = Resource::new(
+        || (),
+        move |_| {
+            let offline = offline.clone();
+            async move { or_offline(get_dashboard(), &offline, project::dashboard).await }
+        },
+    );
     view! {
         <h1>{format!("Welcome, {}", user.display_name)}</h1>
         <dl class="facts">

@@ -81,6 +81,7 @@ pub async fn view(db: &Db, user: &SessionUser, query: &InventoryQuery) -> AppRes
             quantity: r.quantity,
             min_qty: r.min_qty,
             last_movement_at: r.last_movement_at,
+            pending: 0,
         })
         .collect();
     Ok(InventoryView {
@@ -90,6 +91,7 @@ pub async fn view(db: &Db, user: &SessionUser, query: &InventoryQuery) -> AppRes
         hubs: visible.into_iter().map(Hub::from).collect(),
         categories,
         lines,
+        offline: None,
     })
 }
 

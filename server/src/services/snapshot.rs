@@ -109,6 +109,7 @@ pub async fn build(db: &Db, user: &SessionUser) -> AppResult<Snapshot> {
         user: SnapshotUser {
             id: user.id,
             username: user.username.clone(),
+            display_name: Some(user.display_name.clone()),
             role: user.role,
             hub_id: user.hub_id,
         },

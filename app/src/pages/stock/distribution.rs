@@ -5,18 +5,35 @@ use leptos::prelude::*;
 use super::{hub_param, HubPicker};
 use crate::api::get_stock_form;
 use crate::components::notice::{prefill, show_result, Flash};
+use crate::components::offline::{
+    or_offline, queue_on_submit, OfflineBanner, SaveNotice, SaveNoticeView,
+};
+use crate::domain::ValidationError;
+use crate::offline::client::use_offline;
+use crate::offline::project::form_options;
+use crate::ops::Operation;
 use crate::permissions::Action;
 use crate::reports::StockFormOptions;
 
 #[component]
 pub fn DistributionPage() -> impl IntoView {
     let hub = hub_param();
+    let offline = use_offline();
     let options = Resource::new(
         move || hub,
-        |hub| get_stock_form(Action::RecordDistribution, hub),
+        move |hub| {
+            let offline = offline.clone();
+            async move {
+                or_offline(get_stock_form(Action::RecordDistribution, hub), &offline, |d| {
+                    form_options(d, Action::RecordDistribution, hub, uuid::Uuid::new_v4())
+                })
+                .await
+            }
+        },
     );
     view! {
         <h1>"Record distribution"</h1>
+        <OfflineBanner />
         <Flash />
         <Suspense fallback=|| view! { <p>"Loading…"</p> }>
             {move || Suspend::new(async move {
@@ -29,6 +46,8 @@ pub fn DistributionPage() -> impl IntoView {
 #[component]
 fn DistributionForm(opts: StockFormOptions) -> impl IntoView {
     let hub_id = opts.hub_id;
+    let notice = RwSignal::new(None::<SaveNotice>);
+    let on_submit = queue_on_submit(notice, build);
     let hub_name = opts
         .hubs
         .iter()
@@ -52,7 +71,7 @@ fn DistributionForm(opts: StockFormOptions) -> impl IntoView {
         .collect();
     view! {
         <HubPicker hubs=opts.hubs.clone() current=hub_id action="/distribution" />
-        <form method="post" action="/forms/distribution" class="stack card">
+        <form method="post" action="/forms/distribution" class="stack card" on:submit=on_submit>
             <h2>{format!("Stock out from {hub_name}")}</h2>
             <input type="hidden" name="op_id" value=prefill("op_id", opts.op_id.clone()) />
             <input type="hidden" name="hub_id" value=hub_id.map(|h| h.to_string()).unwrap_or_default() />
@@ -79,6 +98,7 @@ fn DistributionForm(opts: StockFormOptions) -> impl IntoView {
             <label for="dist-notes">"Notes (optional)"</label>
             <textarea id="dist-notes" name="notes" maxlength="1000">{prefill("notes", "")}</textarea>
             <button type="submit">"Record distribution"</button>
+            <SaveNoticeView notice />
         </form>
         <table class="data">
             <caption>{format!("On hand at {hub_name}")}</caption>
@@ -90,4 +110,10 @@ fn DistributionForm(opts: StockFormOptions) -> impl IntoView {
             </tbody>
         </table>
     }
+}
+
+fn build(fields: &str, device: &str, now: String) -> Result<Operation, ValidationError> {
+    let form: crate::ops::forms::DistributionForm = serde_urlencoded::from_str(fields)
+        .map_err(|e| ValidationError::new("form", format!("The form could not be read: {e}")))?;
+    form.to_operation(device, now)
 }

@@ -4,7 +4,10 @@ use leptos::prelude::*;
 use super::{hub_param, HubPicker};
 use crate::api::get_inventory;
 use crate::components::notice::{prefill, show_result, Flash};
+use crate::components::offline::or_offline;
 use crate::domain::text::display_time;
+use crate::offline::client::use_offline;
+use crate::offline::project;
 use crate::reports::{InventoryQuery, InventoryView};
 
 #[component]
@@ -14,7 +17,17 @@ pub fn InventoryPage() -> impl IntoView {
         q: Some(prefill("q", "")).filter(|s| !s.is_empty()),
         category: Some(prefill("category", "")).filter(|s| !s.is_empty()),
     };
-    let view_data = Resource::new(move || query.clone(), get_inventory);
+    let offline = use_offline();
+    let view_data = Resource::new(
+        move || query.clone(),
+        move |query| {
+            let offline = offline.clone();
+            async move {
+                let online = get_inventory(query.clone());
+                or_offline(online, &offline, |d| project::inventory(d, &query)).await
+            }
+        },
+    );
     view! {
         <Flash />
         <Suspense fallback=|| view! { <p>"Loading inventory…"</p> }>
@@ -45,6 +58,18 @@ fn Inventory(inv: InventoryView) -> impl IntoView {
     );
     view! {
         <h1>{format!("Inventory: {}", inv.hub.name)}</h1>
+        {inv.offline.clone().map(|info| view! {
+            <div class="offline-info" role="status">
+                <p>
+                    <strong>"Offline view. "</strong>
+                    {format!(
+                        "Last synced {}. Quantities are projected: the last synced stock plus what waits to sync on this device.",
+                        info.last_synced.as_deref().map(display_time).unwrap_or_else(|| "never".into())
+                    )}
+                </p>
+                {info.warnings.into_iter().map(|w| view! { <p class="warning" role="alert">{w}</p> }).collect_view()}
+            </div>
+        })}
         <HubPicker hubs=inv.hubs.clone() current=Some(hub_id) action="/inventory" />
         <form method="get" action="/inventory" class="toolbar" role="search">
             <input type="hidden" name="hub" value=hub_id.to_string() />
@@ -77,7 +102,12 @@ fn Inventory(inv: InventoryView) -> impl IntoView {
                         <td><code>{l.sku}</code></td>
                         <td>{l.name}</td>
                         <td>{l.category}</td>
-                        <td class="num">{format!("{} {}", l.quantity, l.unit)}</td>
+                        <td class="num">
+                            {format!("{} {}", l.quantity, l.unit)}
+                            {(l.pending != 0).then(|| view! {
+                                <span class="queued">{format!(" ({:+} queued)", l.pending)}</span>
+                            })}
+                        </td>
                         <td class="num">{l.min_qty}</td>
                         <td>{if l.low_stock {
                             view! { <span class="badge off">"Low stock"</span> }.into_any()

@@ -1,0 +1,265 @@
+//! Offline mode in the page: the status pill with "Sync Now", the offline banner, the save
+//! notice under a form, and the submit handler that queues an operation in the outbox.
+//! Without the browser client (server render, JavaScript off) the pill shows the plain online
+//! state, the button stays hidden, and forms post to the server as ordinary HTML forms.
+use std::future::Future;
+
+use leptos::ev::SubmitEvent;
+use leptos::prelude::*;
+
+use crate::domain::ValidationError;
+use crate::error::{ApiError, ErrorCode};
+use crate::offline::client::{use_offline, LocalData, Offline};
+use crate::ops::Operation;
+
+#[component]
+pub fn SyncPill() -> impl IntoView {
+    let offline = use_offline();
+    let status = offline.status;
+    let sync_now = move |_| {
+        if let Some(port) = offline.port() {
+            leptos::task::spawn_local(async move { port.sync_now().await });
+        }
+    };
+    let icon = move || match status.read().tone() {
+        "ok" => "✓",
+        "busy" => "↻",
+        _ => "⚠",
+    };
+    view! {
+        <div id="sync-status" class="sync-slot">
+            <span
+                class=move || format!("sync-pill {}", status.read().tone())
+                role="status"
+                aria-live="polite"
+                aria-label=move || {
+                    let s = status.read();
+                    format!("Sync status: {}. {}.", s.label(), s.counts())
+                }
+                data-pending=move || status.read().pending.to_string()
+                data-failed=move || status.read().failed.to_string()
+            >
+                <span class="pill-icon" aria-hidden="true">{icon}</span>
+                <span class="pill-text">{move || status.read().label()}</span>
+                <span class="pill-counts" hidden=move || !status.read().ready>
+                    {move || status.read().counts()}
+                </span>
+            </span>
+            <button
+                type="button"
+                class="secondary sync-now"
+                hidden=move || !status.read().ready
+                disabled=move || status.read().syncing
+                on:click=sync_now
+            >
+                "Sync Now"
+            </button>
+            <a href="/login" class="sign-in-to-sync" hidden=move || !status.read().needs_sign_in>
+                "Sign in to sync"
+            </a>
+        </div>
+    }
+}
+
+/// Shown on the intake, distribution and needs-list pages while offline.
+#[component]
+pub fn OfflineBanner() -> impl IntoView {
+    let status = use_offline().status;
+    move || {
+        (!status.read().online).then(|| {
+            view! {
+                <p class="offline-banner" role="status">
+                    "You are offline. Entries will be saved locally and synced when connection is restored."
+                </p>
+            }
+        })
+    }
+}
+
+/// What a form says after it was saved on the device.
+#[derive(Clone, Debug, PartialEq)]
+pub enum SaveNotice {
+    /// Stored in the outbox; the text may carry a stock warning.
+    Saved { text: String, enqueue_ms: f64 },
+    Synced { text: String, enqueue_ms: f64 },
+    Refused(String),
+    Invalid(String),
+}
+
+#[component]
+pub fn SaveNoticeView(notice: RwSignal<Option<SaveNotice>>) -> impl IntoView {
+    move || {
+        notice.get().map(|n| match n {
+            SaveNotice::Saved { text, enqueue_ms } => view! {
+                <p class="notice saved" role="status" data-enqueue-ms=enqueue_ms.to_string()>{text}</p>
+            }
+            .into_any(),
+            SaveNotice::Synced { text, enqueue_ms } => view! {
+                <p class="notice synced" role="status" data-enqueue-ms=enqueue_ms.to_string()>{text}</p>
+            }
+            .into_any(),
+            SaveNotice::Refused(text) => view! {
+                <p class="error" role="alert">{text}" "<a href="/sync-issues">"Open Sync Issues"</a></p>
+            }
+            .into_any(),
+            SaveNotice::Invalid(text) => view! { <p class="error" role="alert">{text}</p> }.into_any(),
+        })
+    }
+}
+
+/// A loader that falls back to the device's last snapshot when the server cannot be reached.
+pub async fn or_offline<T>(
+    online: impl Future<Output = Result<T, ApiError>>,
+    offline: &Offline,
+    build: impl FnOnce(&LocalData) -> Option<T>,
+) -> Result<T, ApiError> {
+    match online.await {
+        Err(e) if e.code == ErrorCode::Transport => {
+            match offline.local_data().await.as_ref().and_then(build) {
+                Some(value) => Ok(value),
+                None => Err(ApiError::new(
+                    ErrorCode::Transport,
+                    "You are offline and this device has no synced data for this page yet. Connect once to sync.",
+                )),
+            }
+        }
+        other => other,
+    }
+}
+
+/// Builds an operation from the form's fields (URL-encoded, as the server's form handler gets
+/// them), the device id and the time.
+pub type BuildOp = fn(&str, &str, String) -> Result<Operation, ValidationError>;
+
+/// The submit handler of an offline-capable form: with the browser client it validates with
+/// the shared rules, queues the operation, says "Saved - will sync", asks for a sync and then
+/// says "Saved and synced" (or why the server refused it). Without the client it does nothing
+/// and the form posts to the server.
+pub fn queue_on_submit(
+    notice: RwSignal<Option<SaveNotice>>,
+    build: BuildOp,
+) -> impl Fn(SubmitEvent) + 'static {
+    let offline = use_offline();
+    move |ev: SubmitEvent| {
+        #[cfg(feature = "hydrate")]
+        browser::submit(&offline, notice, build, ev);
+        #[cfg(not(feature = "hydrate"))]
+        let _ = (&offline, notice, build, ev);
+    }
+}
+
+#[cfg(feature = "hydrate")]
+mod browser {
+    use leptos::ev::SubmitEvent;
+    use leptos::prelude::*;
+    use wasm_bindgen::JsCast;
+
+    use super::{BuildOp, SaveNotice};
+    use crate::offline::client::Offline;
+    use crate::offline::project::projected;
+    use crate::ops::OperationBody;
+
+    fn now_ms() -> f64 {
+        web_sys::window()
+            .and_then(|w| w.performance())
+            .map(|p| p.now())
+            .unwrap_or_default()
+    }
+
+    fn form_fields(form: &web_sys::HtmlFormElement) -> Option<String> {
+        let data = web_sys::FormData::new_with_form(form).ok()?;
+        let params = web_sys::UrlSearchParams::new_with_str_sequence_sequence(&data).ok()?;
+        params.to_string().as_string()
+    }
+
+    /// Empties what the user typed and gives the form a fresh operation id, so the next
+    /// entry is a new operation.
+    fn clear(form: &web_sys::HtmlFormElement) {
+        if let Ok(list) = form.query_selector_all("input:not([type=hidden]), textarea") {
+            for i in 0..list.length() {
+                if let Some(node) = list.item(i) {
+                    if let Some(input) = node.dyn_ref::<web_sys::HtmlInputElement>() {
+                        if input.type_() != "radio" && input.type_() != "checkbox" {
+                            input.set_value("");
+                        }
+                    } else if let Some(area) = node.dyn_ref::<web_sys::HtmlTextAreaElement>() {
+                        area.set_value("");
+                    }
+                }
+            }
+        }
+        if let Ok(Some(id)) = form.query_selector("input[name=op_id]") {
+            if let Some(input) = id.dyn_ref::<web_sys::HtmlInputElement>() {
+                input.set_value(&uuid::Uuid::new_v4().to_string());
+            }
+        }
+    }
+
+    pub fn submit(offline: &Offline, notice: RwSignal<Option<SaveNotice>>, build: BuildOp, ev: SubmitEvent) {
+        let Some(port) = offline.port() else {
+            return; // no client: the browser posts the form
+        };
+        ev.prevent_default();
+        let Some(form) = ev
+            .target()
+            .and_then(|t| t.dyn_into::<web_sys::HtmlFormElement>().ok())
+        else {
+            return;
+        };
+        let Some(fields) = form_fields(&form) else {
+            notice.set(Some(SaveNotice::Invalid("The form could not be read.".into())));
+            return;
+        };
+        let op = match build(&fields, &port.device_id(), chrono::Utc::now().to_rfc3339()) {
+            Ok(op) => op,
+            Err(invalid) => {
+                notice.set(Some(SaveNotice::Invalid(invalid.message)));
+                return;
+            }
+        };
+        leptos::task::spawn_local(async move {
+            let id = op.id;
+            // A warning, never a refusal: the server decides with the real stock.
+            let warning = match &op.body {
+                OperationBody::Distribution(d) => port.local_data().await.ok().and_then(|data| {
+                    let left = projected(&data, op.hub_id, d.item_id)?;
+                    (d.quantity > left).then(|| {
+                        format!(
+                            " Warning: only {left} on hand here as last synced (queued entries included); the server may refuse it."
+                        )
+                    })
+                }),
+                _ => None,
+            };
+            let started = now_ms();
+            if let Err(e) = port.enqueue(op).await {
+                notice.set(Some(SaveNotice::Invalid(format!(
+                    "Could not save on this device: {e}. Nothing was recorded; try again."
+                ))));
+                return;
+            }
+            let enqueue_ms = now_ms() - started;
+            let warning = warning.unwrap_or_default();
+            notice.set(Some(SaveNotice::Saved {
+                text: format!("Saved - will sync.{warning}"),
+                enqueue_ms,
+            }));
+            clear(&form);
+            port.sync_now().await;
+            let Ok(data) = port.local_data().await else {
+                return;
+            };
+            if let Some(issue) = data.issues.iter().find(|i| i.op.id == id) {
+                notice.set(Some(SaveNotice::Refused(format!(
+                    "Saved, but the server refused it: {}",
+                    issue.message
+                ))));
+            } else if !data.pending.iter().any(|p| p.op.id == id) {
+                notice.set(Some(SaveNotice::Synced {
+                    text: format!("Saved and synced.{warning}"),
+                    enqueue_ms,
+                }));
+            }
+        });
+    }
+}

@@ -1,0 +1,153 @@
+//! A new needs list: a SUB or AGENCY hub asks for supplies, as a Draft or submitted at once.
+//! Posts to `/forms/needs-list` without JavaScript; with it, the list is queued in the outbox
+//! like intake and distribution, so it can be recorded offline.
+use leptos::prelude::*;
+
+use crate::api::get_stock_form;
+use crate::components::notice::{prefill, show_result, Flash};
+use crate::components::offline::{
+    or_offline, queue_on_submit, OfflineBanner, SaveNotice, SaveNoticeView,
+};
+use crate::domain::ValidationError;
+use crate::offline::client::use_offline;
+use crate::offline::project::form_options;
+use crate::ops::forms::NeedsListForm;
+use crate::ops::{Operation, Priority};
+use crate::pages::stock::{hub_param, HubPicker};
+use crate::permissions::Action;
+use crate::reports::StockFormOptions;
+
+fn build(fields: &str, device: &str, now: String) -> Result<Operation, ValidationError> {
+    let form: NeedsListForm = serde_urlencoded::from_str(fields)
+        .map_err(|e| ValidationError::new("form", format!("The form could not be read: {e}")))?;
+    form.to_operation(device, now)
+}
+
+#[component]
+pub fn NeedsListNewPage() -> impl IntoView {
+    let hub = hub_param();
+    let offline = use_offline();
+    let options = Resource::new(
+        move || hub,
+        move |hub| {
+            let offline = offline.clone();
+            async move {
+                or_offline(get_stock_form(Action::NeedsListEdit, hub), &offline, |d| {
+                    form_options(d, Action::NeedsListEdit, hub, uuid::Uuid::new_v4())
+                })
+                .await
+            }
+        },
+    );
+    view! {
+        <h1>"New needs list"</h1>
+        <OfflineBanner />
+        <Flash />
+        <Suspense fallback=|| view! { <p>"Loading…"</p> }>
+            {move || Suspend::new(async move {
+                show_result(options.await, |opts| view! { <NeedsListFormView opts /> })
+            })}
+        </Suspense>
+    }
+}
+
+#[component]
+fn NeedsListFormView(opts: StockFormOptions) -> impl IntoView {
+    let notice = RwSignal::new(None::<SaveNotice>);
+    let on_submit = queue_on_submit(notice, build);
+    let Some(hub_id) = opts.hub_id else {
+        return view! {
+            <p class="error" role="alert">"Needs lists are made by the users of a SUB or AGENCY hub; your account has no such hub."</p>
+        }
+        .into_any();
+    };
+    let hub_name = opts
+        .hubs
+        .iter()
+        .find(|h| h.id == hub_id)
+        .map(|h| h.name.clone())
+        .unwrap_or_default();
+    let event = prefill(
+        "event_id",
+        opts.events
+            .first()
+            .map(|e| e.id.to_string())
+            .unwrap_or_default(),
+    );
+    let priority = prefill("priority", "Medium");
+    let submit = prefill("submit", "false");
+    let items = opts.items.clone();
+    view! {
+        <HubPicker hubs=opts.hubs.clone() current=Some(hub_id) action="/needs-lists/new" />
+        <form method="post" action="/forms/needs-list" class="stack card" on:submit=on_submit>
+            <h2>{format!("Supplies requested by {hub_name}")}</h2>
+            <input type="hidden" name="op_id" value=prefill("op_id", opts.op_id.clone()) />
+            <input type="hidden" name="hub_id" value=hub_id.to_string() />
+            <label for="nl-event">"Disaster event"</label>
+            <select id="nl-event" name="event_id" required>
+                {opts.events.iter().map(|e| view! {
+                    <option value=e.id.to_string() selected=event == e.id.to_string()>{e.name.clone()}</option>
+                }).collect_view()}
+            </select>
+            <label for="nl-priority">"Priority"</label>
+            <select id="nl-priority" name="priority">
+                {Priority::ALL.into_iter().map(|p| view! {
+                    <option value=p.code() selected=priority == p.code()>{p.code()}</option>
+                }).collect_view()}
+            </select>
+            <table class="data lines">
+                <caption>"Lines (blank rows are ignored)"</caption>
+                <thead><tr>
+                    <th scope="col">"#"</th><th scope="col">"Item"</th>
+                    <th scope="col">"Quantity"</th><th scope="col">"Justification"</th>
+                </tr></thead>
+                <tbody>
+                    {(1..=NeedsListForm::LINES).map(|n| {
+                        let item = prefill(&format!("item_id_{n}"), "");
+                        view! {
+                            <tr>
+                                <td>{n}</td>
+                                <td>
+                                    <select name=format!("item_id_{n}") aria-label=format!("Line {n} item")>
+                                        <option value="">"—"</option>
+                                        {items.iter().map(|i| view! {
+                                            <option value=i.id.to_string() selected=item == i.id.to_string()>
+                                                {format!("{} ({})", i.name, i.unit)}
+                                            </option>
+                                        }).collect_view()}
+                                    </select>
+                                </td>
+                                <td>
+                                    <input name=format!("quantity_{n}") type="number" min="1" step="1"
+                                        aria-label=format!("Line {n} quantity")
+                                        value=prefill(&format!("quantity_{n}"), "") />
+                                </td>
+                                <td>
+                                    <input name=format!("justification_{n}") maxlength="500"
+                                        aria-label=format!("Line {n} justification")
+                                        value=prefill(&format!("justification_{n}"), "") />
+                                </td>
+                            </tr>
+                        }
+                    }).collect_view()}
+                </tbody>
+            </table>
+            <label for="nl-notes">"Notes (optional)"</label>
+            <textarea id="nl-notes" name="notes" maxlength="1000">{prefill("notes", "")}</textarea>
+            <fieldset>
+                <legend>"When saved"</legend>
+                <label class="inline-choice">
+                    <input type="radio" name="submit" value="false" checked=submit != "true" />
+                    " Keep as Draft"
+                </label>
+                <label class="inline-choice">
+                    <input type="radio" name="submit" value="true" checked=submit == "true" />
+                    " Submit for fulfilment"
+                </label>
+            </fieldset>
+            <button type="submit">"Save needs list"</button>
+            <SaveNoticeView notice />
+        </form>
+    }
+    .into_any()
+}
