@@ -19,7 +19,11 @@ pub fn links_for(user: &SessionUser) -> Vec<NavLink> {
             "Distribution",
             Some(Action::RecordDistribution),
         ),
-        ("/needs-lists/new", "Needs list", Some(Action::NeedsListEdit)),
+        (
+            "/needs-lists/new",
+            "Needs list",
+            Some(Action::NeedsListEdit),
+        ),
         ("/history", "History", Some(Action::ViewTransactions)),
         // Everyone: their own refused operations (LM and ADMIN: everyone's).
         ("/sync-issues", "Sync issues", None),

@@ -9,10 +9,10 @@ test('create a hub through the form, then see it listed', async ({ page }, info)
   await page.getByLabel('Hub name').fill(name);
   await page.getByLabel('Hub type').selectOption('SUB');
   await page.getByRole('button', { name: 'Create hub' }).click();
-  await expect(page.getByRole('status')).toHaveText(`Hub '${name}' created.`);
+  await expect(page.getByRole('main').getByRole('status')).toHaveText(`Hub '${name}' created.`);
   await expect(page.getByRole('cell', { name, exact: true })).toBeVisible();
   await page.getByRole('button', { name: `Deactivate ${name}` }).click();
-  await expect(page.getByRole('status')).toHaveText(`Hub '${name}' is now Inactive.`);
+  await expect(page.getByRole('main').getByRole('status')).toHaveText(`Hub '${name}' is now Inactive.`);
   await signOut(page);
 });
 
@@ -24,7 +24,7 @@ test('invalid item input is refused with the reason, and the entry is kept', asy
   await page.getByLabel('Unit').fill('each');
   await page.getByLabel('Barcode (optional)').fill('876000' + '0001'); // taken by a demo item
   await page.getByRole('button', { name: 'Create item' }).click();
-  await expect(page.getByRole('alert')).toContainText('already used by another item');
+  await expect(page.getByRole('main').getByRole('alert')).toContainText('already used by another item');
   await expect(page.getByLabel('Item name')).toHaveValue('Solar lantern');
   await signOut(page);
 });

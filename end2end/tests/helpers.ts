@@ -18,3 +18,40 @@ export async function signOut(page: Page) {
   await page.getByRole('button', { name: 'Sign out' }).click();
   await expect(page).toHaveURL(/\/login/);
 }
+
+// ---- Offline mode -------------------------------------------------------------------------
+
+/** The header's sync status pill. */
+export function pill(page: Page) {
+  return page.locator('.sync-pill');
+}
+
+/** Waits until the client runs, the service worker controls the page and the first sync ended. */
+export async function clientReady(page: Page) {
+  await page.waitForFunction(() => (window as any).__drimsHydrated === true || (window as any).__drimsOfflineShell === true);
+  await page.evaluate(() => navigator.serviceWorker.ready);
+  await page.waitForFunction(() => navigator.serviceWorker.controller !== null);
+  await expect(pill(page)).toContainText('Online – Synced');
+}
+
+export async function pending(page: Page): Promise<number> {
+  return Number(await pill(page).getAttribute('data-pending'));
+}
+
+/** Stock on hand at a hub as the server reports it (CSV export), by item name. */
+export async function serverStock(page: Page, hub: number, item: string): Promise<number> {
+  const res = await page.request.get(`/inventory/export.csv?hub=${hub}&q=${encodeURIComponent(item)}`);
+  expect(res.status()).toBe(200);
+  const line = (await res.text()).split('\r\n').find((l) => l.split(',')[1] === item);
+  return line ? Number(line.split(',')[4]) : 0;
+}
+
+/** Movements of one item in the server's history for a hub. */
+export async function serverMovements(page: Page, hub: number, item: string): Promise<string[]> {
+  const res = await page.request.post('/api/fn/history', { form: { hub: String(hub) } });
+  expect(res.status()).toBe(200);
+  const history = await res.json();
+  return history.movements
+    .filter((m: any) => m.item === item)
+    .map((m: any) => `${m.direction} ${m.quantity}`);
+}

@@ -4,7 +4,7 @@ import { navLabels, signIn, signOut } from './helpers';
 
 test('wrong password shows a clear message and keeps the username', async ({ page }) => {
   await signIn(page, 'admin', 'not-the-password');
-  await expect(page.getByRole('alert')).toHaveText('Incorrect username or password.');
+  await expect(page.getByRole('main').getByRole('alert')).toHaveText('Incorrect username or password.');
   await expect(page.getByLabel('Username')).toHaveValue('admin');
 });
 
@@ -18,15 +18,15 @@ test('admin signs in and sees the full navigation', async ({ page }) => {
   await expect(page.getByRole('heading', { level: 1 })).toHaveText('Users');
   await expect(page.getByRole('cell', { name: 'Carl Clerk' })).toBeVisible();
   await signOut(page);
-  await expect(page.getByRole('status')).toHaveText('You have signed out.');
+  await expect(page.getByRole('main').getByRole('status')).toHaveText('You have signed out.');
 });
 
 test('clerk sees only what a clerk may do', async ({ page }) => {
   await signIn(page, 'clerk');
   await expect(page.getByText('Inventory Clerk · St. Catherine Parish Depot')).toBeVisible();
-  expect(await navLabels(page)).toEqual(['Dashboard', 'Inventory', 'Intake', 'Distribution', 'History', 'Items']);
+  expect(await navLabels(page)).toEqual(['Dashboard', 'Inventory', 'Intake', 'Distribution', 'Needs list', 'History', 'Sync issues', 'Items']);
   await page.goto('/admin/users');
-  await expect(page.getByRole('alert')).toContainText('may not manage users');
+  await expect(page.getByRole('main').getByRole('alert')).toContainText('may not manage users');
   await signOut(page);
 });
 

@@ -1,10 +1,36 @@
-//! The WASM entry: set up panic reporting and hydrate the server-rendered app.
-//! Browser-side offline mode (IndexedDB store, sync engine) lives in modules beside this one.
+//! The WASM entry: start the offline client (IndexedDB store, sync runner) and hydrate the
+//! server-rendered app, or, on the service worker's offline page, render it on the client.
+pub mod codec;
+pub mod runner;
+pub mod store;
+pub mod transport;
+
+use leptos::prelude::*;
+
+fn mark(flag: &str) {
+    // A signal that the client is live, for end-to-end tests and for diagnosing a field laptop
+    // ("did the app start?"). Failure to set it is harmless.
+    let _ = js_sys::Reflect::set(&js_sys::global(), &flag.into(), &true.into());
+}
+
 #[wasm_bindgen::prelude::wasm_bindgen]
 pub fn hydrate() {
     console_error_panic_hook::set_once();
-    leptos::mount::hydrate_body(app::App);
-    // A signal that the client is live, for end-to-end tests and for diagnosing a field laptop
-    // ("did the app start?"). Failure to set it is harmless.
-    let _ = js_sys::Reflect::set(&js_sys::global(), &"__drimsHydrated".into(), &true.into());
+    leptos::mount::hydrate_body(|| {
+        provide_context(runner::start());
+        view! { <app::App /> }
+    });
+    mark("__drimsHydrated");
+}
+
+/// Renders the app in the browser from the device's data: used by the offline page the
+/// service worker serves when a navigation cannot reach the server.
+#[wasm_bindgen::prelude::wasm_bindgen]
+pub fn mount_offline() {
+    console_error_panic_hook::set_once();
+    leptos::mount::mount_to_body(|| {
+        provide_context(runner::start());
+        view! { <app::App /> }
+    });
+    mark("__drimsOfflineShell");
 }

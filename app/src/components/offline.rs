@@ -80,8 +80,14 @@ pub fn OfflineBanner() -> impl IntoView {
 #[derive(Clone, Debug, PartialEq)]
 pub enum SaveNotice {
     /// Stored in the outbox; the text may carry a stock warning.
-    Saved { text: String, enqueue_ms: f64 },
-    Synced { text: String, enqueue_ms: f64 },
+    Saved {
+        text: String,
+        enqueue_ms: f64,
+    },
+    Synced {
+        text: String,
+        enqueue_ms: f64,
+    },
     Refused(String),
     Invalid(String),
 }
@@ -135,16 +141,20 @@ pub type BuildOp = fn(&str, &str, String) -> Result<Operation, ValidationError>;
 /// the shared rules, queues the operation, says "Saved - will sync", asks for a sync and then
 /// says "Saved and synced" (or why the server refused it). Without the client it does nothing
 /// and the form posts to the server.
+///
+/// `saves` is bumped once the operation is stored and again after the sync, so the page can
+/// reload its choices (the stock on hand changed).
 pub fn queue_on_submit(
     notice: RwSignal<Option<SaveNotice>>,
+    saves: RwSignal<u64>,
     build: BuildOp,
 ) -> impl Fn(SubmitEvent) + 'static {
     let offline = use_offline();
     move |ev: SubmitEvent| {
         #[cfg(feature = "hydrate")]
-        browser::submit(&offline, notice, build, ev);
+        browser::submit(&offline, notice, saves, build, ev);
         #[cfg(not(feature = "hydrate"))]
-        let _ = (&offline, notice, build, ev);
+        let _ = (&offline, notice, saves, build, ev);
     }
 }
 
@@ -195,7 +205,13 @@ mod browser {
         }
     }
 
-    pub fn submit(offline: &Offline, notice: RwSignal<Option<SaveNotice>>, build: BuildOp, ev: SubmitEvent) {
+    pub fn submit(
+        offline: &Offline,
+        notice: RwSignal<Option<SaveNotice>>,
+        saves: RwSignal<u64>,
+        build: BuildOp,
+        ev: SubmitEvent,
+    ) {
         let Some(port) = offline.port() else {
             return; // no client: the browser posts the form
         };
@@ -207,7 +223,9 @@ mod browser {
             return;
         };
         let Some(fields) = form_fields(&form) else {
-            notice.set(Some(SaveNotice::Invalid("The form could not be read.".into())));
+            notice.set(Some(SaveNotice::Invalid(
+                "The form could not be read.".into(),
+            )));
             return;
         };
         let op = match build(&fields, &port.device_id(), chrono::Utc::now().to_rfc3339()) {
@@ -245,7 +263,9 @@ mod browser {
                 enqueue_ms,
             }));
             clear(&form);
+            saves.update(|n| *n += 1);
             port.sync_now().await;
+            saves.update(|n| *n += 1);
             let Ok(data) = port.local_data().await else {
                 return;
             };

@@ -126,7 +126,7 @@ impl Offline {
 
     /// The port, when the browser client runs.
     pub fn port(&self) -> Option<Rc<dyn OfflinePort>> {
-        self.port.as_ref().map(|p| Rc::clone(p))
+        self.port.as_deref().cloned()
     }
 
     /// The local data, or `None` without a client. The future is `Send` (one thread in the
@@ -134,7 +134,9 @@ impl Offline {
     pub fn local_data(&self) -> Pin<Box<dyn Future<Output = Option<LocalData>> + Send>> {
         match self.port.clone() {
             // Polled on the browser's one thread only.
-            Some(port) => Box::pin(SendWrapper::new(async move { port.local_data().await.ok() })),
+            Some(port) => Box::pin(SendWrapper::new(
+                async move { port.local_data().await.ok() },
+            )),
             None => Box::pin(async { None }),
         }
     }

@@ -147,6 +147,7 @@ impl<S: OutboxStore, T: SyncTransport> SyncEngine<S, T> {
                                 reason: r.reason.clone().unwrap_or_else(|| "invalid".into()),
                                 message: r.message.clone(),
                                 failed_at: now.to_string(),
+                                user_id: p_user(&batch, op.id),
                             })
                             .await?;
                     }
@@ -169,6 +170,10 @@ impl<S: OutboxStore, T: SyncTransport> SyncEngine<S, T> {
         }
         Ok((RunEnd::Synced, report))
     }
+}
+
+fn p_user(batch: &[&PendingOp], id: Uuid) -> Option<i64> {
+    batch.iter().find(|p| p.op.id == id).and_then(|p| p.user_id)
 }
 
 #[cfg(test)]

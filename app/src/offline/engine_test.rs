@@ -168,6 +168,7 @@ fn distribution(seq: u64, quantity: i64) -> PendingOp {
         seq,
         attempts: 0,
         last_error: None,
+        user_id: None,
     }
 }
 

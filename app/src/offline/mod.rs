@@ -18,6 +18,9 @@ pub struct PendingOp {
     pub seq: u64,
     pub attempts: u32,
     pub last_error: Option<String>,
+    /// Who recorded it: only that user's session sends it.
+    #[serde(default)]
+    pub user_id: Option<i64>,
 }
 
 /// An operation the server refused (`sync_issues`): kept, with the reason, until a person
@@ -28,4 +31,117 @@ pub struct SyncIssue {
     pub reason: String,
     pub message: String,
     pub failed_at: String,
+    #[serde(default)]
+    pub user_id: Option<i64>,
+}
+
+impl SyncIssue {
+    /// Where the user fixes and resends it: the form of its kind, filled with what was
+    /// entered and carrying the same operation id (nothing was applied for a refused one).
+    pub fn retry_href(&self) -> String {
+        use crate::ops::OperationBody;
+        let op = &self.op;
+        let mut pairs: Vec<(String, String)> = vec![
+            ("hub".into(), op.hub_id.to_string()),
+            ("op_id".into(), op.id.to_string()),
+        ];
+        let mut opt = |k: &str, v: &Option<String>| {
+            if let Some(v) = v {
+                pairs.push((k.into(), v.clone()));
+            }
+        };
+        let path = match &op.body {
+            OperationBody::Intake(p) => {
+                opt("donor", &p.donor);
+                opt("expiry_date", &p.expiry_date);
+                opt("notes", &p.notes);
+                pairs.push(("item_id".into(), p.item_id.to_string()));
+                pairs.push(("quantity".into(), p.quantity.to_string()));
+                pairs.push(("event_id".into(), p.event_id.to_string()));
+                "/intake"
+            }
+            OperationBody::Distribution(p) => {
+                opt("notes", &p.notes);
+                opt("event_id", &p.event_id.map(|e| e.to_string()));
+                pairs.push(("item_id".into(), p.item_id.to_string()));
+                pairs.push(("quantity".into(), p.quantity.to_string()));
+                pairs.push(("beneficiary".into(), p.beneficiary.clone()));
+                "/distribution"
+            }
+            OperationBody::NeedsListCreate(p) => {
+                opt("notes", &p.notes);
+                pairs.push(("event_id".into(), p.event_id.to_string()));
+                pairs.push(("priority".into(), p.priority.code().into()));
+                pairs.push(("submit".into(), p.submit.to_string()));
+                for (i, line) in p.lines.iter().enumerate() {
+                    let n = i + 1;
+                    pairs.push((format!("item_id_{n}"), line.item_id.to_string()));
+                    pairs.push((format!("quantity_{n}"), line.quantity.to_string()));
+                    if let Some(j) = &line.justification {
+                        pairs.push((format!("justification_{n}"), j.clone()));
+                    }
+                }
+                "/needs-lists/new"
+            }
+        };
+        format!(
+            "{path}?{}",
+            serde_urlencoded::to_string(&pairs).unwrap_or_default()
+        )
+    }
+
+    /// A one-line summary of what was entered, for the Sync Issues list.
+    pub fn summary(&self) -> String {
+        use crate::ops::OperationBody;
+        match &self.op.body {
+            OperationBody::Intake(p) => format!("Intake of {} × item #{}", p.quantity, p.item_id),
+            OperationBody::Distribution(p) => format!(
+                "Distribution of {} × item #{} to {}",
+                p.quantity, p.item_id, p.beneficiary
+            ),
+            OperationBody::NeedsListCreate(p) => format!(
+                "Needs list ({} priority, {} lines)",
+                p.priority.code(),
+                p.lines.len()
+            ),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ops::forms::DistributionForm;
+    use crate::ops::{DistributionPayload, Operation, OperationBody};
+
+    #[test]
+    fn retry_link_refills_the_form_with_the_same_operation_id() {
+        let op = Operation::new(
+            3,
+            "dev",
+            OperationBody::Distribution(DistributionPayload {
+                item_id: 5,
+                quantity: 40,
+                beneficiary: "Mary & Co".into(),
+                event_id: Some(1),
+                notes: None,
+            }),
+            "t".into(),
+        );
+        let issue = SyncIssue {
+            op: op.clone(),
+            reason: "stock_insufficient".into(),
+            message: "Only 10 on hand".into(),
+            failed_at: "t".into(),
+            user_id: None,
+        };
+        let href = issue.retry_href();
+        let (path, query) = href.split_once('?').unwrap();
+        assert_eq!(path, "/distribution");
+        // The refilled form builds the very same operation (same id, same fields).
+        let mut form: DistributionForm = serde_urlencoded::from_str(query).unwrap();
+        form.hub_id = Some(3);
+        let again = form.to_operation("dev", "t".into()).unwrap();
+        assert_eq!(again, op);
+    }
 }

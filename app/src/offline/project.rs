@@ -74,7 +74,13 @@ pub fn projected(data: &LocalData, hub_id: i64, item_id: i64) -> Option<i64> {
     let snapshot = data.snapshot.as_ref()?;
     let hub = snapshot.hubs.iter().find(|h| h.id == hub_id)?;
     let synced = synced_stock(hub).get(&item_id).copied().unwrap_or(0);
-    Some(synced + pending_changes(&data.pending, hub_id).get(&item_id).copied().unwrap_or(0))
+    Some(
+        synced
+            + pending_changes(&data.pending, hub_id)
+                .get(&item_id)
+                .copied()
+                .unwrap_or(0),
+    )
 }
 
 fn offline_info(data: &LocalData) -> OfflineInfo {
@@ -194,7 +200,10 @@ pub fn form_options(
         .collect();
     let hub_id = hub
         .filter(|id| hubs.iter().any(|h| h.id == *id))
-        .or(snapshot.user.hub_id.filter(|id| hubs.iter().any(|h| h.id == *id)))
+        .or(snapshot
+            .user
+            .hub_id
+            .filter(|id| hubs.iter().any(|h| h.id == *id)))
         .or(hubs.first().map(|h| h.id));
     let stock = hub_id
         .map(|id| {

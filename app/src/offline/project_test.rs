@@ -65,6 +65,7 @@ fn op(seq: u64, hub_id: i64, body: OperationBody) -> PendingOp {
         seq,
         attempts: 0,
         last_error: None,
+        user_id: Some(7),
     }
 }
 
@@ -185,6 +186,7 @@ fn dashboard_counts_queue_and_issues() {
         reason: "stock_insufficient".into(),
         message: "m".into(),
         failed_at: "t".into(),
+        user_id: Some(7),
     });
     let dash = dashboard(&d).unwrap();
     assert_eq!(dash.title, "Sub-Hub User dashboard (offline)");
@@ -199,5 +201,8 @@ fn dashboard_counts_queue_and_issues() {
     assert_eq!(stat("Units on hand"), "15");
     assert_eq!(stat("Waiting to sync"), "1");
     assert_eq!(stat("Sync issues"), "1");
-    assert_eq!(session_user(d.snapshot.as_ref().unwrap()).display_name, "Sub Hub User");
+    assert_eq!(
+        session_user(d.snapshot.as_ref().unwrap()).display_name,
+        "Sub Hub User"
+    );
 }

@@ -141,8 +141,9 @@ impl NeedsListForm {
     fn number(&self, name: &str, label: &str) -> Result<Option<i64>, ValidationError> {
         self.field(name)
             .map(|v| {
-                v.parse::<i64>()
-                    .map_err(|_| ValidationError::new(name, format!("{label} must be a whole number.")))
+                v.parse::<i64>().map_err(|_| {
+                    ValidationError::new(name, format!("{label} must be a whole number."))
+                })
             })
             .transpose()
     }
@@ -160,7 +161,9 @@ impl NeedsListForm {
         for n in 1..=Self::LINES {
             let item = self.number(&format!("item_id_{n}"), &format!("Line {n} item"))?;
             let quantity = self.number(&format!("quantity_{n}"), &format!("Line {n} quantity"))?;
-            let justification = self.field(&format!("justification_{n}")).map(str::to_string);
+            let justification = self
+                .field(&format!("justification_{n}"))
+                .map(str::to_string);
             match (item, quantity) {
                 (None, None) if justification.is_none() => continue,
                 (Some(item_id), Some(quantity)) => lines.push(NeedsListLine {
@@ -184,7 +187,11 @@ impl NeedsListForm {
         }
         let priority = self.field("priority").unwrap_or("Medium");
         let body = OperationBody::NeedsListCreate(NeedsListCreatePayload {
-            event_id: required("event_id", "Disaster event", self.number("event_id", "Disaster event")?)?,
+            event_id: required(
+                "event_id",
+                "Disaster event",
+                self.number("event_id", "Disaster event")?,
+            )?,
             priority: Priority::from_code(priority).ok_or_else(|| {
                 ValidationError::new("priority", format!("Unknown priority '{priority}'."))
             })?,

@@ -27,6 +27,9 @@ fn build(fields: &str, device: &str, now: String) -> Result<Operation, Validatio
 pub fn NeedsListNewPage() -> impl IntoView {
     let hub = hub_param();
     let offline = use_offline();
+    // Bumped after each save (the distribution form then shows the stock left).
+    let saves = RwSignal::new(0u64);
+    let notice = RwSignal::new(None::<SaveNotice>);
     let options = Resource::new(
         move || hub,
         move |hub| {
@@ -45,16 +48,19 @@ pub fn NeedsListNewPage() -> impl IntoView {
         <Flash />
         <Suspense fallback=|| view! { <p>"Loading…"</p> }>
             {move || Suspend::new(async move {
-                show_result(options.await, |opts| view! { <NeedsListFormView opts /> })
+                show_result(options.await, |opts| view! { <NeedsListFormView opts notice saves /> })
             })}
         </Suspense>
     }
 }
 
 #[component]
-fn NeedsListFormView(opts: StockFormOptions) -> impl IntoView {
-    let notice = RwSignal::new(None::<SaveNotice>);
-    let on_submit = queue_on_submit(notice, build);
+fn NeedsListFormView(
+    opts: StockFormOptions,
+    notice: RwSignal<Option<SaveNotice>>,
+    saves: RwSignal<u64>,
+) -> impl IntoView {
+    let on_submit = queue_on_submit(notice, saves, build);
     let Some(hub_id) = opts.hub_id else {
         return view! {
             <p class="error" role="alert">"Needs lists are made by the users of a SUB or AGENCY hub; your account has no such hub."</p>

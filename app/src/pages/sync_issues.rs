@@ -5,7 +5,85 @@ use leptos::prelude::*;
 use crate::api::get_sync_issues;
 use crate::components::notice::{show_result, Flash};
 use crate::domain::text::display_time;
+use crate::offline::client::use_offline;
+use crate::offline::SyncIssue;
 use crate::reports::RejectedOperation;
+
+/// This device's refused operations (from IndexedDB), each with "Edit and retry" and a
+/// confirmed "Discard". Rendered only once the browser client runs.
+#[component]
+fn DeviceIssues() -> impl IntoView {
+    let offline = use_offline();
+    let status = offline.status;
+    let issues = RwSignal::new(None::<Vec<SyncIssue>>);
+    let loader = offline.clone();
+    Effect::new(move |_| {
+        let _changes = status.read().changes;
+        if let Some(port) = loader.port() {
+            leptos::task::spawn_local(async move {
+                if let Ok(data) = port.local_data().await {
+                    issues.set(Some(data.issues));
+                }
+            });
+        }
+    });
+    let discard = move |issue: SyncIssue| {
+        #[cfg(feature = "hydrate")]
+        {
+            let question = format!(
+                "Discard this {}? It will never reach the server: {}",
+                issue.op.body.kind(),
+                issue.summary()
+            );
+            let sure = web_sys::window()
+                .and_then(|w| w.confirm_with_message(&question).ok())
+                .unwrap_or(false);
+            if let (true, Some(port)) = (sure, offline.port()) {
+                leptos::task::spawn_local(async move {
+                    let _ = port.discard_issue(issue.op.id).await;
+                });
+            }
+        }
+        #[cfg(not(feature = "hydrate"))]
+        let _ = (&offline, issue);
+    };
+    move || {
+        issues.get().map(|list| {
+            let empty = list.is_empty();
+            let discard = discard.clone();
+            view! {
+                <section aria-labelledby="device-issues" class="device-issues">
+                    <h2 id="device-issues">"On this device"</h2>
+                    <table class="data">
+                        <caption>{format!("{} operations refused by the server, kept on this device", list.len())}</caption>
+                        <thead><tr>
+                            <th scope="col">"Refused"</th><th scope="col">"What was entered"</th>
+                            <th scope="col">"Reason"</th><th scope="col">"Action"</th>
+                        </tr></thead>
+                        <tbody>
+                            {list.into_iter().map(|issue| {
+                                let discard = discard.clone();
+                                let this = issue.clone();
+                                view! {
+                                    <tr data-op-id=issue.op.id.to_string()>
+                                        <td>{display_time(&issue.failed_at)}</td>
+                                        <td>{issue.summary()}<br /><small>{format!("recorded {}", display_time(&issue.op.created_at))}</small></td>
+                                        <td><strong class="reason">{issue.reason.clone()}</strong>": "{issue.message.clone()}</td>
+                                        <td class="actions">
+                                            <a class="button-link" href=issue.retry_href()>"Edit and retry"</a>
+                                            <button type="button" class="danger" on:click=move |_| discard(this.clone())>"Discard"</button>
+                                        </td>
+                                    </tr>
+                                }
+                            }).collect_view()}
+                        </tbody>
+                    </table>
+                    {empty.then(|| view! { <p class="empty">"Nothing refused on this device."</p> })}
+                </section>
+            }
+        })
+    }
+}
 
 #[component]
 pub fn SyncIssuesPage() -> impl IntoView {
@@ -14,6 +92,8 @@ pub fn SyncIssuesPage() -> impl IntoView {
         <h1>"Sync issues"</h1>
         <p>"Operations the server refused. Nothing was written for them; the person who recorded one can fix and send it again, or discard it."</p>
         <Flash />
+        <DeviceIssues />
+        <h2>"Held by the server"</h2>
         <Suspense fallback=|| view! { <p>"Loading…"</p> }>
             {move || Suspend::new(async move {
                 show_result(issues.await, |list| view! { <IssueTable list /> })

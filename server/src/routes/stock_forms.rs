@@ -1,7 +1,7 @@
-//! No-JS intake and distribution forms and the inventory CSV export. The forms build the same
+//! No-JS intake, distribution and needs-list forms and the inventory CSV export. The forms build the same
 //! `Operation` the offline client sends and go through the same apply function.
 use app::domain::ValidationError;
-use app::ops::forms::{DistributionForm, IntakeForm};
+use app::ops::forms::{DistributionForm, IntakeForm, NeedsListForm};
 use app::ops::{Operation, Outcome};
 use app::reports::InventoryQuery;
 use axum::extract::rejection::FormRejection;
@@ -24,6 +24,7 @@ pub fn router() -> Router<AppState> {
     Router::new()
         .route("/forms/intake", post(intake))
         .route("/forms/distribution", post(distribution))
+        .route("/forms/needs-list", post(needs_list))
         .route("/inventory/export.csv", get(export_csv))
 }
 
@@ -50,6 +51,15 @@ impl OperationForm for DistributionForm {
     }
     fn hub(&self) -> Option<i64> {
         self.hub_id
+    }
+}
+
+impl OperationForm for NeedsListForm {
+    fn to_operation(&self) -> Result<Operation, ValidationError> {
+        NeedsListForm::to_operation(self, WEB_DEVICE, db::now())
+    }
+    fn hub(&self) -> Option<i64> {
+        self.hub_id()
     }
 }
 
@@ -113,6 +123,14 @@ async fn distribution(
     f: Result<Form<DistributionForm>, FormRejection>,
 ) -> Response {
     submit(s, u, f, "/distribution").await
+}
+
+async fn needs_list(
+    State(s): State<AppState>,
+    MaybeUser(u): MaybeUser,
+    f: Result<Form<NeedsListForm>, FormRejection>,
+) -> Response {
+    submit(s, u, f, "/needs-lists/new").await
 }
 
 async fn export_csv(

@@ -10,7 +10,7 @@ use crate::components::offline::{
 };
 use crate::domain::ValidationError;
 use crate::offline::client::use_offline;
-use crate::offline::project::form_options;
+use crate::offline::project::{form_options, projected};
 use crate::ops::Operation;
 use crate::permissions::Action;
 use crate::reports::StockFormOptions;
@@ -19,14 +19,19 @@ use crate::reports::StockFormOptions;
 pub fn DistributionPage() -> impl IntoView {
     let hub = hub_param();
     let offline = use_offline();
+    // Bumped after each save (the distribution form then shows the stock left).
+    let saves = RwSignal::new(0u64);
+    let notice = RwSignal::new(None::<SaveNotice>);
     let options = Resource::new(
         move || hub,
         move |hub| {
             let offline = offline.clone();
             async move {
-                or_offline(get_stock_form(Action::RecordDistribution, hub), &offline, |d| {
-                    form_options(d, Action::RecordDistribution, hub, uuid::Uuid::new_v4())
-                })
+                or_offline(
+                    get_stock_form(Action::RecordDistribution, hub),
+                    &offline,
+                    |d| form_options(d, Action::RecordDistribution, hub, uuid::Uuid::new_v4()),
+                )
                 .await
             }
         },
@@ -37,17 +42,20 @@ pub fn DistributionPage() -> impl IntoView {
         <Flash />
         <Suspense fallback=|| view! { <p>"Loading…"</p> }>
             {move || Suspend::new(async move {
-                show_result(options.await, |opts| view! { <DistributionForm opts /> })
+                show_result(options.await, |opts| view! { <DistributionForm opts notice saves /> })
             })}
         </Suspense>
     }
 }
 
 #[component]
-fn DistributionForm(opts: StockFormOptions) -> impl IntoView {
+fn DistributionForm(
+    opts: StockFormOptions,
+    notice: RwSignal<Option<SaveNotice>>,
+    saves: RwSignal<u64>,
+) -> impl IntoView {
     let hub_id = opts.hub_id;
-    let notice = RwSignal::new(None::<SaveNotice>);
-    let on_submit = queue_on_submit(notice, build);
+    let on_submit = queue_on_submit(notice, saves, build);
     let hub_name = opts
         .hubs
         .iter()
@@ -56,19 +64,37 @@ fn DistributionForm(opts: StockFormOptions) -> impl IntoView {
         .unwrap_or_default();
     let item = prefill("item_id", "");
     let event = prefill("event_id", "");
-    let on_hand = |id: i64| {
-        opts.stock
-            .iter()
-            .find(|s| s.0 == id)
-            .map(|s| s.1)
-            .unwrap_or(0)
-    };
+    let initial = opts.stock.clone();
+    let first = move |id: i64| initial.iter().find(|s| s.0 == id).map(|s| s.1).unwrap_or(0);
     let stocked: Vec<_> = opts
         .items
         .iter()
-        .filter(|i| on_hand(i.id) > 0)
+        .filter(|i| first(i.id) > 0)
         .cloned()
         .collect();
+    // What is left after each save: projected from the device's snapshot and queue.
+    let stock = RwSignal::new(opts.stock.clone());
+    let on_hand =
+        move |id: i64| stock.with(|s| s.iter().find(|s| s.0 == id).map(|s| s.1).unwrap_or(0));
+    let offline = use_offline();
+    let ids: Vec<i64> = stocked.iter().map(|i| i.id).collect();
+    Effect::new(move |_| {
+        if saves.get() == 0 {
+            return;
+        }
+        let (Some(hub), load, ids) = (hub_id, offline.local_data(), ids.clone()) else {
+            return;
+        };
+        leptos::task::spawn_local(async move {
+            if let Some(data) = load.await {
+                let left = ids
+                    .iter()
+                    .filter_map(|id| projected(&data, hub, *id).map(|q| (*id, q)))
+                    .collect();
+                stock.set(left);
+            }
+        });
+    });
     view! {
         <HubPicker hubs=opts.hubs.clone() current=hub_id action="/distribution" />
         <form method="post" action="/forms/distribution" class="stack card" on:submit=on_submit>
@@ -80,7 +106,7 @@ fn DistributionForm(opts: StockFormOptions) -> impl IntoView {
                 <option value="">{if stocked.is_empty() { "Nothing in stock at this hub" } else { "Choose an item" }}</option>
                 {stocked.iter().map(|i| view! {
                     <option value=i.id.to_string() selected=item == i.id.to_string()>
-                        {format!("{} — {} {} available", i.name, on_hand(i.id), i.unit)}
+                        {let i = i.clone(); move || format!("{} — {} {} available", i.name, on_hand(i.id), i.unit)}
                     </option>
                 }).collect_view()}
             </select>
@@ -105,7 +131,7 @@ fn DistributionForm(opts: StockFormOptions) -> impl IntoView {
             <thead><tr><th scope="col">"Item"</th><th scope="col" class="num">"Available"</th></tr></thead>
             <tbody>
                 {stocked.iter().map(|i| view! {
-                    <tr><td>{i.name.clone()}</td><td class="num">{format!("{} {}", on_hand(i.id), i.unit)}</td></tr>
+                    <tr><td>{i.name.clone()}</td><td class="num">{let i = i.clone(); move || format!("{} {}", on_hand(i.id), i.unit)}</td></tr>
                 }).collect_view()}
             </tbody>
         </table>

@@ -19,6 +19,9 @@ use crate::reports::StockFormOptions;
 pub fn IntakePage() -> impl IntoView {
     let hub = hub_param();
     let offline = use_offline();
+    // Bumped after each save (the distribution form then shows the stock left).
+    let saves = RwSignal::new(0u64);
+    let notice = RwSignal::new(None::<SaveNotice>);
     let options = Resource::new(
         move || hub,
         move |hub| {
@@ -37,17 +40,20 @@ pub fn IntakePage() -> impl IntoView {
         <Flash />
         <Suspense fallback=|| view! { <p>"Loading…"</p> }>
             {move || Suspend::new(async move {
-                show_result(options.await, |opts| view! { <IntakeForm opts /> })
+                show_result(options.await, |opts| view! { <IntakeForm opts notice saves /> })
             })}
         </Suspense>
     }
 }
 
 #[component]
-fn IntakeForm(opts: StockFormOptions) -> impl IntoView {
+fn IntakeForm(
+    opts: StockFormOptions,
+    notice: RwSignal<Option<SaveNotice>>,
+    saves: RwSignal<u64>,
+) -> impl IntoView {
     let hub_id = opts.hub_id;
-    let notice = RwSignal::new(None::<SaveNotice>);
-    let on_submit = queue_on_submit(notice, build);
+    let on_submit = queue_on_submit(notice, saves, build);
     let hub_name = opts
         .hubs
         .iter()

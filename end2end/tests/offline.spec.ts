@@ -1,0 +1,237 @@
+// Offline mode in Chromium: the outbox in IndexedDB, the status pill, the offline pages, Sync
+// Issues, and exactly-once delivery when the network comes back.
+import { expect, Page, test } from '@playwright/test';
+import { clientReady, pending, pill, serverMovements, serverStock, signIn } from './helpers';
+
+// St. Catherine Parish Depot, the `sub` user's hub in the demo data.
+const HUB = 3;
+
+test.skip(({ javaScriptEnabled }) => !javaScriptEnabled, 'offline mode needs the browser client');
+
+async function nav(page: Page, label: string) {
+  await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: label, exact: true }).click();
+}
+
+async function intake(page: Page, item: string, label: string, qty: number) {
+  await page.getByLabel('Item').selectOption({ label });
+  await page.getByLabel('Quantity').fill(String(qty));
+  await page.getByRole('button', { name: 'Record intake' }).click();
+}
+
+async function distribute(page: Page, item: string, available: number, qty: number) {
+  await page.getByLabel('Item').selectOption({ label: `${item} — ${available} each available` });
+  await page.getByLabel('Quantity').fill(String(qty));
+  await page.getByLabel('Beneficiary').fill('Spanish Town shelter');
+  await page.getByRole('button', { name: 'Record distribution' }).click();
+}
+
+/** Records every text the pill shows from now on. */
+async function watchPill(page: Page) {
+  await page.evaluate(() => {
+    const seen: string[] = [];
+    (window as any).__pillSeen = seen;
+    const el = document.querySelector('.sync-pill .pill-text')!;
+    seen.push(el.textContent ?? '');
+    new MutationObserver(() => seen.push(el.textContent ?? '')).observe(el, {
+      childList: true, characterData: true, subtree: true,
+    });
+  });
+}
+
+test('recorded offline, kept across a reload, synced exactly once', async ({ page, context }) => {
+  await signIn(page, 'sub');
+  await clientReady(page);
+
+  await context.setOffline(true);
+  await expect(pill(page)).toContainText('Offline – Working in offline mode');
+  await expect(pill(page)).toHaveClass(/offline/);
+
+  await nav(page, 'Intake');
+  await expect(page.getByText('You are offline. Entries will be saved locally and synced when connection is restored.')).toBeVisible();
+  await intake(page, 'Family tent', 'Family tent (Shelter, each)', 30);
+  await expect(page.getByRole('main').getByRole('status').last()).toHaveText('Saved - will sync.');
+
+  await nav(page, 'Distribution');
+  await expect(page.getByText('You are offline.', { exact: false })).toBeVisible();
+  // The projected stock (snapshot + queued intake) is offered.
+  await distribute(page, 'Family tent', 30, 10);
+  await expect(page.getByRole('main').getByRole('status').last()).toHaveText('Saved - will sync.');
+
+  await nav(page, 'Needs list');
+  await expect(page.getByText('You are offline.', { exact: false })).toBeVisible();
+  await page.getByLabel('Line 1 item').selectOption({ label: 'Blanket (each)' });
+  await page.getByLabel('Line 1 quantity').fill('50');
+  await page.getByLabel('Line 1 justification').fill('Shelter at Spanish Town, 50 families');
+  await page.getByLabel('Submit for fulfilment').check();
+  await page.getByRole('button', { name: 'Save needs list' }).click();
+  await expect(page.getByRole('main').getByRole('status').last()).toHaveText('Saved - will sync.');
+  await expect.poll(() => pending(page)).toBe(3);
+  await expect(pill(page)).toContainText('3 pending');
+
+  // A reload with no network: the service worker's offline page starts the app from the device.
+  await page.reload();
+  await page.waitForFunction(() => (window as any).__drimsOfflineShell === true);
+  await expect(pill(page)).toContainText('Offline – Working in offline mode');
+  await expect.poll(() => pending(page)).toBe(3);
+  await expect(page.getByRole('heading', { name: 'New needs list' })).toBeVisible();
+
+  // Offline reads: the hub's inventory from the snapshot, projected with the queue.
+  await nav(page, 'Inventory');
+  await expect(page.locator('.offline-info')).toContainText('Offline view. Last synced');
+  const tent = page.getByRole('row').filter({ hasText: 'Family tent' });
+  await expect(tent.getByRole('cell').nth(3)).toHaveText('20 each (+20 queued)');
+  await nav(page, 'Dashboard');
+  await expect(page.getByRole('heading', { name: 'Sub-Hub User dashboard (offline)' })).toBeVisible();
+
+  // Nothing reached the server yet.
+  await context.setOffline(false);
+  expect(await serverStock(page, HUB, 'Family tent')).toBe(0);
+  await context.setOffline(true);
+  await expect(pill(page)).toContainText('Offline');
+
+  await watchPill(page);
+  await context.setOffline(false);
+  await expect(pill(page)).toContainText('Online – Synced', { timeout: 15_000 });
+  await expect(pill(page)).toContainText('0 pending · 0 failed');
+  const seen: string[] = await page.evaluate(() => (window as any).__pillSeen);
+  const amber = seen.indexOf('Online – Syncing...');
+  expect(amber, `pill went ${seen.join(' → ')}`).toBeGreaterThanOrEqual(0);
+  expect(seen.lastIndexOf('Online – Synced')).toBeGreaterThan(amber);
+
+  // Exactly once: two movements, the right stock, one needs list.
+  expect(await serverMovements(page, HUB, 'Family tent')).toEqual(['OUT 10', 'IN 30']);
+  expect(await serverStock(page, HUB, 'Family tent')).toBe(20);
+  const snapshot = await (await page.request.get('/api/offline/snapshot')).json();
+  const lists = snapshot.needs_lists.filter((l: any) => l.hub_id === HUB);
+  expect(lists).toHaveLength(1);
+  expect(lists[0].status).toBe('Submitted');
+  expect(lists[0].lines).toEqual([
+    expect.objectContaining({ quantity: 50, justification: 'Shelter at Spanish Town, 50 families' }),
+  ]);
+});
+
+test('a refused distribution lands in Sync Issues; edit and retry, or discard', async ({ page, context }) => {
+  await signIn(page, 'sub');
+  await clientReady(page);
+  await nav(page, 'Intake');
+  await intake(page, 'Hammer', 'Hammer (Tools, each)', 5);
+  await expect(page.getByRole('main').getByRole('status').last()).toHaveText('Saved and synced.');
+
+  await context.setOffline(true);
+  await expect(pill(page)).toContainText('Offline');
+  await nav(page, 'Distribution');
+  await distribute(page, 'Hammer', 5, 4);
+  await expect(page.getByRole('main').getByRole('status').last()).toHaveText('Saved - will sync.');
+  // The form now offers the projected stock; going beyond it is saved with a warning.
+  await distribute(page, 'Hammer', 1, 4);
+  await expect(page.getByRole('main').getByRole('status').last()).toContainText(
+    'Saved - will sync. Warning: only 1 on hand here',
+  );
+  await expect.poll(() => pending(page)).toBe(2);
+
+  await context.setOffline(false);
+  await expect(pill(page)).toContainText('0 pending · 1 failed', { timeout: 15_000 });
+  expect(await serverStock(page, HUB, 'Hammer')).toBe(1);
+
+  await nav(page, 'Sync issues');
+  const device = page.getByRole('region', { name: 'On this device' });
+  const row = device.getByRole('row').filter({ hasText: 'stock_insufficient' });
+  await expect(row).toHaveCount(1);
+  await expect(row).toContainText('Distribution of 4');
+  await row.getByRole('link', { name: 'Edit and retry' }).click();
+  await expect(page.getByLabel('Quantity')).toHaveValue('4');
+  await expect(page.getByLabel('Beneficiary')).toHaveValue('Spanish Town shelter');
+  await page.getByLabel('Quantity').fill('1');
+  await page.getByRole('button', { name: 'Record distribution' }).click();
+  await expect(page.getByRole('main').getByRole('status').last()).toHaveText('Saved and synced.');
+  await expect(pill(page)).toContainText('0 pending · 0 failed');
+  expect(await serverStock(page, HUB, 'Hammer')).toBe(0);
+  expect(await serverMovements(page, HUB, 'Hammer')).toEqual(['OUT 1', 'OUT 4', 'IN 5']);
+
+  // Someone else takes the stock while this device is offline: the queued distribution is
+  // refused, and discarded only after the user confirms.
+  await nav(page, 'Intake');
+  await intake(page, 'Hammer', 'Hammer (Tools, each)', 2);
+  await expect(page.getByRole('main').getByRole('status').last()).toHaveText('Saved and synced.');
+  await context.setOffline(true);
+  await nav(page, 'Distribution');
+  const hammerId = await page.locator('#dist-item option', { hasText: 'Hammer' }).getAttribute('value');
+  await distribute(page, 'Hammer', 2, 2);
+  await expect.poll(() => pending(page)).toBe(1);
+  await context.setOffline(false);
+  const other = await page.request.post('/forms/distribution', {
+    form: {
+      op_id: crypto.randomUUID(), hub_id: String(HUB), item_id: hammerId!, quantity: '2',
+      beneficiary: 'Another shelter',
+    },
+    maxRedirects: 0,
+  });
+  expect(other.status()).toBe(303);
+  await page.getByRole('button', { name: 'Sync Now' }).click();
+  await expect(pill(page)).toContainText('0 pending · 1 failed', { timeout: 15_000 });
+  await nav(page, 'Sync issues');
+  const refused = page.getByRole('region', { name: 'On this device' }).getByRole('row').filter({ hasText: 'stock_insufficient' });
+  await expect(refused).toHaveCount(1);
+  page.once('dialog', (d) => d.dismiss());
+  await refused.getByRole('button', { name: 'Discard' }).click();
+  await expect(refused).toHaveCount(1); // dismissed: kept
+  page.once('dialog', (d) => d.accept());
+  await refused.getByRole('button', { name: 'Discard' }).click();
+  await expect(refused).toHaveCount(0);
+  await expect(pill(page)).toContainText('0 pending · 0 failed');
+});
+
+test('two tabs: one outbox, no duplicates', async ({ context }) => {
+  const one = await context.newPage();
+  await signIn(one, 'sub');
+  await clientReady(one);
+  const two = await context.newPage();
+  await two.goto('/intake');
+  await clientReady(two);
+
+  await context.setOffline(true);
+  await nav(one, 'Intake');
+  await intake(one, 'Chainsaw', 'Chainsaw (Tools, each)', 7);
+  await expect(one.getByRole('main').getByRole('status').last()).toHaveText('Saved - will sync.');
+  // The other tab hears of it.
+  await expect.poll(() => pending(two)).toBe(1);
+  await intake(two, 'Chainsaw', 'Chainsaw (Tools, each)', 3);
+  await expect(two.getByRole('main').getByRole('status').last()).toHaveText('Saved - will sync.');
+  await expect.poll(() => pending(one)).toBe(2);
+
+  // Both tabs see the network come back and both try to sync.
+  await context.setOffline(false);
+  await expect(pill(one)).toContainText('Online – Synced', { timeout: 15_000 });
+  await expect(pill(two)).toContainText('Online – Synced', { timeout: 15_000 });
+  await expect(pill(two)).toContainText('0 pending');
+  expect(await serverMovements(one, HUB, 'Chainsaw')).toEqual(['IN 3', 'IN 7']);
+  expect(await serverStock(one, HUB, 'Chainsaw')).toBe(10);
+});
+
+test('measure: enqueue latency and time to Synced for 100 queued operations', async ({ page, context }) => {
+  test.setTimeout(180_000);
+  await signIn(page, 'sub');
+  await clientReady(page);
+  await context.setOffline(true);
+  await nav(page, 'Intake');
+  const latencies: number[] = [];
+  for (let i = 1; i <= 100; i++) {
+    await intake(page, 'Diapers size 3', 'Diapers size 3 (Baby care, pack)', 1);
+    await expect.poll(() => pending(page)).toBe(i);
+    const notice = page.getByRole('main').getByRole('status').last();
+    latencies.push(Number(await notice.getAttribute('data-enqueue-ms')));
+  }
+  latencies.sort((a, b) => a - b);
+  const at = (q: number) => latencies[Math.min(latencies.length - 1, Math.floor(q * latencies.length))];
+  const started = Date.now();
+  await context.setOffline(false);
+  await expect(pill(page)).toContainText('Online – Synced', { timeout: 60_000 });
+  await expect(pill(page)).toContainText('0 pending · 0 failed');
+  const toSynced = Date.now() - started;
+  console.log(
+    `OFFLINE MEASURE enqueue median ${at(0.5).toFixed(1)} ms, p95 ${at(0.95).toFixed(1)} ms; ` +
+      `online -> Synced for 100 ops ${toSynced} ms`,
+  );
+  expect(await serverStock(page, HUB, 'Diapers size 3')).toBe(100);
+  expect(at(0.95)).toBeGreaterThan(0);
+});

@@ -1,0 +1,283 @@
+//! The browser runner around the shared sync engine: runs it on load, on the `online` event,
+//! on "Sync Now" and on a timer while anything is pending; one tab at a time (Web Locks); every
+//! tab learns of changes (BroadcastChannel) and updates its status pill.
+use std::cell::{Cell, RefCell};
+use std::future::Future;
+use std::rc::Rc;
+
+use app::offline::client::{LocalData, LocalFuture, Offline, OfflinePort, SyncStatus};
+use app::offline::engine::{RunEnd, SyncEngine};
+use app::ops::Operation;
+use leptos::prelude::*;
+use uuid::Uuid;
+use wasm_bindgen::prelude::*;
+use wasm_bindgen_futures::{future_to_promise, JsFuture};
+
+use crate::store::IdbStore;
+use crate::transport::{reachable, session_user, HttpTransport};
+
+const LOCK: &str = "drims-sync";
+const CHANNEL: &str = "drims";
+/// How often to look again while offline with something pending.
+const OFFLINE_RETRY_MS: u64 = 10_000;
+
+fn device_id() -> String {
+    let storage = web_sys::window().and_then(|w| w.local_storage().ok().flatten());
+    if let Some(id) = storage
+        .as_ref()
+        .and_then(|s| s.get_item("drims.device_id").ok().flatten())
+    {
+        return id;
+    }
+    let id = format!("browser-{}", Uuid::new_v4());
+    if let Some(s) = storage {
+        let _ = s.set_item("drims.device_id", &id);
+    }
+    id
+}
+
+/// Runs `work` holding the cross-tab sync lock (or directly where Web Locks are missing).
+async fn with_lock(work: impl Future<Output = ()> + 'static) {
+    let locks = web_sys::window()
+        .map(|w| w.navigator())
+        .and_then(|n| js_sys::Reflect::get(&n, &"locks".into()).ok())
+        .filter(|l| !l.is_undefined() && !l.is_null());
+    let request = locks.as_ref().and_then(|l| {
+        js_sys::Reflect::get(l, &"request".into())
+            .ok()?
+            .dyn_into::<js_sys::Function>()
+            .ok()
+    });
+    let (Some(locks), Some(request)) = (locks, request) else {
+        work.await;
+        return;
+    };
+    let callback = Closure::once_into_js(move |_lock: JsValue| {
+        future_to_promise(async move {
+            work.await;
+            Ok(JsValue::UNDEFINED)
+        })
+    });
+    if let Ok(promise) = request.call2(&locks, &LOCK.into(), &callback) {
+        if let Ok(promise) = promise.dyn_into::<js_sys::Promise>() {
+            let _ = JsFuture::from(promise).await;
+        }
+    }
+}
+
+pub struct Runner {
+    store: IdbStore,
+    status: RwSignal<SyncStatus>,
+    engine: RefCell<Option<SyncEngine<IdbStore, HttpTransport>>>,
+    channel: Option<web_sys::BroadcastChannel>,
+    timer: Cell<Option<i32>>,
+    device_id: String,
+}
+
+impl Runner {
+    fn broadcast(&self) {
+        if let Some(c) = &self.channel {
+            let _ = c.post_message(&"changed".into());
+        }
+    }
+
+    /// Reads the counts for the pill and tells the pages that data changed.
+    async fn refresh(&self) {
+        if let Ok((pending, failed, last_synced)) = self.store.counts().await {
+            self.status.update(|s| {
+                s.pending = pending;
+                s.failed = failed;
+                s.last_synced = last_synced;
+                s.changes += 1;
+            });
+        }
+    }
+
+    fn schedule(self: &Rc<Self>, ms: u64) {
+        let Some(window) = web_sys::window() else {
+            return;
+        };
+        if let Some(t) = self.timer.take() {
+            window.clear_timeout_with_handle(t);
+        }
+        let me = Rc::clone(self);
+        let tick = Closure::once_into_js(move || {
+            me.timer.set(None);
+            leptos::task::spawn_local(async move { me.sync().await });
+        });
+        if let Ok(t) = window
+            .set_timeout_with_callback_and_timeout_and_arguments_0(tick.unchecked_ref(), ms as i32)
+        {
+            self.timer.set(Some(t));
+        }
+    }
+
+    /// One sync run under the lock; resolves when it has ended.
+    pub async fn sync(self: &Rc<Self>) {
+        let me = Rc::clone(self);
+        with_lock(async move { me.run_once().await }).await;
+    }
+
+    async fn run_once(self: Rc<Self>) {
+        self.status.update(|s| s.syncing = true);
+        let online = reachable().await;
+        let user = if online {
+            session_user().await
+        } else {
+            Err(app::offline::engine::TransportError::Network(
+                "offline".into(),
+            ))
+        };
+        let end = match user {
+            Err(_) => {
+                self.status.update(|s| s.online = false);
+                None
+            }
+            Ok(None) => {
+                self.status.update(|s| {
+                    s.online = true;
+                    s.needs_sign_in = true;
+                });
+                None
+            }
+            Ok(Some(id)) => {
+                self.store.set_user(Some(id));
+                let _ = self.store.meta_put("user_id", &id.to_string()).await;
+                self.status.update(|s| {
+                    s.online = true;
+                    s.needs_sign_in = false;
+                });
+                let mut engine = self.engine.borrow_mut().take().unwrap_or_else(|| {
+                    SyncEngine::new(self.store.clone(), HttpTransport, self.device_id.clone())
+                });
+                let now = chrono::Utc::now().to_rfc3339();
+                let result = engine.run(&now, js_sys::Math::random()).await;
+                *self.engine.borrow_mut() = Some(engine);
+                match result {
+                    Ok((end, _report)) => Some(end),
+                    Err(e) => {
+                        leptos::logging::error!("DRIMS sync: the device store failed: {}", e.0);
+                        Some(RunEnd::RetryIn(OFFLINE_RETRY_MS))
+                    }
+                }
+            }
+        };
+        if end == Some(RunEnd::NeedsSignIn) {
+            self.status.update(|s| s.needs_sign_in = true);
+        }
+        self.status.update(|s| s.syncing = false);
+        self.refresh().await;
+        self.broadcast();
+        let pending = self.status.with_untracked(|s| s.pending);
+        match end {
+            Some(RunEnd::RetryIn(ms)) => self.schedule(ms),
+            None if pending > 0 => self.schedule(OFFLINE_RETRY_MS),
+            _ => {}
+        }
+    }
+
+    fn listen(self: &Rc<Self>) {
+        let Some(window) = web_sys::window() else {
+            return;
+        };
+        let me = Rc::clone(self);
+        let online = Closure::<dyn FnMut()>::new(move || {
+            let me = Rc::clone(&me);
+            leptos::task::spawn_local(async move { me.sync().await });
+        });
+        let _ = window.add_event_listener_with_callback("online", online.as_ref().unchecked_ref());
+        online.forget();
+        let status = self.status;
+        let offline = Closure::<dyn FnMut()>::new(move || status.update(|s| s.online = false));
+        let _ =
+            window.add_event_listener_with_callback("offline", offline.as_ref().unchecked_ref());
+        offline.forget();
+        if let Some(channel) = &self.channel {
+            let me = Rc::clone(self);
+            let message = Closure::<dyn FnMut(web_sys::MessageEvent)>::new(move |_| {
+                let me = Rc::clone(&me);
+                leptos::task::spawn_local(async move { me.refresh().await });
+            });
+            channel.set_onmessage(Some(message.as_ref().unchecked_ref()));
+            message.forget();
+        }
+    }
+}
+
+struct Port(Rc<Runner>);
+
+impl OfflinePort for Port {
+    fn device_id(&self) -> String {
+        self.0.device_id.clone()
+    }
+
+    fn enqueue(&self, op: Operation) -> LocalFuture<Result<(), String>> {
+        let r = Rc::clone(&self.0);
+        Box::pin(async move {
+            r.store.enqueue(op).await.map_err(|e| e.0)?;
+            // Stored: the caller may say so now; the counts follow.
+            leptos::task::spawn_local(async move {
+                r.refresh().await;
+                r.broadcast();
+            });
+            Ok(())
+        })
+    }
+
+    fn local_data(&self) -> LocalFuture<Result<LocalData, String>> {
+        let r = Rc::clone(&self.0);
+        Box::pin(async move { r.store.local_data().await.map_err(|e| e.0) })
+    }
+
+    fn discard_issue(&self, id: Uuid) -> LocalFuture<Result<(), String>> {
+        let r = Rc::clone(&self.0);
+        Box::pin(async move {
+            r.store.discard_issue(id).await.map_err(|e| e.0)?;
+            r.refresh().await;
+            r.broadcast();
+            Ok(())
+        })
+    }
+
+    fn sync_now(&self) -> LocalFuture<()> {
+        let r = Rc::clone(&self.0);
+        Box::pin(async move { r.sync().await })
+    }
+}
+
+fn register_service_worker() {
+    if let Some(window) = web_sys::window() {
+        let navigator = window.navigator();
+        let has_sw = js_sys::Reflect::has(&navigator, &"serviceWorker".into()).unwrap_or(false);
+        if has_sw {
+            let _ = navigator.service_worker().register("/service-worker.js");
+        }
+    }
+}
+
+/// Starts the offline client: the store, the listeners, and a first sync once the page is up.
+pub fn start() -> Offline {
+    let status = RwSignal::new(SyncStatus::default());
+    let runner = Rc::new(Runner {
+        store: IdbStore::default(),
+        status,
+        engine: RefCell::new(None),
+        channel: web_sys::BroadcastChannel::new(CHANNEL).ok(),
+        timer: Cell::new(None),
+        device_id: device_id(),
+    });
+    runner.listen();
+    register_service_worker();
+    let first = Rc::clone(&runner);
+    leptos::task::spawn_local(async move {
+        // The last known user, so work recorded before the first answer is theirs.
+        if let Ok(Some(id)) = first.store.meta_get("user_id").await {
+            first.store.set_user(id.parse().ok());
+        }
+        let _ = first.store.meta_put("device_id", &first.device_id).await;
+        first.status.update(|s| s.ready = true);
+        first.refresh().await;
+        first.sync().await;
+    });
+    Offline::new(status, Rc::new(Port(runner)))
+}

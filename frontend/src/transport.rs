@@ -1,0 +1,133 @@
+//! The engine's transport over HTTP (gloo-net), with timeouts, and the connectivity check.
+use app::offline::engine::{SyncTransport, TransportError};
+use app::ops::sync::{Snapshot, SyncResponse};
+use app::ops::Operation;
+use gloo_net::http::{Request, Response};
+use wasm_bindgen::prelude::*;
+
+/// Aborts the request after `ms` milliseconds (the timer is cleared on drop).
+struct Deadline {
+    controller: web_sys::AbortController,
+    timer: i32,
+    _abort: Closure<dyn FnMut()>,
+}
+
+impl Deadline {
+    fn new(ms: i32) -> Option<Self> {
+        let controller = web_sys::AbortController::new().ok()?;
+        let c = controller.clone();
+        let abort = Closure::<dyn FnMut()>::new(move || c.abort());
+        let timer = web_sys::window()?
+            .set_timeout_with_callback_and_timeout_and_arguments_0(
+                abort.as_ref().unchecked_ref(),
+                ms,
+            )
+            .ok()?;
+        Some(Self {
+            controller,
+            timer,
+            _abort: abort,
+        })
+    }
+
+    fn signal(&self) -> web_sys::AbortSignal {
+        self.controller.signal()
+    }
+}
+
+impl Drop for Deadline {
+    fn drop(&mut self) {
+        if let Some(w) = web_sys::window() {
+            w.clear_timeout_with_handle(self.timer);
+        }
+    }
+}
+
+async fn classify(response: Result<Response, gloo_net::Error>) -> Result<Response, TransportError> {
+    let response = response.map_err(|e| TransportError::Network(e.to_string()))?;
+    match response.status() {
+        200..=299 => Ok(response),
+        401 => Err(TransportError::Unauthorized),
+        s if s >= 500 => Err(TransportError::Server(s)),
+        s => Err(TransportError::Refused(
+            s,
+            response.text().await.unwrap_or_default(),
+        )),
+    }
+}
+
+pub struct HttpTransport;
+
+const SYNC_TIMEOUT_MS: i32 = 30_000;
+
+impl SyncTransport for HttpTransport {
+    async fn sync(
+        &self,
+        device_id: &str,
+        ops: &[Operation],
+    ) -> Result<SyncResponse, TransportError> {
+        let deadline = Deadline::new(SYNC_TIMEOUT_MS);
+        let body = serde_json::json!({ "device_id": device_id, "operations": ops });
+        let request = Request::post("/api/offline/sync")
+            .abort_signal(deadline.as_ref().map(|d| d.signal()).as_ref())
+            .json(&body)
+            .map_err(|e| TransportError::Network(e.to_string()))?;
+        let response = classify(request.send().await).await?;
+        response
+            .json::<SyncResponse>()
+            .await
+            .map_err(|e| TransportError::Network(format!("unreadable answer: {e}")))
+    }
+
+    async fn snapshot(&self) -> Result<Snapshot, TransportError> {
+        let deadline = Deadline::new(SYNC_TIMEOUT_MS);
+        let response = classify(
+            Request::get("/api/offline/snapshot")
+                .abort_signal(deadline.as_ref().map(|d| d.signal()).as_ref())
+                .send()
+                .await,
+        )
+        .await?;
+        response
+            .json::<Snapshot>()
+            .await
+            .map_err(|e| TransportError::Network(format!("unreadable snapshot: {e}")))
+    }
+}
+
+/// Online = `navigator.onLine` and `/api/ping` answering within a few seconds.
+pub async fn reachable() -> bool {
+    let on_line = web_sys::window()
+        .map(|w| w.navigator().on_line())
+        .unwrap_or(false);
+    if !on_line {
+        return false;
+    }
+    let deadline = Deadline::new(4_000);
+    Request::get("/api/ping")
+        .abort_signal(deadline.as_ref().map(|d| d.signal()).as_ref())
+        .send()
+        .await
+        .map(|r| r.ok())
+        .unwrap_or(false)
+}
+
+/// The signed-in user's id: `Ok(None)` when signed out (401), `Err` when unreachable.
+pub async fn session_user() -> Result<Option<i64>, TransportError> {
+    let deadline = Deadline::new(8_000);
+    let response = Request::get("/api/session")
+        .abort_signal(deadline.as_ref().map(|d| d.signal()).as_ref())
+        .send()
+        .await;
+    match classify(response).await {
+        Ok(r) => {
+            let user: serde_json::Value = r
+                .json()
+                .await
+                .map_err(|e| TransportError::Network(e.to_string()))?;
+            Ok(user.get("id").and_then(|v| v.as_i64()))
+        }
+        Err(TransportError::Unauthorized) => Ok(None),
+        Err(e) => Err(e),
+    }
+}
