@@ -26,7 +26,9 @@ export default defineConfig({
     { name: 'hydrated', use: { javaScriptEnabled: true } },
   ],
   webServer: {
-    command: 'rm -f target/e2e.db target/e2e.db-wal target/e2e.db-shm && target/debug/server',
+    // DRIMS_E2E_SERVER=target/release/server runs the suite against a release build
+    // (after `cargo leptos build --release`), e.g. for the offline measures.
+    command: `rm -f target/e2e.db target/e2e.db-wal target/e2e.db-shm && ${process.env.DRIMS_E2E_SERVER ?? 'target/debug/server'}`,
     cwd: '..',
     url: `${baseURL}/api/health`,
     reuseExistingServer: false,

@@ -55,3 +55,20 @@ export async function serverMovements(page: Page, hub: number, item: string): Pr
     .filter((m: any) => m.item === item)
     .map((m: any) => `${m.direction} ${m.quantity}`);
 }
+
+/** WCAG contrast ratio of an element's text colour against its own background colour. */
+export async function contrast(page: Page, selector: string): Promise<number> {
+  return page.evaluate((sel) => {
+    const style = getComputedStyle(document.querySelector(sel)!);
+    const rgb = (c: string) => c.match(/\d+(\.\d+)?/g)!.slice(0, 3).map(Number);
+    const lum = ([r, g, b]: number[]) => {
+      const f = (v: number) => {
+        const s = v / 255;
+        return s <= 0.03928 ? s / 12.92 : Math.pow((s + 0.055) / 1.055, 2.4);
+      };
+      return 0.2126 * f(r) + 0.7152 * f(g) + 0.0722 * f(b);
+    };
+    const [a, b] = [lum(rgb(style.color)), lum(rgb(style.backgroundColor))].sort((x, y) => y - x);
+    return (a + 0.05) / (b + 0.05);
+  }, selector);
+}

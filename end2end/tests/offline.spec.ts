@@ -1,7 +1,7 @@
 // Offline mode in Chromium: the outbox in IndexedDB, the status pill, the offline pages, Sync
 // Issues, and exactly-once delivery when the network comes back.
 import { expect, Page, test } from '@playwright/test';
-import { clientReady, pending, pill, serverMovements, serverStock, signIn } from './helpers';
+import { clientReady, contrast, pending, pill, serverMovements, serverStock, signIn } from './helpers';
 
 // St. Catherine Parish Depot, the `sub` user's hub in the demo data.
 const HUB = 3;
@@ -45,6 +45,8 @@ test('recorded offline, kept across a reload, synced exactly once', async ({ pag
   await context.setOffline(true);
   await expect(pill(page)).toContainText('Offline – Working in offline mode');
   await expect(pill(page)).toHaveClass(/offline/);
+  await expect(pill(page)).toHaveAttribute('aria-label', /^Sync status: Offline – Working in offline mode\. 0 pending · 0 failed\.$/);
+  expect(await contrast(page, '.sync-pill')).toBeGreaterThanOrEqual(4.5);
 
   await nav(page, 'Intake');
   await expect(page.getByText('You are offline. Entries will be saved locally and synced when connection is restored.')).toBeVisible();
@@ -75,6 +77,13 @@ test('recorded offline, kept across a reload, synced exactly once', async ({ pag
   await expect.poll(() => pending(page)).toBe(3);
   await expect(page.getByRole('heading', { name: 'New needs list' })).toBeVisible();
 
+  // The outbox, listed on the device.
+  await nav(page, 'Sync issues');
+  const waiting = page.getByRole('table', { name: '3 operations waiting to sync on this device' });
+  await expect(waiting).toContainText('Intake of 30 × Family tent');
+  await expect(waiting).toContainText('Distribution of 10 × Family tent to Spanish Town shelter');
+  await expect(waiting).toContainText('Needs list (Medium priority, 1 lines)');
+
   // Offline reads: the hub's inventory from the snapshot, projected with the queue.
   await nav(page, 'Inventory');
   await expect(page.locator('.offline-info')).toContainText('Offline view. Last synced');
@@ -93,6 +102,7 @@ test('recorded offline, kept across a reload, synced exactly once', async ({ pag
   await context.setOffline(false);
   await expect(pill(page)).toContainText('Online – Synced', { timeout: 15_000 });
   await expect(pill(page)).toContainText('0 pending · 0 failed');
+  expect(await contrast(page, '.sync-pill')).toBeGreaterThanOrEqual(4.5);
   const seen: string[] = await page.evaluate(() => (window as any).__pillSeen);
   const amber = seen.indexOf('Online – Syncing...');
   expect(amber, `pill went ${seen.join(' → ')}`).toBeGreaterThanOrEqual(0);
@@ -234,4 +244,42 @@ test('measure: enqueue latency and time to Synced for 100 queued operations', as
   );
   expect(await serverStock(page, HUB, 'Diapers size 3')).toBe(100);
   expect(at(0.95)).toBeGreaterThan(0);
+});
+
+test('signed out meanwhile: everything is kept until the user signs in again', async ({ page, context }) => {
+  await signIn(page, 'sub');
+  await clientReady(page);
+  await context.setOffline(true);
+  await nav(page, 'Intake');
+  await intake(page, 'Toothpaste', 'Toothpaste (Hygiene, kit)', 6);
+  await expect(page.getByRole('main').getByRole('status').last()).toHaveText('Saved - will sync.');
+  // The session ends while the laptop is offline (expired or revoked).
+  await context.clearCookies();
+  await context.setOffline(false);
+  await expect(pill(page)).toContainText('Online – Sign in to sync', { timeout: 15_000 });
+  expect(await contrast(page, '.sync-pill')).toBeGreaterThanOrEqual(4.5);
+  expect(await pending(page)).toBe(1);
+  await page.getByRole('link', { name: 'Sign in to sync' }).click();
+  await page.getByLabel('Username').fill('sub');
+  await page.getByLabel('Password').fill('drims-demo');
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await expect(pill(page)).toContainText('Online – Synced', { timeout: 15_000 });
+  await expect(pill(page)).toContainText('0 pending · 0 failed');
+  expect(await serverStock(page, HUB, 'Toothpaste')).toBe(6);
+});
+
+test('with the WASM failing to load, the pages still work as plain HTML', async ({ page }) => {
+  await page.route('**/pkg/*.wasm', (route) => route.abort());
+  await signIn(page, 'sub');
+  await page.goto('/intake');
+  await page.getByLabel('Item').selectOption({ label: 'Soap bar (Hygiene, kit)' });
+  await page.getByLabel('Quantity').fill('12');
+  await page.getByRole('button', { name: 'Record intake' }).click();
+  await expect(page.getByRole('main').getByRole('status')).toHaveText(
+    'Received 12 kit of Soap bar at St. Catherine Parish Depot.',
+  );
+  expect(await page.evaluate(() => (window as any).__drimsHydrated)).toBeUndefined();
+  // No client: the pill shows the plain online state and no Sync Now button.
+  await expect(page.getByRole('button', { name: 'Sync Now' })).toBeHidden();
+  expect(await serverStock(page, HUB, 'Soap bar')).toBe(12);
 });

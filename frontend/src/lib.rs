@@ -1,3 +1,4 @@
+#![recursion_limit = "256"]
 //! The WASM entry: start the offline client (IndexedDB store, sync runner) and hydrate the
 //! server-rendered app, or, on the service worker's offline page, render it on the client.
 pub mod codec;

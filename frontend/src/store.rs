@@ -153,8 +153,18 @@ impl IdbStore {
         let tx = db
             .transaction(&[PENDING, ISSUES, META], TransactionMode::ReadOnly)
             .map_err(err)?;
-        let pending = tx.store(PENDING).map_err(err)?.count(None).await.map_err(err)?;
-        let failed = tx.store(ISSUES).map_err(err)?.count(None).await.map_err(err)?;
+        let pending = tx
+            .store(PENDING)
+            .map_err(err)?
+            .count(None)
+            .await
+            .map_err(err)?;
+        let failed = tx
+            .store(ISSUES)
+            .map_err(err)?
+            .count(None)
+            .await
+            .map_err(err)?;
         let last = tx
             .store(META)
             .map_err(err)?

@@ -91,20 +91,8 @@ impl SyncIssue {
     }
 
     /// A one-line summary of what was entered, for the Sync Issues list.
-    pub fn summary(&self) -> String {
-        use crate::ops::OperationBody;
-        match &self.op.body {
-            OperationBody::Intake(p) => format!("Intake of {} × item #{}", p.quantity, p.item_id),
-            OperationBody::Distribution(p) => format!(
-                "Distribution of {} × item #{} to {}",
-                p.quantity, p.item_id, p.beneficiary
-            ),
-            OperationBody::NeedsListCreate(p) => format!(
-                "Needs list ({} priority, {} lines)",
-                p.priority.code(),
-                p.lines.len()
-            ),
-        }
+    pub fn summary(&self, item: impl Fn(i64) -> Option<String>) -> String {
+        self.op.summary(item)
     }
 }
 

@@ -66,6 +66,26 @@ impl OperationBody {
 }
 
 impl Operation {
+    /// A one-line summary of what was entered (the device's outbox and Sync Issues lists).
+    /// `item` names an item id (from the device's snapshot) where it can.
+    pub fn summary(&self, item: impl Fn(i64) -> Option<String>) -> String {
+        let name = |id: i64| item(id).unwrap_or_else(|| format!("item #{id}"));
+        match &self.body {
+            OperationBody::Intake(p) => format!("Intake of {} × {}", p.quantity, name(p.item_id)),
+            OperationBody::Distribution(p) => format!(
+                "Distribution of {} × {} to {}",
+                p.quantity,
+                name(p.item_id),
+                p.beneficiary
+            ),
+            OperationBody::NeedsListCreate(p) => format!(
+                "Needs list ({} priority, {} lines)",
+                p.priority.code(),
+                p.lines.len()
+            ),
+        }
+    }
+
     pub fn new(
         hub_id: i64,
         device_id: impl Into<String>,

@@ -6,7 +6,7 @@ use crate::api::get_sync_issues;
 use crate::components::notice::{show_result, Flash};
 use crate::domain::text::display_time;
 use crate::offline::client::use_offline;
-use crate::offline::SyncIssue;
+use crate::offline::{PendingOp, SyncIssue};
 use crate::reports::RejectedOperation;
 
 /// This device's refused operations (from IndexedDB), each with "Edit and retry" and a
@@ -16,24 +16,31 @@ fn DeviceIssues() -> impl IntoView {
     let offline = use_offline();
     let status = offline.status;
     let issues = RwSignal::new(None::<Vec<SyncIssue>>);
+    let waiting = RwSignal::new(Vec::<PendingOp>::new());
+    let names = RwSignal::new(std::collections::HashMap::<i64, String>::new());
     let loader = offline.clone();
     Effect::new(move |_| {
         let _changes = status.read().changes;
         if let Some(port) = loader.port() {
             leptos::task::spawn_local(async move {
                 if let Ok(data) = port.local_data().await {
+                    if let Some(s) = &data.snapshot {
+                        names.set(s.items.iter().map(|i| (i.id, i.name.clone())).collect());
+                    }
                     issues.set(Some(data.issues));
+                    waiting.set(data.pending);
                 }
             });
         }
     });
+    let name = move |id: i64| names.with(|n| n.get(&id).cloned());
     let discard = move |issue: SyncIssue| {
         #[cfg(feature = "hydrate")]
         {
             let question = format!(
                 "Discard this {}? It will never reach the server: {}",
                 issue.op.body.kind(),
-                issue.summary()
+                issue.summary(name)
             );
             let sure = web_sys::window()
                 .and_then(|w| w.confirm_with_message(&question).ok())
@@ -67,7 +74,7 @@ fn DeviceIssues() -> impl IntoView {
                                 view! {
                                     <tr data-op-id=issue.op.id.to_string()>
                                         <td>{display_time(&issue.failed_at)}</td>
-                                        <td>{issue.summary()}<br /><small>{format!("recorded {}", display_time(&issue.op.created_at))}</small></td>
+                                        <td>{issue.summary(name)}<br /><small>{format!("recorded {}", display_time(&issue.op.created_at))}</small></td>
                                         <td><strong class="reason">{issue.reason.clone()}</strong>": "{issue.message.clone()}</td>
                                         <td class="actions">
                                             <a class="button-link" href=issue.retry_href()>"Edit and retry"</a>
@@ -79,6 +86,7 @@ fn DeviceIssues() -> impl IntoView {
                         </tbody>
                     </table>
                     {empty.then(|| view! { <p class="empty">"Nothing refused on this device."</p> })}
+                    <WaitingList waiting names />
                 </section>
             }
         })
@@ -125,5 +133,40 @@ fn IssueTable(list: Vec<RejectedOperation>) -> impl IntoView {
             </tbody>
         </table>
         {empty.then(|| view! { <p class="empty">"No refused operations."</p> })}
+    }
+}
+
+/// What waits in this device's outbox: sent as soon as the server can be reached.
+#[component]
+fn WaitingList(
+    waiting: RwSignal<Vec<PendingOp>>,
+    names: RwSignal<std::collections::HashMap<i64, String>>,
+) -> impl IntoView {
+    move || {
+        let list = waiting.get();
+        (!list.is_empty()).then(|| {
+            view! {
+                <table class="data waiting">
+                    <caption>{format!("{} operations waiting to sync on this device", list.len())}</caption>
+                    <thead><tr>
+                        <th scope="col">"Recorded"</th><th scope="col">"What was entered"</th>
+                        <th scope="col" class="num">"Attempts"</th><th scope="col">"Last error"</th>
+                    </tr></thead>
+                    <tbody>
+                        {list.into_iter().map(|p| {
+                            let summary = p.op.summary(|id| names.with(|n| n.get(&id).cloned()));
+                            view! {
+                                <tr>
+                                    <td>{display_time(&p.op.created_at)}</td>
+                                    <td>{summary}</td>
+                                    <td class="num">{p.attempts}</td>
+                                    <td>{p.last_error.unwrap_or_default()}</td>
+                                </tr>
+                            }
+                        }).collect_view()}
+                    </tbody>
+                </table>
+            }
+        })
     }
 }

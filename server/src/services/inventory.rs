@@ -102,7 +102,10 @@ pub async fn form_options(
     action: Action,
     asked: Option<i64>,
 ) -> AppResult<StockFormOptions> {
-    if !matches!(action, Action::RecordIntake | Action::RecordDistribution) {
+    if !matches!(
+        action,
+        Action::RecordIntake | Action::RecordDistribution | Action::NeedsListEdit
+    ) {
         return Err(AppError::NotFound("No such form.".into()));
     }
     let actor = user.actor();

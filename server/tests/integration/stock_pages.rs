@@ -342,3 +342,82 @@ async fn each_role_gets_its_dashboard_with_real_figures() {
         "never-stocked items with a minimum are low"
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn needs_list_through_the_no_js_form() {
+    let app = spawn().await;
+    let clerk = app.signed_in("clerk").await;
+    let hub = app.hub_id("St. Catherine Parish Depot").await;
+    let blankets = item_id(&app, "Blanket").await;
+    let water = item_id(&app, "Bottled water 24x500 ml").await;
+    let event = event_id(&app).await;
+
+    let html = page(&app, &clerk, "/needs-lists/new").await;
+    assert!(html.contains("Supplies requested by St. Catherine Parish Depot"));
+    let op_id = html.split("name=\"op_id\" value=\"").nth(1).unwrap()[..36].to_string();
+    let mut form = vec![
+        ("op_id", op_id),
+        ("hub_id", hub.to_string()),
+        ("event_id", event.to_string()),
+        ("priority", "Urgent".into()),
+        ("submit", "true".into()),
+        ("item_id_1", blankets.to_string()),
+        ("quantity_1", "120".into()),
+        ("justification_1", "Two shelters".into()),
+        ("item_id_2", String::new()),
+        ("quantity_2", String::new()),
+        ("item_id_3", water.to_string()),
+        ("quantity_3", String::new()),
+    ];
+    // A line with an item but no quantity: named, and everything entered comes back.
+    let location = post_form(&app, &clerk, "/forms/needs-list", &form).await;
+    assert!(
+        location.contains("error=Line+3%3A+enter+a+quantity."),
+        "{location}"
+    );
+    assert!(
+        location.contains("justification_1=Two+shelters"),
+        "{location}"
+    );
+    form.retain(|(k, _)| *k != "quantity_3");
+    form.push(("quantity_3", "40".into()));
+    let location = post_form(&app, &clerk, "/forms/needs-list", &form).await;
+    assert!(location.contains("notice=Needs+list+NL-"), "{location}");
+    assert!(location.contains("saved+as+Submitted"), "{location}");
+    // Submitted twice (reload): one list.
+    post_form(&app, &clerk, "/forms/needs-list", &form).await;
+    let db = app.db().await;
+    let lists: Vec<(i64, String, String)> =
+        sqlx::query_as("SELECT id, priority, status FROM needs_lists WHERE hub_id = ?")
+            .bind(hub)
+            .fetch_all(&db)
+            .await
+            .unwrap();
+    assert_eq!(lists.len(), 1);
+    assert_eq!(
+        (lists[0].1.as_str(), lists[0].2.as_str()),
+        ("Urgent", "Submitted")
+    );
+    let lines: Vec<(i64, i64)> = sqlx::query_as(
+        "SELECT item_id, quantity FROM needs_list_lines WHERE needs_list_id = ? ORDER BY item_id",
+    )
+    .bind(lists[0].0)
+    .fetch_all(&db)
+    .await
+    .unwrap();
+    let mut expected = vec![(blankets, 120), (water, 40)];
+    expected.sort();
+    assert_eq!(lines, expected);
+
+    // A MAIN hub user makes no needs lists: the page says why.
+    let main = app.signed_in("main").await;
+    let html = page(&app, &main, "/needs-lists/new").await;
+    assert!(
+        !html.contains("/forms/needs-list"),
+        "no form for a MAIN hub user"
+    );
+    assert!(
+        html.contains("Your role (Main Hub User) may not create or edit needs lists."),
+        "the reason is shown"
+    );
+}
