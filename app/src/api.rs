@@ -87,3 +87,15 @@ pub async fn get_sync_issues() -> Result<Vec<crate::reports::RejectedOperation>,
     let (backend, user) = ctx::signed_in()?;
     backend.sync_issues(&user).await
 }
+
+#[server(prefix = "/api/fn", endpoint = "transfers")]
+pub async fn get_transfers(hub: Option<i64>) -> Result<crate::reports::TransfersView, ApiError> {
+    let (backend, user) = ctx::signed_in()?;
+    backend.transfers(&user, hub).await
+}
+
+#[server(prefix = "/api/fn", endpoint = "confirmations")]
+pub async fn get_confirmations() -> Result<Vec<crate::reports::PendingConfirmation>, ApiError> {
+    let (backend, user) = ctx::signed_in()?;
+    backend.confirmations(&user).await
+}

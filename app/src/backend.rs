@@ -32,6 +32,15 @@ pub trait Backend: Send + Sync + 'static {
     async fn dashboard(&self, user: &SessionUser) -> Result<Dashboard, ApiError>;
     async fn history(&self, user: &SessionUser, hub: Option<i64>) -> Result<History, ApiError>;
     async fn sync_issues(&self, user: &SessionUser) -> Result<Vec<RejectedOperation>, ApiError>;
+    async fn transfers(
+        &self,
+        user: &SessionUser,
+        hub: Option<i64>,
+    ) -> Result<crate::reports::TransfersView, ApiError>;
+    async fn confirmations(
+        &self,
+        user: &SessionUser,
+    ) -> Result<Vec<crate::reports::PendingConfirmation>, ApiError>;
 }
 
 /// Provided to every render and server function by the server.

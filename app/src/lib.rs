@@ -89,6 +89,8 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/intake") view=stock::intake::IntakePage ssr=ssr.clone() />
                     <Route path=path!("/distribution") view=stock::distribution::DistributionPage ssr=ssr.clone() />
                     <Route path=path!("/needs-lists/new") view=pages::needs_list::NeedsListNewPage ssr=ssr.clone() />
+                    <Route path=path!("/transfers") view=pages::transfers::TransfersPage ssr=ssr.clone() />
+                    <Route path=path!("/confirmations") view=pages::transfers::ConfirmationsPage ssr=ssr.clone() />
                     <Route path=path!("/history") view=stock::history::HistoryPage ssr=ssr.clone() />
                     <Route path=path!("/sync-issues") view=pages::sync_issues::SyncIssuesPage ssr=ssr.clone() />
                     <Route path=path!("/admin/hubs") view=admin::hubs::HubsPage ssr=ssr.clone() />

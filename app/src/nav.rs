@@ -10,7 +10,7 @@ pub struct NavLink {
 /// The links a user sees, in display order. The server still checks every request.
 pub fn links_for(user: &SessionUser) -> Vec<NavLink> {
     let actor = user.actor();
-    let entries: [(&'static str, &'static str, Option<Action>); 11] = [
+    let entries: [(&'static str, &'static str, Option<Action>); 13] = [
         ("/", "Dashboard", None),
         ("/inventory", "Inventory", Some(Action::ViewInventory)),
         ("/intake", "Intake", Some(Action::RecordIntake)),
@@ -23,6 +23,12 @@ pub fn links_for(user: &SessionUser) -> Vec<NavLink> {
             "/needs-lists/new",
             "Needs list",
             Some(Action::NeedsListEdit),
+        ),
+        ("/transfers", "Transfers", Some(Action::RequestTransfer)),
+        (
+            "/confirmations",
+            "Confirmations",
+            Some(Action::RequestTransfer),
         ),
         ("/history", "History", Some(Action::ViewTransactions)),
         // Everyone: their own refused operations (LM and ADMIN: everyone's).
@@ -69,6 +75,8 @@ mod tests {
                 "Inventory",
                 "Intake",
                 "Distribution",
+                "Transfers",
+                "Confirmations",
                 "History",
                 "Sync issues",
                 "Hubs",
@@ -85,6 +93,8 @@ mod tests {
                 "Intake",
                 "Distribution",
                 "Needs list",
+                "Transfers",
+                "Confirmations",
                 "History",
                 "Sync issues",
                 "Items"
@@ -101,6 +111,8 @@ mod tests {
                 "Inventory",
                 "Intake",
                 "Distribution",
+                "Transfers",
+                "Confirmations",
                 "History",
                 "Sync issues",
                 "Hubs",

@@ -122,6 +122,50 @@ pub struct History {
     pub audit: Vec<AuditEntry>,
 }
 
+/// A transfer as listed on the transfers page.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct TransferRow {
+    pub id: i64,
+    pub from_hub_id: i64,
+    pub from_hub: String,
+    pub to_hub: String,
+    pub item: String,
+    pub quantity: i64,
+    pub unit: String,
+    pub status: String,
+    pub notes: Option<String>,
+    pub requested_by: String,
+    pub requested_at: String,
+    pub reviewed_by: Option<String>,
+    pub reviewed_at: Option<String>,
+    pub review_reason: Option<String>,
+    /// A fresh operation id for this row's review form.
+    pub op_id: String,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct TransfersView {
+    /// The request form's choices; `None` when the user may not request transfers.
+    pub form: Option<StockFormOptions>,
+    /// Active hubs a transfer may go to.
+    pub destinations: Vec<Hub>,
+    pub transfers: Vec<TransferRow>,
+    /// The user may approve or reject (LO, LM, ADMIN).
+    pub may_review: bool,
+}
+
+/// An operation that arrived through sync and waits for a person to confirm it online.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct PendingConfirmation {
+    pub id: i64,
+    pub kind: String,
+    pub summary: String,
+    pub user: String,
+    pub hub: String,
+    pub received_at: String,
+    pub device_id: Option<String>,
+}
+
 impl BarChart {
     /// Bar widths (0..=100, percent of the largest value) for drawing.
     pub fn scaled(&self) -> Vec<(String, i64, u32)> {

@@ -59,4 +59,17 @@ impl Backend for ServerBackend {
     ) -> Result<Vec<app::reports::RejectedOperation>, ApiError> {
         api(sync_issues::list(&self.db, user).await)
     }
+    async fn transfers(
+        &self,
+        user: &SessionUser,
+        hub: Option<i64>,
+    ) -> Result<app::reports::TransfersView, ApiError> {
+        api(crate::services::transfers::view(&self.db, user, hub).await)
+    }
+    async fn confirmations(
+        &self,
+        user: &SessionUser,
+    ) -> Result<Vec<app::reports::PendingConfirmation>, ApiError> {
+        api(crate::services::confirmations::list(&self.db, user).await)
+    }
 }

@@ -158,6 +158,25 @@ pub fn queue_on_submit(
     }
 }
 
+/// For requests that must be confirmed online (transfers): online the form posts to the
+/// server as usual; offline it is queued and flagged "needs confirmation online".
+pub fn queue_offline_on_submit(
+    notice: RwSignal<Option<SaveNotice>>,
+    build: BuildOp,
+) -> impl Fn(SubmitEvent) + 'static {
+    let offline = use_offline();
+    let saves = RwSignal::new(0u64);
+    move |ev: SubmitEvent| {
+        if offline.status.get_untracked().online {
+            return; // the browser posts the form
+        }
+        #[cfg(feature = "hydrate")]
+        browser::submit(&offline, notice, saves, build, ev);
+        #[cfg(not(feature = "hydrate"))]
+        let _ = (&offline, notice, saves, build, ev);
+    }
+}
+
 #[cfg(feature = "hydrate")]
 mod browser {
     use leptos::ev::SubmitEvent;
@@ -237,6 +256,7 @@ mod browser {
         };
         leptos::task::spawn_local(async move {
             let id = op.id;
+            let request = op.body.needs_online_confirmation();
             // A warning, never a refusal: the server decides with the real stock.
             let warning = match &op.body {
                 OperationBody::Distribution(d) => port.local_data().await.ok().and_then(|data| {
@@ -258,8 +278,13 @@ mod browser {
             }
             let enqueue_ms = now_ms() - started;
             let warning = warning.unwrap_or_default();
+            let saved = if request {
+                "Saved - will sync. Needs confirmation online: it takes effect only when confirmed under Confirmations."
+            } else {
+                "Saved - will sync."
+            };
             notice.set(Some(SaveNotice::Saved {
-                text: format!("Saved - will sync.{warning}"),
+                text: format!("{saved}{warning}"),
                 enqueue_ms,
             }));
             clear(&form);
@@ -275,8 +300,13 @@ mod browser {
                     issue.message
                 ))));
             } else if !data.pending.iter().any(|p| p.op.id == id) {
+                let synced = if request {
+                    "Synced. Needs confirmation online: confirm it under Confirmations."
+                } else {
+                    "Saved and synced."
+                };
                 notice.set(Some(SaveNotice::Synced {
-                    text: format!("Saved and synced.{warning}"),
+                    text: format!("{synced}{warning}"),
                     enqueue_ms,
                 }));
             }

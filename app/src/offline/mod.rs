@@ -83,6 +83,14 @@ impl SyncIssue {
                 }
                 "/needs-lists/new"
             }
+            OperationBody::TransferRequest(p) => {
+                opt("notes", &p.notes);
+                pairs.push(("to_hub_id".into(), p.to_hub_id.to_string()));
+                pairs.push(("item_id".into(), p.item_id.to_string()));
+                pairs.push(("quantity".into(), p.quantity.to_string()));
+                "/transfers"
+            }
+            OperationBody::TransferApprove(_) | OperationBody::TransferReject(_) => "/transfers",
         };
         format!(
             "{path}?{}",

@@ -5,7 +5,7 @@ use uuid::Uuid;
 
 use super::{
     DistributionPayload, IntakePayload, NeedsListCreatePayload, NeedsListLine, Operation,
-    OperationBody, Priority,
+    OperationBody, Priority, TransferRequestPayload, TransferReviewPayload,
 };
 use crate::domain::ValidationError;
 use crate::model::flexible_i64;
@@ -116,6 +116,92 @@ impl DistributionForm {
             device_id: device_id.to_string(),
             body,
         })
+    }
+}
+
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+pub struct TransferRequestForm {
+    #[serde(default)]
+    pub op_id: String,
+    #[serde(default, deserialize_with = "flexible_i64")]
+    pub hub_id: Option<i64>,
+    #[serde(default, deserialize_with = "flexible_i64")]
+    pub to_hub_id: Option<i64>,
+    #[serde(default, deserialize_with = "flexible_i64")]
+    pub item_id: Option<i64>,
+    #[serde(default, deserialize_with = "flexible_i64")]
+    pub quantity: Option<i64>,
+    #[serde(default)]
+    pub notes: Option<String>,
+}
+
+impl TransferRequestForm {
+    pub fn to_operation(
+        &self,
+        device_id: &str,
+        created_at: String,
+    ) -> Result<Operation, ValidationError> {
+        let op = Operation {
+            id: op_id(&self.op_id)?,
+            hub_id: required("hub_id", "From hub", self.hub_id)?,
+            created_at,
+            device_id: device_id.to_string(),
+            body: OperationBody::TransferRequest(TransferRequestPayload {
+                to_hub_id: required("to_hub_id", "To hub", self.to_hub_id)?,
+                item_id: required("item_id", "Item", self.item_id)?,
+                quantity: required("quantity", "Quantity", self.quantity)?,
+                notes: blank_to_none(&self.notes),
+            }),
+        };
+        op.validate()?;
+        Ok(op)
+    }
+}
+
+/// Approve or reject a transfer (`decision` = `approve` / `reject`).
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+pub struct TransferReviewForm {
+    #[serde(default)]
+    pub op_id: String,
+    #[serde(default, deserialize_with = "flexible_i64")]
+    pub hub_id: Option<i64>,
+    #[serde(default, deserialize_with = "flexible_i64")]
+    pub transfer_id: Option<i64>,
+    #[serde(default)]
+    pub decision: String,
+    #[serde(default)]
+    pub reason: Option<String>,
+}
+
+impl TransferReviewForm {
+    pub fn to_operation(
+        &self,
+        device_id: &str,
+        created_at: String,
+    ) -> Result<Operation, ValidationError> {
+        let payload = TransferReviewPayload {
+            transfer_id: required("transfer_id", "Transfer", self.transfer_id)?,
+            reason: blank_to_none(&self.reason),
+        };
+        let body = match self.decision.as_str() {
+            "approve" => OperationBody::TransferApprove(payload),
+            "reject" => OperationBody::TransferReject(payload),
+            other => {
+                return Err(ValidationError::new(
+                    "decision",
+                    format!("Unknown decision '{other}': approve or reject."),
+                ))
+            }
+        };
+        let op = Operation {
+            id: op_id(&self.op_id)?,
+            hub_id: required("hub_id", "Hub", self.hub_id)?,
+            created_at,
+            device_id: device_id.to_string(),
+            body,
+        };
+        op.validate()?;
+        Ok(op)
     }
 }
 

@@ -6,6 +6,7 @@ pub mod intake;
 pub mod needs_list_create;
 pub mod outcome;
 pub mod sync;
+pub mod transfer;
 
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
@@ -14,6 +15,7 @@ pub use distribution::DistributionPayload;
 pub use intake::IntakePayload;
 pub use needs_list_create::{NeedsListCreatePayload, NeedsListLine, Priority};
 pub use outcome::{Outcome, Reason, Rejection};
+pub use transfer::{TransferRequestPayload, TransferReviewPayload};
 
 use crate::permissions::Action;
 
@@ -35,6 +37,9 @@ pub enum OperationBody {
     Intake(IntakePayload),
     Distribution(DistributionPayload),
     NeedsListCreate(NeedsListCreatePayload),
+    TransferRequest(TransferRequestPayload),
+    TransferApprove(TransferReviewPayload),
+    TransferReject(TransferReviewPayload),
 }
 
 impl OperationBody {
@@ -43,6 +48,9 @@ impl OperationBody {
             OperationBody::Intake(_) => "intake",
             OperationBody::Distribution(_) => "distribution",
             OperationBody::NeedsListCreate(_) => "needs_list_create",
+            OperationBody::TransferRequest(_) => "transfer_request",
+            OperationBody::TransferApprove(_) => "transfer_approve",
+            OperationBody::TransferReject(_) => "transfer_reject",
         }
     }
 
@@ -52,7 +60,22 @@ impl OperationBody {
             OperationBody::Intake(_) => Action::RecordIntake,
             OperationBody::Distribution(_) => Action::RecordDistribution,
             OperationBody::NeedsListCreate(_) => Action::NeedsListEdit,
+            OperationBody::TransferRequest(_) => Action::RequestTransfer,
+            OperationBody::TransferApprove(_) | OperationBody::TransferReject(_) => {
+                Action::ReviewTransfer
+            }
         }
+    }
+
+    /// Touches more than one hub, or approves: never finalised by sync alone. Arriving through
+    /// `/api/offline/sync` it is recorded as pending and confirmed online by a person.
+    pub fn needs_online_confirmation(&self) -> bool {
+        matches!(
+            self,
+            OperationBody::TransferRequest(_)
+                | OperationBody::TransferApprove(_)
+                | OperationBody::TransferReject(_)
+        )
     }
 
     /// Checks what can be checked without the database (shared by the form and the server).
@@ -61,11 +84,28 @@ impl OperationBody {
             OperationBody::Intake(p) => p.validate(),
             OperationBody::Distribution(p) => p.validate(),
             OperationBody::NeedsListCreate(p) => p.validate(),
+            OperationBody::TransferRequest(p) => p.validate(),
+            OperationBody::TransferApprove(p) => p.validate(false),
+            OperationBody::TransferReject(p) => p.validate(true),
         }
     }
 }
 
 impl Operation {
+    /// The body's checks plus those that need the operation's hub.
+    pub fn validate(&self) -> Result<(), crate::domain::ValidationError> {
+        self.body.validate()?;
+        if let OperationBody::TransferRequest(p) = &self.body {
+            if p.to_hub_id == self.hub_id {
+                return Err(crate::domain::ValidationError::new(
+                    "to_hub_id",
+                    "A transfer goes to another hub; choose a different destination.",
+                ));
+            }
+        }
+        Ok(())
+    }
+
     /// A one-line summary of what was entered (the device's outbox and Sync Issues lists).
     /// `item` names an item id (from the device's snapshot) where it can.
     pub fn summary(&self, item: impl Fn(i64) -> Option<String>) -> String {
@@ -82,6 +122,20 @@ impl Operation {
                 "Needs list ({} priority, {} lines)",
                 p.priority.code(),
                 p.lines.len()
+            ),
+            OperationBody::TransferRequest(p) => format!(
+                "Transfer request of {} × {} to hub #{} (needs confirmation online)",
+                p.quantity,
+                name(p.item_id),
+                p.to_hub_id
+            ),
+            OperationBody::TransferApprove(p) => format!(
+                "Approval of transfer #{} (needs confirmation online)",
+                p.transfer_id
+            ),
+            OperationBody::TransferReject(p) => format!(
+                "Rejection of transfer #{} (needs confirmation online)",
+                p.transfer_id
             ),
         }
     }

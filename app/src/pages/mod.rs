@@ -6,3 +6,4 @@ pub mod needs_list;
 pub mod not_found;
 pub mod stock;
 pub mod sync_issues;
+pub mod transfers;

@@ -190,6 +190,27 @@ impl BatchContext {
         Ok((hub_ref, hub.name.clone()))
     }
 
+    /// A destination hub: it must exist and be Active (no permission needed to send to it).
+    pub async fn active_hub(
+        &mut self,
+        conn: &mut SqliteConnection,
+        id: i64,
+    ) -> Result<(HubRef, String), Failure> {
+        let Some(hub) = self.hub(conn, id).await? else {
+            return Err(reject(
+                Reason::HubUnknown,
+                format!("Hub {id} does not exist."),
+            ));
+        };
+        if hub.status != "Active" {
+            return Err(reject(
+                Reason::HubInactive,
+                format!("{} is inactive and accepts no transfers.", hub.name),
+            ));
+        }
+        Ok((hub.hub_ref(), hub.name.clone()))
+    }
+
     pub async fn item(
         &mut self,
         conn: &mut SqliteConnection,

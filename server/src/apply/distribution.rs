@@ -40,6 +40,7 @@ pub async fn run(
             created_by: ctx.user.id,
             created_at: &now,
             operation_id: &op.id.to_string(),
+            link_id: None,
         },
     )
     .await;

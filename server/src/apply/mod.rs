@@ -12,6 +12,7 @@ mod distribution;
 mod intake;
 mod needs_list_create;
 mod record;
+mod transfer;
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -90,7 +91,16 @@ pub fn reject(reason: Reason, message: impl Into<String>) -> Failure {
     Failure::Rejected(Rejection::new(reason, message))
 }
 
-/// Applies a batch in order and returns one result per operation, in the same order.
+/// Where an operation came from. Through sync, operations that touch more than one hub or
+/// approve are only recorded as pending confirmation; online (forms, and a confirmation) they
+/// take effect.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Via {
+    Sync,
+    Online,
+}
+
+/// Applies a sync batch in order and returns one result per operation, in the same order.
 pub async fn apply_batch(
     writer: &Writer,
     user: &SessionUser,
@@ -115,7 +125,7 @@ pub async fn apply_batch(
                 &Outcome::Rejected(Rejection::new(Reason::Invalid, message)),
             ),
             Incoming::Parsed(op) => {
-                let outcome = apply_in_tx(&mut tx, &mut ctx, &mut stored, &op).await?;
+                let outcome = apply_in_tx(&mut tx, &mut ctx, &mut stored, &op, Via::Sync).await?;
                 SyncResult::from_outcome(Value::String(op.id.to_string()), &outcome)
             }
         };
@@ -126,13 +136,13 @@ pub async fn apply_batch(
     Ok(results)
 }
 
-/// Applies one operation (the no-JS forms use this).
+/// Applies one operation online (the no-JS forms and confirmations use this).
 pub async fn apply_one(writer: &Writer, user: &SessionUser, op: &Operation) -> AppResult<Outcome> {
     let _turn = writer.lock.lock().await;
     let mut tx = writer.db.begin_with("BEGIN IMMEDIATE").await?;
     let mut ctx = BatchContext::new(user.clone());
     let mut stored = record::stored_outcomes(&mut tx, &[op.id.to_string()], user.id).await?;
-    let outcome = apply_in_tx(&mut tx, &mut ctx, &mut stored, op).await?;
+    let outcome = apply_in_tx(&mut tx, &mut ctx, &mut stored, op, Via::Online).await?;
     ctx.flush(&mut tx).await?;
     tx.commit().await?;
     Ok(outcome)
@@ -143,16 +153,27 @@ async fn apply_in_tx(
     ctx: &mut BatchContext,
     stored: &mut HashMap<String, Outcome>,
     op: &Operation,
+    via: Via,
 ) -> AppResult<Outcome> {
     let id = op.id.to_string();
     if let Some(outcome) = stored.get(&id) {
         return Ok(outcome.clone());
     }
-    let executed = match op.body.validate() {
+    let pending = via == Via::Sync && op.body.needs_online_confirmation();
+    let executed = match op.validate() {
         Err(invalid) => Err(Failure::Rejected(invalid.into())),
+        Ok(()) if pending => transfer::record_pending(conn, ctx, op)
+            .await
+            .map(|message| Applied {
+                reference: String::new(),
+                message,
+            }),
         Ok(()) => execute(conn, ctx, op).await,
     };
     let outcome = match executed {
+        Ok(applied) if pending => Outcome::PendingConfirmation {
+            message: applied.message,
+        },
         Ok(applied) => Outcome::Applied {
             reference: applied.reference,
             message: applied.message,
@@ -167,6 +188,19 @@ async fn apply_in_tx(
     Ok(outcome)
 }
 
+/// Runs a multi-row operation under a savepoint, rolled back if it is refused.
+macro_rules! savepoint {
+    ($conn:ident, $run:expr) => {{
+        sqlx::query("SAVEPOINT op").execute(&mut *$conn).await?;
+        let result = $run.await;
+        if result.is_err() {
+            sqlx::query("ROLLBACK TO op").execute(&mut *$conn).await?;
+        }
+        sqlx::query("RELEASE op").execute(&mut *$conn).await?;
+        result
+    }};
+}
+
 async fn execute(
     conn: &mut SqliteConnection,
     ctx: &mut BatchContext,
@@ -175,15 +209,14 @@ async fn execute(
     match &op.body {
         OperationBody::Intake(p) => intake::run(conn, ctx, op, p).await,
         OperationBody::Distribution(p) => distribution::run(conn, ctx, op, p).await,
+        OperationBody::TransferRequest(p) => transfer::request(conn, ctx, op, p).await,
+        OperationBody::TransferReject(p) => transfer::review(conn, ctx, op, p, false).await,
+        // Several rows (list, lines, counter / OUT, IN, transfer): all or nothing.
         OperationBody::NeedsListCreate(p) => {
-            // Several rows (list, lines, counter): all or nothing.
-            sqlx::query("SAVEPOINT op").execute(&mut *conn).await?;
-            let result = needs_list_create::run(conn, ctx, op, p).await;
-            if result.is_err() {
-                sqlx::query("ROLLBACK TO op").execute(&mut *conn).await?;
-            }
-            sqlx::query("RELEASE op").execute(&mut *conn).await?;
-            result
+            savepoint!(conn, needs_list_create::run(conn, ctx, op, p))
+        }
+        OperationBody::TransferApprove(p) => {
+            savepoint!(conn, transfer::review(conn, ctx, op, p, true))
         }
     }
 }

@@ -1,11 +1,13 @@
 //! No-JS intake, distribution and needs-list forms and the inventory CSV export. The forms build the same
 //! `Operation` the offline client sends and go through the same apply function.
 use app::domain::ValidationError;
-use app::ops::forms::{DistributionForm, IntakeForm, NeedsListForm};
+use app::ops::forms::{
+    DistributionForm, IntakeForm, NeedsListForm, TransferRequestForm, TransferReviewForm,
+};
 use app::ops::{Operation, Outcome};
 use app::reports::InventoryQuery;
 use axum::extract::rejection::FormRejection;
-use axum::extract::{Query, State};
+use axum::extract::{Path, Query, State};
 use axum::http::header;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
@@ -17,7 +19,7 @@ use crate::apply;
 use crate::auth::extract::{MaybeUser, RequireUser};
 use crate::db;
 use crate::error::{AppError, AppResult};
-use crate::services::inventory;
+use crate::services::{confirmations, inventory};
 use crate::state::AppState;
 
 pub fn router() -> Router<AppState> {
@@ -25,6 +27,10 @@ pub fn router() -> Router<AppState> {
         .route("/forms/intake", post(intake))
         .route("/forms/distribution", post(distribution))
         .route("/forms/needs-list", post(needs_list))
+        .route("/forms/transfer-request", post(transfer_request))
+        .route("/forms/transfer-review", post(transfer_review))
+        .route("/forms/confirmations/{id}/confirm", post(confirm))
+        .route("/forms/confirmations/{id}/discard", post(discard))
         .route("/inventory/export.csv", get(export_csv))
 }
 
@@ -60,6 +66,24 @@ impl OperationForm for NeedsListForm {
     }
     fn hub(&self) -> Option<i64> {
         self.hub_id()
+    }
+}
+
+impl OperationForm for TransferRequestForm {
+    fn to_operation(&self) -> Result<Operation, ValidationError> {
+        TransferRequestForm::to_operation(self, WEB_DEVICE, db::now())
+    }
+    fn hub(&self) -> Option<i64> {
+        self.hub_id
+    }
+}
+
+impl OperationForm for TransferReviewForm {
+    fn to_operation(&self) -> Result<Operation, ValidationError> {
+        TransferReviewForm::to_operation(self, WEB_DEVICE, db::now())
+    }
+    fn hub(&self) -> Option<i64> {
+        None
     }
 }
 
@@ -131,6 +155,64 @@ async fn needs_list(
     f: Result<Form<NeedsListForm>, FormRejection>,
 ) -> Response {
     submit(s, u, f, "/needs-lists/new").await
+}
+
+async fn transfer_request(
+    State(s): State<AppState>,
+    MaybeUser(u): MaybeUser,
+    f: Result<Form<TransferRequestForm>, FormRejection>,
+) -> Response {
+    submit(s, u, f, "/transfers").await
+}
+
+async fn transfer_review(
+    State(s): State<AppState>,
+    MaybeUser(u): MaybeUser,
+    f: Result<Form<TransferReviewForm>, FormRejection>,
+) -> Response {
+    submit(s, u, f, "/transfers").await
+}
+
+/// Confirm or discard an operation that arrived through sync; back to the list with the result.
+async fn decide(
+    state: AppState,
+    user: Option<app::model::SessionUser>,
+    id: i64,
+    confirm: bool,
+) -> Response {
+    let Some(user) = user else {
+        let pairs = [
+            ("error", AppError::signed_out().to_string()),
+            ("next", "/confirmations".into()),
+        ];
+        return with_query("/login", &pairs).into_response();
+    };
+    let result = if confirm {
+        confirmations::confirm(&state, &user, id).await
+    } else {
+        confirmations::discard(&state.db, &user, id).await
+    };
+    let pair = match result {
+        Ok(message) => ("notice", message),
+        Err(e) => ("error", e.to_api().message),
+    };
+    with_query("/confirmations", &[pair]).into_response()
+}
+
+async fn confirm(
+    State(s): State<AppState>,
+    MaybeUser(u): MaybeUser,
+    Path(id): Path<i64>,
+) -> Response {
+    decide(s, u, id, true).await
+}
+
+async fn discard(
+    State(s): State<AppState>,
+    MaybeUser(u): MaybeUser,
+    Path(id): Path<i64>,
+) -> Response {
+    decide(s, u, id, false).await
 }
 
 async fn export_csv(

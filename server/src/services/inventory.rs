@@ -104,7 +104,10 @@ pub async fn form_options(
 ) -> AppResult<StockFormOptions> {
     if !matches!(
         action,
-        Action::RecordIntake | Action::RecordDistribution | Action::NeedsListEdit
+        Action::RecordIntake
+            | Action::RecordDistribution
+            | Action::NeedsListEdit
+            | Action::RequestTransfer
     ) {
         return Err(AppError::NotFound("No such form.".into()));
     }

@@ -1,6 +1,7 @@
 //! Services: one module per aggregate. Each write authorises through the one rule, validates,
 //! writes and audits inside one transaction. Handlers and server functions only adapt to these.
 pub mod audit;
+pub mod confirmations;
 pub mod dashboard;
 pub mod events;
 pub mod history;
@@ -11,4 +12,5 @@ pub mod rows;
 pub mod snapshot;
 pub mod stock;
 pub mod sync_issues;
+pub mod transfers;
 pub mod users;

@@ -17,6 +17,8 @@ pub struct NewMovement<'a> {
     pub created_by: i64,
     pub created_at: &'a str,
     pub operation_id: &'a str,
+    /// Pairs the OUT and IN of a transfer or dispatch.
+    pub link_id: Option<&'a str>,
 }
 
 pub async fn insert_movement(
@@ -25,7 +27,7 @@ pub async fn insert_movement(
 ) -> Result<i64, sqlx::Error> {
     sqlx::query_scalar(
         "INSERT INTO stock_movements (item_id, hub_id, direction, quantity, event_id, donor_id, beneficiary_id, \
-         expiry_date, notes, created_by, created_at, operation_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
+         expiry_date, notes, created_by, created_at, operation_id, link_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
     )
     .bind(m.item_id)
     .bind(m.hub_id)
@@ -39,6 +41,7 @@ pub async fn insert_movement(
     .bind(m.created_by)
     .bind(m.created_at)
     .bind(m.operation_id)
+    .bind(m.link_id)
     .fetch_one(conn)
     .await
 }

@@ -6,3 +6,4 @@ mod pages;
 mod session;
 mod stock_pages;
 mod sync;
+mod transfers;
