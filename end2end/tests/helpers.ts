@@ -1,5 +1,5 @@
 // Shared steps: sign in through the real form, read the main navigation.
-import { expect, Page } from '@playwright/test';
+import { APIRequestContext, expect, Page, request, test } from '@playwright/test';
 
 export async function signIn(page: Page, username: string, password = 'drims-demo') {
   await page.goto('/login');
@@ -31,7 +31,16 @@ export async function clientReady(page: Page) {
   await page.waitForFunction(() => (window as any).__drimsHydrated === true || (window as any).__drimsOfflineShell === true);
   await page.evaluate(() => navigator.serviceWorker.ready);
   await page.waitForFunction(() => navigator.serviceWorker.controller !== null);
-  await expect(pill(page)).toContainText('Online – Synced');
+  await synced(page);
+  // The first snapshot is on the device.
+  await expect(pill(page)).not.toHaveAttribute('data-last-synced', '');
+}
+
+/** Waits until the client runs and reports an empty outbox, synced. */
+export async function synced(page: Page, timeout = 15_000) {
+  await expect(pill(page)).toHaveAttribute('data-ready', 'true', { timeout });
+  await expect(pill(page)).toContainText('Online – Synced', { timeout });
+  await expect(pill(page)).toContainText('0 pending', { timeout });
 }
 
 export async function pending(page: Page): Promise<number> {
@@ -39,16 +48,16 @@ export async function pending(page: Page): Promise<number> {
 }
 
 /** Stock on hand at a hub as the server reports it (CSV export), by item name. */
-export async function serverStock(page: Page, hub: number, item: string): Promise<number> {
-  const res = await page.request.get(`/inventory/export.csv?hub=${hub}&q=${encodeURIComponent(item)}`);
+export async function serverStock(api: APIRequestContext, hub: number, item: string): Promise<number> {
+  const res = await api.get(`/inventory/export.csv?hub=${hub}&q=${encodeURIComponent(item)}`);
   expect(res.status()).toBe(200);
   const line = (await res.text()).split('\r\n').find((l) => l.split(',')[1] === item);
   return line ? Number(line.split(',')[4]) : 0;
 }
 
 /** Movements of one item in the server's history for a hub. */
-export async function serverMovements(page: Page, hub: number, item: string): Promise<string[]> {
-  const res = await page.request.post('/api/fn/history', { form: { hub: String(hub) } });
+export async function serverMovements(api: APIRequestContext, hub: number, item: string): Promise<string[]> {
+  const res = await api.post('/api/fn/history', { form: { hub: String(hub) } });
   expect(res.status()).toBe(200);
   const history = await res.json();
   return history.movements
@@ -71,4 +80,12 @@ export async function contrast(page: Page, selector: string): Promise<number> {
     const [a, b] = [lum(rgb(style.color)), lum(rgb(style.backgroundColor))].sort((x, y) => y - x);
     return (a + 0.05) / (b + 0.05);
   }, selector);
+}
+
+/** A client of the server outside the browser (so not offline with it), signed in as `username`. */
+export async function api(username: string): Promise<APIRequestContext> {
+  const ctx = await request.newContext({ baseURL: test.info().project.use.baseURL });
+  const res = await ctx.post('/api/session', { data: { username, password: 'drims-demo' } });
+  expect(res.status()).toBe(200);
+  return ctx;
 }

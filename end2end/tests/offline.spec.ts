@@ -1,7 +1,7 @@
 // Offline mode in Chromium: the outbox in IndexedDB, the status pill, the offline pages, Sync
 // Issues, and exactly-once delivery when the network comes back.
 import { expect, Page, test } from '@playwright/test';
-import { clientReady, contrast, pending, pill, serverMovements, serverStock, signIn } from './helpers';
+import { api, clientReady, contrast, pending, pill, serverMovements, serverStock, signIn, synced } from './helpers';
 
 // St. Catherine Parish Depot, the `sub` user's hub in the demo data.
 const HUB = 3;
@@ -93,10 +93,8 @@ test('recorded offline, kept across a reload, synced exactly once', async ({ pag
   await expect(page.getByRole('heading', { name: 'Sub-Hub User dashboard (offline)' })).toBeVisible();
 
   // Nothing reached the server yet.
-  await context.setOffline(false);
-  expect(await serverStock(page, HUB, 'Family tent')).toBe(0);
-  await context.setOffline(true);
-  await expect(pill(page)).toContainText('Offline');
+  const server = await api('sub');
+  expect(await serverStock(server, HUB, 'Family tent')).toBe(0);
 
   await watchPill(page);
   await context.setOffline(false);
@@ -109,8 +107,8 @@ test('recorded offline, kept across a reload, synced exactly once', async ({ pag
   expect(seen.lastIndexOf('Online – Synced')).toBeGreaterThan(amber);
 
   // Exactly once: two movements, the right stock, one needs list.
-  expect(await serverMovements(page, HUB, 'Family tent')).toEqual(['OUT 10', 'IN 30']);
-  expect(await serverStock(page, HUB, 'Family tent')).toBe(20);
+  expect(await serverMovements(page.request, HUB, 'Family tent')).toEqual(['OUT 10', 'IN 30']);
+  expect(await serverStock(page.request, HUB, 'Family tent')).toBe(20);
   const snapshot = await (await page.request.get('/api/offline/snapshot')).json();
   const lists = snapshot.needs_lists.filter((l: any) => l.hub_id === HUB);
   expect(lists).toHaveLength(1);
@@ -141,7 +139,7 @@ test('a refused distribution lands in Sync Issues; edit and retry, or discard', 
 
   await context.setOffline(false);
   await expect(pill(page)).toContainText('0 pending · 1 failed', { timeout: 15_000 });
-  expect(await serverStock(page, HUB, 'Hammer')).toBe(1);
+  expect(await serverStock(page.request, HUB, 'Hammer')).toBe(1);
 
   await nav(page, 'Sync issues');
   const device = page.getByRole('region', { name: 'On this device' });
@@ -155,8 +153,8 @@ test('a refused distribution lands in Sync Issues; edit and retry, or discard', 
   await page.getByRole('button', { name: 'Record distribution' }).click();
   await expect(page.getByRole('main').getByRole('status').last()).toHaveText('Saved and synced.');
   await expect(pill(page)).toContainText('0 pending · 0 failed');
-  expect(await serverStock(page, HUB, 'Hammer')).toBe(0);
-  expect(await serverMovements(page, HUB, 'Hammer')).toEqual(['OUT 1', 'OUT 4', 'IN 5']);
+  expect(await serverStock(page.request, HUB, 'Hammer')).toBe(0);
+  expect(await serverMovements(page.request, HUB, 'Hammer')).toEqual(['OUT 1', 'OUT 4', 'IN 5']);
 
   // Someone else takes the stock while this device is offline: the queued distribution is
   // refused, and discarded only after the user confirms.
@@ -168,8 +166,7 @@ test('a refused distribution lands in Sync Issues; edit and retry, or discard', 
   const hammerId = await page.locator('#dist-item option', { hasText: 'Hammer' }).getAttribute('value');
   await distribute(page, 'Hammer', 2, 2);
   await expect.poll(() => pending(page)).toBe(1);
-  await context.setOffline(false);
-  const other = await page.request.post('/forms/distribution', {
+  const other = await (await api('clerk')).post('/forms/distribution', {
     form: {
       op_id: crypto.randomUUID(), hub_id: String(HUB), item_id: hammerId!, quantity: '2',
       beneficiary: 'Another shelter',
@@ -177,6 +174,7 @@ test('a refused distribution lands in Sync Issues; edit and retry, or discard', 
     maxRedirects: 0,
   });
   expect(other.status()).toBe(303);
+  await context.setOffline(false);
   await page.getByRole('button', { name: 'Sync Now' }).click();
   await expect(pill(page)).toContainText('0 pending · 1 failed', { timeout: 15_000 });
   await nav(page, 'Sync issues');
@@ -214,8 +212,8 @@ test('two tabs: one outbox, no duplicates', async ({ context }) => {
   await expect(pill(one)).toContainText('Online – Synced', { timeout: 15_000 });
   await expect(pill(two)).toContainText('Online – Synced', { timeout: 15_000 });
   await expect(pill(two)).toContainText('0 pending');
-  expect(await serverMovements(one, HUB, 'Chainsaw')).toEqual(['IN 3', 'IN 7']);
-  expect(await serverStock(one, HUB, 'Chainsaw')).toBe(10);
+  expect(await serverMovements(one.request, HUB, 'Chainsaw')).toEqual(['IN 3', 'IN 7']);
+  expect(await serverStock(one.request, HUB, 'Chainsaw')).toBe(10);
 });
 
 test('measure: enqueue latency and time to Synced for 100 queued operations', async ({ page, context }) => {
@@ -242,7 +240,7 @@ test('measure: enqueue latency and time to Synced for 100 queued operations', as
     `OFFLINE MEASURE enqueue median ${at(0.5).toFixed(1)} ms, p95 ${at(0.95).toFixed(1)} ms; ` +
       `online -> Synced for 100 ops ${toSynced} ms`,
   );
-  expect(await serverStock(page, HUB, 'Diapers size 3')).toBe(100);
+  expect(await serverStock(page.request, HUB, 'Diapers size 3')).toBe(100);
   expect(at(0.95)).toBeGreaterThan(0);
 });
 
@@ -263,9 +261,9 @@ test('signed out meanwhile: everything is kept until the user signs in again', a
   await page.getByLabel('Username').fill('sub');
   await page.getByLabel('Password').fill('drims-demo');
   await page.getByRole('button', { name: 'Sign in' }).click();
-  await expect(pill(page)).toContainText('Online – Synced', { timeout: 15_000 });
+  await synced(page);
   await expect(pill(page)).toContainText('0 pending · 0 failed');
-  expect(await serverStock(page, HUB, 'Toothpaste')).toBe(6);
+  expect(await serverStock(page.request, HUB, 'Toothpaste')).toBe(6);
 });
 
 test('with the WASM failing to load, the pages still work as plain HTML', async ({ page }) => {
@@ -281,5 +279,48 @@ test('with the WASM failing to load, the pages still work as plain HTML', async 
   expect(await page.evaluate(() => (window as any).__drimsHydrated)).toBeUndefined();
   // No client: the pill shows the plain online state and no Sync Now button.
   await expect(page.getByRole('button', { name: 'Sync Now' })).toBeHidden();
-  expect(await serverStock(page, HUB, 'Soap bar')).toBe(12);
+  expect(await serverStock(page.request, HUB, 'Soap bar')).toBe(12);
+});
+
+test('a transfer requested offline waits for confirmation online, then for approval', async ({ page, context, browser }) => {
+  await signIn(page, 'sub');
+  await clientReady(page);
+  await nav(page, 'Intake');
+  await intake(page, 'Generator 5 kW', 'Generator 5 kW (Tools, each)', 6);
+  await expect(page.getByRole('main').getByRole('status').last()).toHaveText('Saved and synced.');
+
+  await context.setOffline(true);
+  await nav(page, 'Transfers');
+  await expect(page.getByText('You are offline.', { exact: false })).toBeVisible();
+  await page.getByLabel('To hub').selectOption({ label: 'Kingston Central Warehouse (MAIN)' });
+  await page.getByLabel('Item').selectOption({ label: 'Generator 5 kW — 6 each available' });
+  await page.getByLabel('Quantity').fill('4');
+  await page.getByRole('button', { name: 'Request transfer' }).click();
+  await expect(page.getByRole('main').getByRole('status').last()).toHaveText(
+    'Saved - will sync. Needs confirmation online: it takes effect only when confirmed under Confirmations.',
+  );
+  await expect.poll(() => pending(page)).toBe(1);
+
+  await context.setOffline(false);
+  await expect(pill(page)).toContainText('0 pending · 0 failed', { timeout: 15_000 });
+  // Synced, but nothing moved and no transfer exists yet.
+  expect(await serverStock(page.request, HUB, 'Generator 5 kW')).toBe(6);
+  await page.goto('/confirmations');
+  const row = page.getByRole('row').filter({ hasText: 'Transfer request of 4 × Generator 5 kW to Kingston Central Warehouse' });
+  await expect(row).toHaveCount(1);
+  await row.getByRole('button', { name: /^Confirm #/ }).click();
+  await expect(page.getByRole('main').getByRole('status')).toHaveText(
+    'Transfer #1 requested: 4 each of Generator 5 kW from St. Catherine Parish Depot to Kingston Central Warehouse; waiting for approval.',
+  );
+
+  // A Logistics Officer approves it online: OUT at the source, IN at Kingston.
+  const officer = await (await browser.newContext()).newPage();
+  await signIn(officer, 'lo');
+  await officer.goto('/transfers');
+  await officer.getByRole('button', { name: 'Approve #1' }).click();
+  await expect(officer.getByRole('main').getByRole('status')).toHaveText(
+    'Transfer #1 approved: 4 each of Generator 5 kW moved from St. Catherine Parish Depot to Kingston Central Warehouse.',
+  );
+  expect(await serverStock(page.request, HUB, 'Generator 5 kW')).toBe(2);
+  expect(await serverStock(officer.request, 1, 'Generator 5 kW')).toBe(4);
 });

@@ -1,6 +1,6 @@
 // Intake then distribution change the inventory page and the dashboard (JS off and on).
 import { expect, Page, test } from '@playwright/test';
-import { signIn, signOut } from './helpers';
+import { signIn, signOut, synced } from './helpers';
 
 async function onHand(page: Page, item: string): Promise<string> {
   await page.goto('/inventory?q=' + encodeURIComponent(item));
@@ -18,6 +18,8 @@ test('intake then distribution update inventory and dashboard', async ({ page },
   // (saved on the device, then synced at once) and the server's answer comes back the same.
   const js = info.project.name === 'hydrated';
   await page.goto('/intake');
+  // With JavaScript, wait for the client: a form submitted before it starts posts as plain HTML.
+  if (js) await synced(page);
   await page.getByLabel('Item').selectOption({ label: `${item} (Shelter, each)` });
   await page.getByLabel('Quantity').fill('40');
   await page.getByLabel('Donor (optional)').fill('Digicel Foundation');
@@ -27,6 +29,7 @@ test('intake then distribution update inventory and dashboard', async ({ page },
   );
 
   await page.goto('/distribution');
+  if (js) await synced(page);
   const distribute = async (qty: string) => {
     await page.getByLabel('Item').selectOption({ label: `${item} — 40 each available` });
     await page.getByLabel('Quantity').fill(qty);
@@ -42,6 +45,7 @@ test('intake then distribution update inventory and dashboard', async ({ page },
     await page.getByRole('main').getByRole('link', { name: 'Open Sync Issues' }).click();
     await expect(page.getByRole('region', { name: 'On this device' })).toContainText('stock_insufficient');
     await page.goto('/distribution');
+    await synced(page);
     await distribute('15');
   } else {
     await expect(page.getByRole('main').getByRole('alert')).toHaveText(refusal);

@@ -275,8 +275,9 @@ pub fn start() -> Offline {
             first.store.set_user(id.parse().ok());
         }
         let _ = first.store.meta_put("device_id", &first.device_id).await;
-        first.status.update(|s| s.ready = true);
+        // Real counts first, then "ready": the pill never shows a default as the device's state.
         first.refresh().await;
+        first.status.update(|s| s.ready = true);
         first.sync().await;
     });
     Offline::new(status, Rc::new(Port(runner)))

@@ -144,6 +144,7 @@ impl SyncTransport for &FakeServer {
             items: vec![],
             events: vec![],
             needs_lists: vec![],
+            destinations: vec![],
             version: 1,
             generated_at: "now".into(),
         })

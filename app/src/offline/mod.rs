@@ -99,8 +99,8 @@ impl SyncIssue {
     }
 
     /// A one-line summary of what was entered, for the Sync Issues list.
-    pub fn summary(&self, item: impl Fn(i64) -> Option<String>) -> String {
-        self.op.summary(item)
+    pub fn summary(&self, names: &crate::ops::Names) -> String {
+        self.op.summary(names)
     }
 }
 

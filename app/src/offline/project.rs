@@ -254,6 +254,19 @@ pub fn form_options(
     })
 }
 
+/// The transfers page offline: the request form only (requests queue, flagged "needs
+/// confirmation online"); the list of transfers needs the server.
+pub fn transfers(data: &LocalData, hub: Option<i64>) -> Option<crate::reports::TransfersView> {
+    let snapshot = data.snapshot.as_ref()?;
+    Some(crate::reports::TransfersView {
+        form: form_options(data, Action::RequestTransfer, hub, Uuid::new_v4())
+            .filter(|f| f.hub_id.is_some()),
+        destinations: snapshot.destinations.clone(),
+        transfers: Vec::new(),
+        may_review: false,
+    })
+}
+
 /// The role's dashboard from the snapshot: the figures that can be known offline, marked as such.
 pub fn dashboard(data: &LocalData) -> Option<Dashboard> {
     let snapshot = data.snapshot.as_ref()?;

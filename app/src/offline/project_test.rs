@@ -54,6 +54,7 @@ fn snapshot() -> Snapshot {
             },
         ],
         needs_lists: vec![],
+        destinations: vec![],
         version: 9,
         generated_at: "2026-11-22T08:00:00Z".into(),
     }

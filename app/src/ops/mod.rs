@@ -19,6 +19,41 @@ pub use transfer::{TransferRequestPayload, TransferReviewPayload};
 
 use crate::permissions::Action;
 
+/// Item and hub names for summaries (from the snapshot on the device, the database on the server).
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Names {
+    pub items: std::collections::HashMap<i64, String>,
+    pub hubs: std::collections::HashMap<i64, String>,
+}
+
+impl Names {
+    pub fn item(&self, id: i64) -> String {
+        self.items
+            .get(&id)
+            .cloned()
+            .unwrap_or_else(|| format!("item #{id}"))
+    }
+
+    pub fn hub(&self, id: i64) -> String {
+        self.hubs
+            .get(&id)
+            .cloned()
+            .unwrap_or_else(|| format!("hub #{id}"))
+    }
+
+    pub fn from_snapshot(s: &sync::Snapshot) -> Self {
+        Self {
+            items: s.items.iter().map(|i| (i.id, i.name.clone())).collect(),
+            hubs: s
+                .hubs
+                .iter()
+                .map(|h| (h.id, h.name.clone()))
+                .chain(s.destinations.iter().map(|h| (h.id, h.name.clone())))
+                .collect(),
+        }
+    }
+}
+
 /// One client-recorded write: `{id, kind, hub_id, created_at, device_id, payload}`.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Operation {
@@ -107,9 +142,9 @@ impl Operation {
     }
 
     /// A one-line summary of what was entered (the device's outbox and Sync Issues lists).
-    /// `item` names an item id (from the device's snapshot) where it can.
-    pub fn summary(&self, item: impl Fn(i64) -> Option<String>) -> String {
-        let name = |id: i64| item(id).unwrap_or_else(|| format!("item #{id}"));
+    /// Items and hubs are named where `names` knows them.
+    pub fn summary(&self, names: &Names) -> String {
+        let name = |id: i64| names.item(id);
         match &self.body {
             OperationBody::Intake(p) => format!("Intake of {} × {}", p.quantity, name(p.item_id)),
             OperationBody::Distribution(p) => format!(
@@ -124,10 +159,10 @@ impl Operation {
                 p.lines.len()
             ),
             OperationBody::TransferRequest(p) => format!(
-                "Transfer request of {} × {} to hub #{} (needs confirmation online)",
+                "Transfer request of {} × {} to {} (needs confirmation online)",
                 p.quantity,
                 name(p.item_id),
-                p.to_hub_id
+                names.hub(p.to_hub_id)
             ),
             OperationBody::TransferApprove(p) => format!(
                 "Approval of transfer #{} (needs confirmation online)",

@@ -124,6 +124,9 @@ pub struct Snapshot {
     pub items: Vec<SnapshotItem>,
     pub events: Vec<SnapshotEvent>,
     pub needs_lists: Vec<SnapshotNeedsList>,
+    /// Active hubs a transfer may go to (names only, no stock), for the offline request form.
+    #[serde(default)]
+    pub destinations: Vec<crate::model::Hub>,
     pub version: i64,
     pub generated_at: String,
 }

@@ -7,6 +7,7 @@ use crate::components::notice::{show_result, Flash};
 use crate::domain::text::display_time;
 use crate::offline::client::use_offline;
 use crate::offline::{PendingOp, SyncIssue};
+use crate::ops::Names;
 use crate::reports::RejectedOperation;
 
 /// This device's refused operations (from IndexedDB), each with "Edit and retry" and a
@@ -17,7 +18,7 @@ fn DeviceIssues() -> impl IntoView {
     let status = offline.status;
     let issues = RwSignal::new(None::<Vec<SyncIssue>>);
     let waiting = RwSignal::new(Vec::<PendingOp>::new());
-    let names = RwSignal::new(std::collections::HashMap::<i64, String>::new());
+    let names = RwSignal::new(Names::default());
     let loader = offline.clone();
     Effect::new(move |_| {
         let _changes = status.read().changes;
@@ -25,7 +26,7 @@ fn DeviceIssues() -> impl IntoView {
             leptos::task::spawn_local(async move {
                 if let Ok(data) = port.local_data().await {
                     if let Some(s) = &data.snapshot {
-                        names.set(s.items.iter().map(|i| (i.id, i.name.clone())).collect());
+                        names.set(Names::from_snapshot(s));
                     }
                     issues.set(Some(data.issues));
                     waiting.set(data.pending);
@@ -33,14 +34,13 @@ fn DeviceIssues() -> impl IntoView {
             });
         }
     });
-    let name = move |id: i64| names.with(|n| n.get(&id).cloned());
     let discard = move |issue: SyncIssue| {
         #[cfg(feature = "hydrate")]
         {
             let question = format!(
                 "Discard this {}? It will never reach the server: {}",
                 issue.op.body.kind(),
-                issue.summary(name)
+                names.with_untracked(|n| issue.summary(n))
             );
             let sure = web_sys::window()
                 .and_then(|w| w.confirm_with_message(&question).ok())
@@ -74,7 +74,7 @@ fn DeviceIssues() -> impl IntoView {
                                 view! {
                                     <tr data-op-id=issue.op.id.to_string()>
                                         <td>{display_time(&issue.failed_at)}</td>
-                                        <td>{issue.summary(name)}<br /><small>{format!("recorded {}", display_time(&issue.op.created_at))}</small></td>
+                                        <td>{names.with_untracked(|n| issue.summary(n))}<br /><small>{format!("recorded {}", display_time(&issue.op.created_at))}</small></td>
                                         <td><strong class="reason">{issue.reason.clone()}</strong>": "{issue.message.clone()}</td>
                                         <td class="actions">
                                             <a class="button-link" href=issue.retry_href()>"Edit and retry"</a>
@@ -138,10 +138,7 @@ fn IssueTable(list: Vec<RejectedOperation>) -> impl IntoView {
 
 /// What waits in this device's outbox: sent as soon as the server can be reached.
 #[component]
-fn WaitingList(
-    waiting: RwSignal<Vec<PendingOp>>,
-    names: RwSignal<std::collections::HashMap<i64, String>>,
-) -> impl IntoView {
+fn WaitingList(waiting: RwSignal<Vec<PendingOp>>, names: RwSignal<Names>) -> impl IntoView {
     move || {
         let list = waiting.get();
         (!list.is_empty()).then(|| {
@@ -154,7 +151,7 @@ fn WaitingList(
                     </tr></thead>
                     <tbody>
                         {list.into_iter().map(|p| {
-                            let summary = p.op.summary(|id| names.with(|n| n.get(&id).cloned()));
+                            let summary = names.with(|n| p.op.summary(n));
                             view! {
                                 <tr>
                                     <td>{display_time(&p.op.created_at)}</td>

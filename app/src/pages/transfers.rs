@@ -6,10 +6,12 @@ use leptos::prelude::*;
 use crate::api::{get_confirmations, get_transfers};
 use crate::components::notice::{prefill, show_result, Flash};
 use crate::components::offline::{
-    queue_offline_on_submit, OfflineBanner, SaveNotice, SaveNoticeView,
+    or_offline, queue_offline_on_submit, OfflineBanner, SaveNotice, SaveNoticeView,
 };
 use crate::domain::text::display_time;
 use crate::domain::ValidationError;
+use crate::offline::client::use_offline;
+use crate::offline::project;
 use crate::ops::forms::TransferRequestForm;
 use crate::ops::Operation;
 use crate::pages::stock::{hub_param, HubPicker};
@@ -24,7 +26,14 @@ fn build(fields: &str, device: &str, now: String) -> Result<Operation, Validatio
 #[component]
 pub fn TransfersPage() -> impl IntoView {
     let hub = hub_param();
-    let data = Resource::new(move || hub, get_transfers);
+    let offline = use_offline();
+    let data = Resource::new(
+        move || hub,
+        move |hub| {
+            let offline = offline.clone();
+            async move { or_offline(get_transfers(hub), &offline, |d| project::transfers(d, hub)).await }
+        },
+    );
     view! {
         <h1>"Transfers"</h1>
         <OfflineBanner />

@@ -1,6 +1,7 @@
 //! Transfers: a request from the source hub (stock checked then, re-checked on approval), and
 //! the review. Approval writes an OUT at the source and an IN at the destination carrying one
 //! link id, in the caller's savepoint: both or neither.
+use app::domain::HubType;
 use app::ops::{Operation, Reason, TransferRequestPayload, TransferReviewPayload};
 use app::permissions::Action;
 use serde_json::json;
@@ -21,6 +22,12 @@ pub async fn request(
         .hub_for(conn, op.hub_id, Action::RequestTransfer)
         .await?;
     let (to, to_name) = ctx.active_hub(conn, p.to_hub_id).await?;
+    if to.hub_type == HubType::Agency || from.hub_type == HubType::Agency {
+        return Err(reject(
+            Reason::Forbidden,
+            "Transfers move government stock between government hubs; agency hubs keep their own stock.",
+        ));
+    }
     let item = ctx.item(conn, p.item_id).await?;
     let have = stock::on_hand(conn, from.id, p.item_id).await?;
     if have < p.quantity {

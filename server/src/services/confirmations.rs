@@ -3,7 +3,7 @@
 //! the operation now, re-validated against current state, as the confirming user; a refusal
 //! leaves it pending with the reason. Discarding keeps the record, marked discarded.
 use app::model::SessionUser;
-use app::ops::{Operation, Outcome};
+use app::ops::{Names, Operation, Outcome};
 use app::permissions::authorize;
 use app::reports::PendingConfirmation;
 use sha2::{Digest, Sha256};
@@ -50,7 +50,21 @@ fn may_decide(user: &SessionUser, op: &Operation, hub: Option<&HubRow>) -> bool 
     hub.is_some_and(|h| authorize(&user.actor(), op.body.action(), Some(h.hub_ref())).is_ok())
 }
 
+async fn names(db: &Db) -> AppResult<Names> {
+    let items: Vec<(i64, String)> = sqlx::query_as("SELECT id, name FROM items")
+        .fetch_all(db)
+        .await?;
+    let hubs: Vec<(i64, String)> = sqlx::query_as("SELECT id, name FROM hubs")
+        .fetch_all(db)
+        .await?;
+    Ok(Names {
+        items: items.into_iter().collect(),
+        hubs: hubs.into_iter().collect(),
+    })
+}
+
 pub async fn list(db: &Db, user: &SessionUser) -> AppResult<Vec<PendingConfirmation>> {
+    let names = names(db).await?;
     let rows: Vec<Row> = sqlx::query_as(&format!("{COLUMNS} ORDER BY p.id"))
         .fetch_all(db)
         .await?;
@@ -64,7 +78,7 @@ pub async fn list(db: &Db, user: &SessionUser) -> AppResult<Vec<PendingConfirmat
         out.push(PendingConfirmation {
             id: row.id,
             kind: row.kind.clone(),
-            summary: op.summary(|_| None),
+            summary: op.summary(&names),
             user: row.username.clone(),
             hub: hub.map(|h| h.name).unwrap_or_default(),
             received_at: row.received_at.clone(),
@@ -167,5 +181,5 @@ pub async fn discard(db: &Db, user: &SessionUser, id: i64) -> AppResult<String> 
     )
     .await?;
     tx.commit().await?;
-    Ok(format!("Discarded: {}.", op.summary(|_| None)))
+    Ok(format!("Discarded: {}.", op.summary(&names(db).await?)))
 }

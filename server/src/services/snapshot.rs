@@ -133,6 +133,19 @@ pub async fn build(db: &Db, user: &SessionUser) -> AppResult<Snapshot> {
             .map(|(id, name, status)| SnapshotEvent { id, name, status })
             .collect(),
         needs_lists: lists,
+        destinations: if may_ever(&actor, Action::RequestTransfer) {
+            sqlx::query_as::<_, super::rows::HubRow>(
+                "SELECT id, name, hub_type, status, activated_at FROM hubs \
+                 WHERE status = 'Active' AND hub_type <> 'AGENCY' ORDER BY hub_type, name",
+            )
+            .fetch_all(db)
+            .await?
+            .into_iter()
+            .map(app::model::Hub::from)
+            .collect()
+        } else {
+            Vec::new()
+        },
         version,
         generated_at: db::now(),
     })

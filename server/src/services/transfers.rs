@@ -82,7 +82,8 @@ pub async fn view(db: &Db, user: &SessionUser, hub: Option<i64>) -> AppResult<Tr
         form,
         destinations: hubs
             .into_iter()
-            .filter(|h| h.status == "Active")
+            // Government stock moves between government hubs; agency hubs stay independent.
+            .filter(|h| h.status == "Active" && h.hub_type != "AGENCY")
             .map(Hub::from)
             .collect(),
         transfers,

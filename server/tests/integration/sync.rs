@@ -470,6 +470,7 @@ async fn snapshots_hold_only_what_the_user_may_see() {
         keys,
         [
             "capabilities",
+            "destinations",
             "events",
             "generated_at",
             "hubs",
@@ -479,6 +480,8 @@ async fn snapshots_hold_only_what_the_user_may_see() {
             "version"
         ]
     );
+    // Agencies request no transfers: no list of other hubs either.
+    assert_eq!(snap["destinations"], serde_json::json!([]));
     let hubs = snap["hubs"].as_array().unwrap();
     assert_eq!(hubs.len(), 1);
     assert_eq!(hubs[0]["name"], "Red Cross Kingston");

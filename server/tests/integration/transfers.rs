@@ -367,7 +367,7 @@ async fn queued_offline_then_confirmed_online() {
         let url = app.url("/confirmations");
         async move { c.get(url).send().await.unwrap().text().await.unwrap() }
     };
-    assert!(page(&sub).await.contains("Transfer request of 10 × item #"));
+    assert!(page(&sub).await.contains("Transfer request of 10 × Family tent to Kingston Central Warehouse (needs confirmation online)"));
     assert!(page(&lo).await.contains(&format!("Confirm #{first}")));
     assert!(!page(&main).await.contains(&format!("Confirm #{first}")));
     let said = post_form(
@@ -466,4 +466,34 @@ async fn queued_offline_then_confirmed_online() {
     );
     assert!(!page(&sub).await.contains(&format!("Confirm #{third}")));
     assert_eq!(count("transfers").await, 1);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn agency_hubs_are_never_a_transfer_destination() {
+    let app = spawn().await;
+    let kingston = app.hub_id("Kingston Central Warehouse").await;
+    let red_cross = app.hub_id("Red Cross Kingston").await;
+    let tent = item_id(&app, "Family tent").await;
+    stock_in(&app, "main", kingston, tent, 10).await;
+    let lm = app.signed_in("lm").await;
+    let said = post_form(
+        &app,
+        &lm,
+        "/forms/transfer-request",
+        &request_form(kingston, red_cross, tent, 5),
+    )
+    .await;
+    assert_eq!(
+        said,
+        "error: Transfers move government stock between government hubs; agency hubs keep their own stock."
+    );
+    let html = lm
+        .get(app.url("/transfers"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(!html.contains("Red Cross"), "no agency hub offered");
 }
