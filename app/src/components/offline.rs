@@ -39,6 +39,7 @@ pub fn SyncPill() -> impl IntoView {
                 data-pending=move || status.read().pending.to_string()
                 data-failed=move || status.read().failed.to_string()
                 data-ready=move || status.read().ready.to_string()
+                data-syncing=move || status.read().syncing.to_string()
                 data-last-synced=move || status.read().last_synced.clone().unwrap_or_default()
             >
                 <span class="pill-icon" aria-hidden="true">{icon}</span>
