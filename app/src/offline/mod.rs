@@ -107,7 +107,7 @@ impl SyncIssue {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::ops::forms::DistributionForm;
+    use crate::ops::forms::{DistributionForm, OperationForm};
     use crate::ops::{DistributionPayload, Operation, OperationBody};
 
     #[test]

@@ -32,6 +32,29 @@ fn op_id(value: &str) -> Result<Uuid, ValidationError> {
     })
 }
 
+/// A posted form that becomes one operation. The server's no-JS handlers and the browser's
+/// outbox both go through this, so the two paths validate alike.
+pub trait OperationForm {
+    fn to_operation(
+        &self,
+        device_id: &str,
+        created_at: String,
+    ) -> Result<Operation, ValidationError>;
+    /// The hub the form was for, to return the user to it.
+    fn hub(&self) -> Option<i64>;
+}
+
+/// The form's fields as posted (URL-encoded) into an operation: the browser's `BuildOp`.
+pub fn build_from_fields<F: OperationForm + serde::de::DeserializeOwned>(
+    fields: &str,
+    device_id: &str,
+    created_at: String,
+) -> Result<Operation, ValidationError> {
+    let form: F = serde_urlencoded::from_str(fields)
+        .map_err(|e| ValidationError::new("form", format!("The form could not be read: {e}")))?;
+    form.to_operation(device_id, created_at)
+}
+
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]
 pub struct IntakeForm {
     #[serde(default)]
@@ -52,8 +75,12 @@ pub struct IntakeForm {
     pub notes: Option<String>,
 }
 
-impl IntakeForm {
-    pub fn to_operation(
+impl OperationForm for IntakeForm {
+    fn hub(&self) -> Option<i64> {
+        self.hub_id
+    }
+
+    fn to_operation(
         &self,
         device_id: &str,
         created_at: String,
@@ -95,8 +122,12 @@ pub struct DistributionForm {
     pub notes: Option<String>,
 }
 
-impl DistributionForm {
-    pub fn to_operation(
+impl OperationForm for DistributionForm {
+    fn hub(&self) -> Option<i64> {
+        self.hub_id
+    }
+
+    fn to_operation(
         &self,
         device_id: &str,
         created_at: String,
@@ -135,8 +166,12 @@ pub struct TransferRequestForm {
     pub notes: Option<String>,
 }
 
-impl TransferRequestForm {
-    pub fn to_operation(
+impl OperationForm for TransferRequestForm {
+    fn hub(&self) -> Option<i64> {
+        self.hub_id
+    }
+
+    fn to_operation(
         &self,
         device_id: &str,
         created_at: String,
@@ -173,8 +208,12 @@ pub struct TransferReviewForm {
     pub reason: Option<String>,
 }
 
-impl TransferReviewForm {
-    pub fn to_operation(
+impl OperationForm for TransferReviewForm {
+    fn hub(&self) -> Option<i64> {
+        None
+    }
+
+    fn to_operation(
         &self,
         device_id: &str,
         created_at: String,
@@ -237,8 +276,14 @@ impl NeedsListForm {
     pub fn hub_id(&self) -> Option<i64> {
         self.field("hub_id").and_then(|v| v.parse().ok())
     }
+}
 
-    pub fn to_operation(
+impl OperationForm for NeedsListForm {
+    fn hub(&self) -> Option<i64> {
+        self.hub_id()
+    }
+
+    fn to_operation(
         &self,
         device_id: &str,
         created_at: String,

@@ -3,45 +3,21 @@
 //! like intake and distribution, so it can be recorded offline.
 use leptos::prelude::*;
 
-use crate::api::get_stock_form;
 use crate::components::notice::{prefill, show_result, Flash};
-use crate::components::offline::{
-    or_offline, queue_on_submit, OfflineBanner, SaveNotice, SaveNoticeView,
-};
-use crate::domain::ValidationError;
-use crate::offline::client::use_offline;
-use crate::offline::project::form_options;
-use crate::ops::forms::NeedsListForm;
-use crate::ops::{Operation, Priority};
-use crate::pages::stock::{hub_param, HubPicker};
+use crate::components::offline::{queue_on_submit, OfflineBanner, SaveNotice, SaveNoticeView};
+use crate::ops::forms::{build_from_fields, NeedsListForm};
+use crate::ops::Priority;
+use crate::pages::stock::{hub_param, stock_form_resource, HubPicker};
 use crate::permissions::Action;
 use crate::reports::StockFormOptions;
-
-fn build(fields: &str, device: &str, now: String) -> Result<Operation, ValidationError> {
-    let form: NeedsListForm = serde_urlencoded::from_str(fields)
-        .map_err(|e| ValidationError::new("form", format!("The form could not be read: {e}")))?;
-    form.to_operation(device, now)
-}
 
 #[component]
 pub fn NeedsListNewPage() -> impl IntoView {
     let hub = hub_param();
-    let offline = use_offline();
     // Bumped after each save (the distribution form then shows the stock left).
     let saves = RwSignal::new(0u64);
     let notice = RwSignal::new(None::<SaveNotice>);
-    let options = Resource::new(
-        move || hub,
-        move |hub| {
-            let offline = offline.clone();
-            async move {
-                or_offline(get_stock_form(Action::NeedsListEdit, hub), &offline, |d| {
-                    form_options(d, Action::NeedsListEdit, hub, uuid::Uuid::new_v4())
-                })
-                .await
-            }
-        },
-    );
+    let options = stock_form_resource(Action::NeedsListEdit, hub);
     view! {
         <h1>"New needs list"</h1>
         <OfflineBanner />
@@ -60,7 +36,7 @@ fn NeedsListFormView(
     notice: RwSignal<Option<SaveNotice>>,
     saves: RwSignal<u64>,
 ) -> impl IntoView {
-    let on_submit = queue_on_submit(notice, saves, build);
+    let on_submit = queue_on_submit(notice, saves, build_from_fields::<NeedsListForm>);
     let Some(hub_id) = opts.hub_id else {
         return view! {
             <p class="error" role="alert">"Needs lists are made by the users of a SUB or AGENCY hub; your account has no such hub."</p>

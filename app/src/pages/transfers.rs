@@ -9,19 +9,11 @@ use crate::components::offline::{
     or_offline, queue_offline_on_submit, OfflineBanner, SaveNotice, SaveNoticeView,
 };
 use crate::domain::text::display_time;
-use crate::domain::ValidationError;
 use crate::offline::client::use_offline;
 use crate::offline::project;
-use crate::ops::forms::TransferRequestForm;
-use crate::ops::Operation;
+use crate::ops::forms::{build_from_fields, TransferRequestForm};
 use crate::pages::stock::{hub_param, HubPicker};
 use crate::reports::{PendingConfirmation, TransferRow, TransfersView};
-
-fn build(fields: &str, device: &str, now: String) -> Result<Operation, ValidationError> {
-    let form: TransferRequestForm = serde_urlencoded::from_str(fields)
-        .map_err(|e| ValidationError::new("form", format!("The form could not be read: {e}")))?;
-    form.to_operation(device, now)
-}
 
 #[component]
 pub fn TransfersPage() -> impl IntoView {
@@ -113,7 +105,7 @@ fn RequestForm(
     destinations: Vec<crate::model::Hub>,
 ) -> impl IntoView {
     let notice = RwSignal::new(None::<SaveNotice>);
-    let on_submit = queue_offline_on_submit(notice, build);
+    let on_submit = queue_offline_on_submit(notice, build_from_fields::<TransferRequestForm>);
     let from = opts.hub_id;
     let to = prefill("to_hub_id", "");
     let item = prefill("item_id", "");

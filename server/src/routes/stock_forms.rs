@@ -1,10 +1,10 @@
 //! No-JS intake, distribution and needs-list forms and the inventory CSV export. The forms build the same
 //! `Operation` the offline client sends and go through the same apply function.
-use app::domain::ValidationError;
 use app::ops::forms::{
-    DistributionForm, IntakeForm, NeedsListForm, TransferRequestForm, TransferReviewForm,
+    DistributionForm, IntakeForm, NeedsListForm, OperationForm, TransferRequestForm,
+    TransferReviewForm,
 };
-use app::ops::{Operation, Outcome};
+use app::ops::Outcome;
 use app::reports::InventoryQuery;
 use axum::extract::rejection::FormRejection;
 use axum::extract::{Path, Query, State};
@@ -37,57 +37,7 @@ pub fn router() -> Router<AppState> {
 /// The device id recorded for writes made through the server-rendered forms.
 const WEB_DEVICE: &str = "web-form";
 
-trait OperationForm: Serialize {
-    fn to_operation(&self) -> Result<Operation, ValidationError>;
-    fn hub(&self) -> Option<i64>;
-}
-
-impl OperationForm for IntakeForm {
-    fn to_operation(&self) -> Result<Operation, ValidationError> {
-        IntakeForm::to_operation(self, WEB_DEVICE, db::now())
-    }
-    fn hub(&self) -> Option<i64> {
-        self.hub_id
-    }
-}
-
-impl OperationForm for DistributionForm {
-    fn to_operation(&self) -> Result<Operation, ValidationError> {
-        DistributionForm::to_operation(self, WEB_DEVICE, db::now())
-    }
-    fn hub(&self) -> Option<i64> {
-        self.hub_id
-    }
-}
-
-impl OperationForm for NeedsListForm {
-    fn to_operation(&self) -> Result<Operation, ValidationError> {
-        NeedsListForm::to_operation(self, WEB_DEVICE, db::now())
-    }
-    fn hub(&self) -> Option<i64> {
-        self.hub_id()
-    }
-}
-
-impl OperationForm for TransferRequestForm {
-    fn to_operation(&self) -> Result<Operation, ValidationError> {
-        TransferRequestForm::to_operation(self, WEB_DEVICE, db::now())
-    }
-    fn hub(&self) -> Option<i64> {
-        self.hub_id
-    }
-}
-
-impl OperationForm for TransferReviewForm {
-    fn to_operation(&self) -> Result<Operation, ValidationError> {
-        TransferReviewForm::to_operation(self, WEB_DEVICE, db::now())
-    }
-    fn hub(&self) -> Option<i64> {
-        None
-    }
-}
-
-async fn submit<F: OperationForm>(
+async fn submit<F: OperationForm + Serialize>(
     state: AppState,
     user: Option<app::model::SessionUser>,
     form: Result<Form<F>, FormRejection>,
@@ -111,7 +61,7 @@ async fn submit<F: OperationForm>(
         "hub".to_string(),
         form.hub().map(|h| h.to_string()).unwrap_or_default(),
     )];
-    let outcome = match form.to_operation() {
+    let outcome = match form.to_operation(WEB_DEVICE, db::now()) {
         Err(invalid) => Err(invalid.message),
         Ok(op) => match apply::apply_one(&state.writer, &user, &op).await {
             Ok(Outcome::Applied { message, .. }) => Ok(message),

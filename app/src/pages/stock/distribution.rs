@@ -2,40 +2,22 @@
 //! stock, with the figure, atomically with the write.
 use leptos::prelude::*;
 
-use super::{hub_param, HubPicker};
-use crate::api::get_stock_form;
+use super::{hub_param, stock_form_resource, HubPicker};
 use crate::components::notice::{prefill, show_result, Flash};
-use crate::components::offline::{
-    or_offline, queue_on_submit, OfflineBanner, SaveNotice, SaveNoticeView,
-};
-use crate::domain::ValidationError;
+use crate::components::offline::{queue_on_submit, OfflineBanner, SaveNotice, SaveNoticeView};
 use crate::offline::client::use_offline;
-use crate::offline::project::{form_options, projected};
-use crate::ops::Operation;
+use crate::offline::project::projected;
+use crate::ops::forms::{build_from_fields, DistributionForm};
 use crate::permissions::Action;
 use crate::reports::StockFormOptions;
 
 #[component]
 pub fn DistributionPage() -> impl IntoView {
     let hub = hub_param();
-    let offline = use_offline();
     // Bumped after each save (the distribution form then shows the stock left).
     let saves = RwSignal::new(0u64);
     let notice = RwSignal::new(None::<SaveNotice>);
-    let options = Resource::new(
-        move || hub,
-        move |hub| {
-            let offline = offline.clone();
-            async move {
-                or_offline(
-                    get_stock_form(Action::RecordDistribution, hub),
-                    &offline,
-                    |d| form_options(d, Action::RecordDistribution, hub, uuid::Uuid::new_v4()),
-                )
-                .await
-            }
-        },
-    );
+    let options = stock_form_resource(Action::RecordDistribution, hub);
     view! {
         <h1>"Record distribution"</h1>
         <OfflineBanner />
@@ -55,7 +37,7 @@ fn DistributionForm(
     saves: RwSignal<u64>,
 ) -> impl IntoView {
     let hub_id = opts.hub_id;
-    let on_submit = queue_on_submit(notice, saves, build);
+    let on_submit = queue_on_submit(notice, saves, build_from_fields::<DistributionForm>);
     let hub_name = opts
         .hubs
         .iter()
@@ -136,10 +118,4 @@ fn DistributionForm(
             </tbody>
         </table>
     }
-}
-
-fn build(fields: &str, device: &str, now: String) -> Result<Operation, ValidationError> {
-    let form: crate::ops::forms::DistributionForm = serde_urlencoded::from_str(fields)
-        .map_err(|e| ValidationError::new("form", format!("The form could not be read: {e}")))?;
-    form.to_operation(device, now)
 }

@@ -2,38 +2,20 @@
 //! `Operation` the offline client sends.
 use leptos::prelude::*;
 
-use super::{hub_param, HubPicker};
-use crate::api::get_stock_form;
+use super::{hub_param, stock_form_resource, HubPicker};
 use crate::components::notice::{prefill, show_result, Flash};
-use crate::components::offline::{
-    or_offline, queue_on_submit, OfflineBanner, SaveNotice, SaveNoticeView,
-};
-use crate::domain::ValidationError;
-use crate::offline::client::use_offline;
-use crate::offline::project::form_options;
-use crate::ops::Operation;
+use crate::components::offline::{queue_on_submit, OfflineBanner, SaveNotice, SaveNoticeView};
+use crate::ops::forms::{build_from_fields, IntakeForm};
 use crate::permissions::Action;
 use crate::reports::StockFormOptions;
 
 #[component]
 pub fn IntakePage() -> impl IntoView {
     let hub = hub_param();
-    let offline = use_offline();
     // Bumped after each save (the distribution form then shows the stock left).
     let saves = RwSignal::new(0u64);
     let notice = RwSignal::new(None::<SaveNotice>);
-    let options = Resource::new(
-        move || hub,
-        move |hub| {
-            let offline = offline.clone();
-            async move {
-                or_offline(get_stock_form(Action::RecordIntake, hub), &offline, |d| {
-                    form_options(d, Action::RecordIntake, hub, uuid::Uuid::new_v4())
-                })
-                .await
-            }
-        },
-    );
+    let options = stock_form_resource(Action::RecordIntake, hub);
     view! {
         <h1>"Record intake"</h1>
         <OfflineBanner />
@@ -53,7 +35,7 @@ fn IntakeForm(
     saves: RwSignal<u64>,
 ) -> impl IntoView {
     let hub_id = opts.hub_id;
-    let on_submit = queue_on_submit(notice, saves, build);
+    let on_submit = queue_on_submit(notice, saves, build_from_fields::<IntakeForm>);
     let hub_name = opts
         .hubs
         .iter()
@@ -101,10 +83,4 @@ fn IntakeForm(
             <SaveNoticeView notice />
         </form>
     }
-}
-
-fn build(fields: &str, device: &str, now: String) -> Result<Operation, ValidationError> {
-    let form: crate::ops::forms::IntakeForm = serde_urlencoded::from_str(fields)
-        .map_err(|e| ValidationError::new("form", format!("The form could not be read: {e}")))?;
-    form.to_operation(device, now)
 }
