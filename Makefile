@@ -2,7 +2,7 @@
 SHELL := /bin/bash
 export PATH := $(CURDIR)/end2end/node_modules/.bin:$(HOME)/.cargo/bin:$(PATH)
 
-.PHONY: setup run test lint unit e2e bench
+.PHONY: setup run test lint unit wasm e2e bench
 
 setup:
 	@bash .ci/setup
@@ -11,19 +11,27 @@ setup:
 run: setup
 	DRIMS_DEMO=1 cargo leptos serve
 
-## Every check and test: format, clippy (server and wasm), unit + integration, end-to-end.
-test: setup lint unit e2e
+## Every check and test: format, clippy (server and wasm), unit + integration, the IndexedDB
+## store in headless Chromium, end-to-end.
+test: setup lint unit wasm e2e
 
 lint:
 	cargo fmt --all --check
 	cargo clippy -p app -p server --all-targets -- -D warnings
-	cargo clippy -p frontend --target wasm32-unknown-unknown -- -D warnings
+	cargo clippy -p frontend --target wasm32-unknown-unknown --all-targets -- -D warnings
 
 # The server integration tests run one at a time: with several servers in one process a page
 # render very rarely never answers (see the closing note of the one-write-path work).
 unit:
 	cargo test -p app
 	cargo test -p server -- --test-threads=1
+
+# The browser store against real IndexedDB: wasm-bindgen-test in headless Chromium through
+# Debian's ChromeDriver (options in frontend/webdriver.json).
+wasm:
+	CHROMEDRIVER=/usr/bin/chromedriver WASM_BINDGEN_TEST_TIMEOUT=120 \
+	CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER=wasm-bindgen-test-runner \
+	cargo test -p frontend --target wasm32-unknown-unknown --test store
 
 e2e:
 	cargo leptos build

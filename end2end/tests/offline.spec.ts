@@ -218,34 +218,79 @@ test('two tabs: one outbox, no duplicates', async ({ context }) => {
 
 test('measure: enqueue latency and time to Synced for 100 queued operations', async ({ page, context }) => {
   test.setTimeout(180_000);
-  page.on('console', (m) => { if (m.text().startsWith('ENQ')) console.log(m.text()); });
   await signIn(page, 'sub');
   await clientReady(page);
   await context.setOffline(true);
   await nav(page, 'Intake');
-  // Each save at a person's pace: the previous save's background work (count refresh, the
-  // sync attempt) has finished before the next one starts.
-  const latencies: number[] = [];
-  for (let i = 1; i <= 100; i++) {
-    await intake(page, 'Diapers size 3', 'Diapers size 3 (Baby care, pack)', 1);
-    await expect.poll(() => pending(page)).toBe(i);
-    await expect(pill(page)).toHaveAttribute('data-syncing', 'false');
-    const notice = page.getByRole('main').getByRole('status').last();
-    latencies.push(Number(await notice.getAttribute('data-enqueue-ms')));
-  }
-  latencies.sort((a, b) => a - b);
-  const at = (q: number) => latencies[Math.min(latencies.length - 1, Math.floor(q * latencies.length))];
+  await page.getByLabel('Item').selectOption({ label: 'Diapers size 3 (Baby care, pack)' });
+  // 100 saves through the real form and its submit handler, driven from inside the page at a
+  // person's pace: each waits until the previous save's background work (count refresh, sync
+  // attempt) has ended. Playwright's locators stay out of the loop, because their DOM and
+  // accessibility-tree walks run on the same main thread and would be timed with the save.
+  const { latencies, floor } = await page.evaluate(async () => {
+    const idle = async (i: number) => {
+      const pill = document.querySelector('.sync-pill')!;
+      while (pill.getAttribute('data-pending') !== String(i) || pill.getAttribute('data-syncing') !== 'false') {
+        await new Promise((r) => setTimeout(r, 10));
+      }
+      await new Promise((r) => setTimeout(r, 50));
+    };
+    const latencies: number[] = [];
+    for (let i = 1; i <= 100; i++) {
+      const form = document.querySelector('main form') as HTMLFormElement;
+      const item = form.querySelector('select[name=item_id]') as HTMLSelectElement;
+      const option = [...item.options].find((o) => o.text === 'Diapers size 3 (Baby care, pack)')!;
+      item.value = option.value;
+      item.dispatchEvent(new Event('change', { bubbles: true }));
+      const qty = form.querySelector('input[name=quantity]') as HTMLInputElement;
+      qty.value = '1';
+      qty.dispatchEvent(new Event('input', { bubbles: true }));
+      form.requestSubmit();
+      await idle(i);
+      latencies.push(Number([...document.querySelectorAll('main [data-enqueue-ms]')].pop()!.getAttribute('data-enqueue-ms')));
+    }
+    // IndexedDB's own floor on this machine: the same two requests and commit from plain JS.
+    const db: IDBDatabase = await new Promise((res, rej) => {
+      const q = indexedDB.open('drims');
+      q.onsuccess = () => res(q.result);
+      q.onerror = rej;
+    });
+    const floor: number[] = [];
+    for (let i = 0; i < 100; i++) {
+      const t0 = performance.now();
+      const tx = db.transaction(['sync_issues', 'meta'], 'readwrite');
+      tx.objectStore('sync_issues').delete(`floor-${i}`);
+      tx.objectStore('meta').put('x', `floor-${i}`);
+      await new Promise((res, rej) => { tx.oncomplete = res; tx.onerror = rej; });
+      floor.push(performance.now() - t0);
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    const clean = db.transaction(['meta'], 'readwrite');
+    clean.objectStore('meta').delete(IDBKeyRange.bound('floor-', 'floor-~'));
+    await new Promise((res) => { clean.oncomplete = res; });
+    db.close();
+    return { latencies, floor };
+  });
+  const stats = (xs: number[]) => {
+    const s = [...xs].sort((a, b) => a - b);
+    const at = (q: number) => s[Math.min(s.length - 1, Math.floor(q * s.length))];
+    return { median: at(0.5), p95: at(0.95) };
+  };
+  const enq = stats(latencies);
+  const raw = stats(floor);
   const started = Date.now();
   await context.setOffline(false);
   await expect(pill(page)).toContainText('Online – Synced', { timeout: 60_000 });
   await expect(pill(page)).toContainText('0 pending · 0 failed');
   const toSynced = Date.now() - started;
   console.log(
-    `OFFLINE MEASURE enqueue median ${at(0.5).toFixed(1)} ms, p95 ${at(0.95).toFixed(1)} ms; ` +
+    `OFFLINE MEASURE enqueue median ${enq.median.toFixed(1)} ms, p95 ${enq.p95.toFixed(1)} ms ` +
+      `(IndexedDB floor from plain JS: median ${raw.median.toFixed(1)} ms, p95 ${raw.p95.toFixed(1)} ms); ` +
       `online -> Synced for 100 ops ${toSynced} ms`,
   );
+  expect(latencies.length).toBe(100);
   expect(await serverStock(page.request, HUB, 'Diapers size 3')).toBe(100);
-  expect(at(0.95)).toBeGreaterThan(0);
+  expect(enq.p95).toBeGreaterThan(0);
 });
 
 test('signed out meanwhile: everything is kept until the user signs in again', async ({ page, context }) => {

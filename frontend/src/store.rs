@@ -25,7 +25,7 @@ pub const INVENTORY: &str = "last_synced_inventory";
 pub const NEEDS_LISTS: &str = "last_synced_needs_lists";
 pub const ISSUES: &str = "sync_issues";
 pub const META: &str = "meta";
-const ALL: [&str; 5] = [PENDING, INVENTORY, NEEDS_LISTS, ISSUES, META];
+pub const ALL_STORES: [&str; 5] = [PENDING, INVENTORY, NEEDS_LISTS, ISSUES, META];
 
 fn err(e: impl std::fmt::Display) -> StoreError {
     StoreError(e.to_string())
@@ -33,7 +33,7 @@ fn err(e: impl std::fmt::Display) -> StoreError {
 
 async fn open() -> Result<Rexie, StoreError> {
     let mut builder = Rexie::builder(DB_NAME).version(DB_VERSION);
-    for name in ALL {
+    for name in ALL_STORES {
         builder = builder.add_object_store(ObjectStore::new(name));
     }
     builder.build().await.map_err(err)
@@ -188,7 +188,7 @@ impl IdbStore {
     pub async fn local_data(&self) -> Result<app::offline::client::LocalData, StoreError> {
         let db = self.db().await?;
         let tx = db
-            .transaction(&ALL, TransactionMode::ReadOnly)
+            .transaction(&ALL_STORES, TransactionMode::ReadOnly)
             .map_err(err)?;
         let meta = tx.store(META).map_err(err)?;
         let base = meta.get("snapshot".into()).await.map_err(err)?;

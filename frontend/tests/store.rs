@@ -1,0 +1,278 @@
+//! The IndexedDB store in headless Chromium (wasm-bindgen-test under ChromeDriver): the real
+//! `drims` database, no fakes. Run with `make test-wasm`.
+#![cfg(target_arch = "wasm32")]
+
+use app::domain::{HubStatus, HubType, Role};
+use app::offline::engine::OutboxStore;
+use app::offline::SyncIssue;
+use app::ops::sync::{
+    Snapshot, SnapshotHub, SnapshotNeedsLine, SnapshotNeedsList, SnapshotUser, StockLine,
+};
+use app::ops::{IntakePayload, Operation, OperationBody};
+use frontend::store::{IdbStore, ALL_STORES, DB_NAME, DB_VERSION};
+use rexie::{Rexie, TransactionMode};
+use wasm_bindgen_test::*;
+
+wasm_bindgen_test_configure!(run_in_browser);
+
+/// Every test starts from empty stores, in the same database the app uses.
+async fn fresh(user: Option<i64>) -> IdbStore {
+    let store = IdbStore::default();
+    store.set_user(user);
+    // Opening through the store creates the schema; then clear what an earlier test left.
+    store.counts().await.expect("the database opens");
+    let db = Rexie::builder(DB_NAME)
+        .version(DB_VERSION)
+        .build()
+        .await
+        .unwrap();
+    let tx = db
+        .transaction(&ALL_STORES, TransactionMode::ReadWrite)
+        .unwrap();
+    for name in ALL_STORES {
+        tx.store(name).unwrap().clear().await.unwrap();
+    }
+    tx.done().await.unwrap();
+    db.close();
+    store
+}
+
+fn intake(quantity: i64) -> Operation {
+    Operation::new(
+        3,
+        "device-test",
+        OperationBody::Intake(IntakePayload {
+            item_id: 1,
+            quantity,
+            event_id: 1,
+            donor: None,
+            expiry_date: None,
+            notes: None,
+        }),
+        "2026-11-22T09:00:00Z".into(),
+    )
+}
+
+fn snapshot(user: i64) -> Snapshot {
+    Snapshot {
+        user: SnapshotUser {
+            id: user,
+            username: format!("user{user}"),
+            display_name: None,
+            role: Role::SubHubUser,
+            hub_id: Some(3),
+        },
+        capabilities: vec![],
+        hubs: vec![
+            SnapshotHub {
+                id: 4,
+                name: "Zeta Depot".into(),
+                hub_type: HubType::Sub,
+                status: HubStatus::Active,
+                inventory: vec![],
+            },
+            SnapshotHub {
+                id: 3,
+                name: "Alpha Depot".into(),
+                hub_type: HubType::Sub,
+                status: HubStatus::Active,
+                inventory: vec![StockLine {
+                    item_id: 1,
+                    quantity: 12,
+                    min_qty: 5,
+                    low_stock: false,
+                }],
+            },
+        ],
+        items: vec![],
+        events: vec![],
+        needs_lists: vec![SnapshotNeedsList {
+            id: 1,
+            number: "NL-000001".into(),
+            hub_id: 3,
+            event_id: 1,
+            priority: "High".into(),
+            status: "Submitted".into(),
+            created_at: "2026-11-22T08:00:00Z".into(),
+            lines: vec![SnapshotNeedsLine {
+                item_id: 1,
+                quantity: 40,
+                justification: Some("shelter".into()),
+            }],
+        }],
+        destinations: vec![],
+        version: 42,
+        generated_at: "2026-11-22T08:00:00Z".into(),
+    }
+}
+
+#[wasm_bindgen_test]
+async fn the_outbox_keeps_operations_oldest_first_until_removed() {
+    let store = fresh(Some(7)).await;
+    let (a, b, c) = (intake(1), intake(2), intake(3));
+    for op in [&a, &b, &c] {
+        store.enqueue(op.clone()).await.unwrap();
+    }
+    let pending = store.pending().await.unwrap();
+    let ids: Vec<_> = pending.iter().map(|p| p.op.id).collect();
+    assert_eq!(ids, vec![a.id, b.id, c.id]);
+    assert!(pending
+        .iter()
+        .all(|p| p.user_id == Some(7) && p.attempts == 0));
+    assert_eq!(pending[1].op, b, "the record round-trips unchanged");
+
+    store.remove(&[a.id, c.id]).await.unwrap();
+    let left: Vec<_> = store
+        .pending()
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|p| p.op.id)
+        .collect();
+    assert_eq!(left, vec![b.id]);
+    assert_eq!(store.counts().await.unwrap().0, 1);
+}
+
+#[wasm_bindgen_test]
+async fn the_same_operation_id_is_stored_once() {
+    let store = fresh(Some(7)).await;
+    let op = intake(5);
+    store.enqueue(op.clone()).await.unwrap();
+    store.enqueue(op.clone()).await.unwrap();
+    assert_eq!(store.pending().await.unwrap().len(), 1);
+}
+
+#[wasm_bindgen_test]
+async fn failed_attempts_are_counted_with_the_error() {
+    let store = fresh(Some(7)).await;
+    let op = intake(5);
+    store.enqueue(op.clone()).await.unwrap();
+    store.record_attempt(&[op.id], "timeout").await.unwrap();
+    store
+        .record_attempt(&[op.id], "server error 503")
+        .await
+        .unwrap();
+    let p = &store.pending().await.unwrap()[0];
+    assert_eq!(p.attempts, 2);
+    assert_eq!(p.last_error.as_deref(), Some("server error 503"));
+}
+
+#[wasm_bindgen_test]
+async fn a_refusal_moves_to_sync_issues_and_edit_and_retry_moves_it_back() {
+    let store = fresh(Some(7)).await;
+    let op = intake(5);
+    store.enqueue(op.clone()).await.unwrap();
+    store
+        .move_to_issues(SyncIssue {
+            op: op.clone(),
+            reason: "stock_insufficient".into(),
+            message: "Only 2 on hand".into(),
+            failed_at: "2026-11-22T10:00:00Z".into(),
+            user_id: None,
+        })
+        .await
+        .unwrap();
+    let data = store.local_data().await.unwrap();
+    assert!(data.pending.is_empty());
+    assert_eq!(data.issues.len(), 1);
+    assert_eq!(data.issues[0].reason, "stock_insufficient");
+    assert_eq!(
+        data.issues[0].user_id,
+        Some(7),
+        "owned by the signed-in user"
+    );
+    assert_eq!(store.counts().await.unwrap().1, 1);
+
+    // Edit and retry: the same id queued again leaves Sync Issues in the same transaction.
+    let mut fixed = op.clone();
+    if let OperationBody::Intake(p) = &mut fixed.body {
+        p.quantity = 2;
+    }
+    store.enqueue(fixed.clone()).await.unwrap();
+    let data = store.local_data().await.unwrap();
+    assert!(data.issues.is_empty());
+    assert_eq!(data.pending.len(), 1);
+    assert_eq!(data.pending[0].op, fixed);
+
+    // Discard is explicit.
+    store
+        .move_to_issues(SyncIssue {
+            op: fixed.clone(),
+            reason: "forbidden".into(),
+            message: "no".into(),
+            failed_at: "2026-11-22T10:05:00Z".into(),
+            user_id: None,
+        })
+        .await
+        .unwrap();
+    store.discard_issue(fixed.id).await.unwrap();
+    assert_eq!(store.counts().await.unwrap(), (0, 0, None));
+}
+
+#[wasm_bindgen_test]
+async fn only_the_signed_in_users_operations_are_sent() {
+    let store = fresh(Some(7)).await;
+    let mine = intake(1);
+    store.enqueue(mine.clone()).await.unwrap();
+    store.set_user(Some(8));
+    let theirs = intake(2);
+    store.enqueue(theirs.clone()).await.unwrap();
+
+    let ids =
+        |ops: Vec<app::offline::PendingOp>| ops.into_iter().map(|p| p.op.id).collect::<Vec<_>>();
+    assert_eq!(ids(store.pending().await.unwrap()), vec![theirs.id]);
+    store.set_user(Some(7));
+    assert_eq!(ids(store.pending().await.unwrap()), vec![mine.id]);
+    // The pill counts the device's records, whoever's they are.
+    assert_eq!(store.counts().await.unwrap().0, 2);
+}
+
+#[wasm_bindgen_test]
+async fn the_snapshot_is_split_per_hub_and_shown_only_to_its_user() {
+    let store = fresh(Some(7)).await;
+    store.save_snapshot(snapshot(7)).await.unwrap();
+    assert_eq!(
+        store.meta_get("snapshot_version").await.unwrap().as_deref(),
+        Some("42")
+    );
+    let (_, _, last) = store.counts().await.unwrap();
+    assert!(last.is_some(), "the last sync time is recorded");
+
+    let data = store.local_data().await.unwrap();
+    let s = data.snapshot.expect("the user's own snapshot");
+    let names: Vec<_> = s.hubs.iter().map(|h| h.name.as_str()).collect();
+    assert_eq!(
+        names,
+        vec!["Alpha Depot", "Zeta Depot"],
+        "hubs come back by name"
+    );
+    assert_eq!(s.hubs[0].inventory[0].quantity, 12);
+    assert_eq!(s.needs_lists.len(), 1);
+    assert_eq!(s.needs_lists[0].number, "NL-000001");
+    assert_eq!(data.last_synced, last);
+
+    // Another user on this laptop never sees it.
+    store.set_user(Some(8));
+    assert!(store.local_data().await.unwrap().snapshot.is_none());
+
+    // A newer snapshot replaces the old one whole: no hub of the old one lingers.
+    store.set_user(Some(7));
+    let mut next = snapshot(7);
+    next.hubs.retain(|h| h.id == 3);
+    next.version = 43;
+    store.save_snapshot(next).await.unwrap();
+    let s = store.local_data().await.unwrap().snapshot.unwrap();
+    assert_eq!(s.hubs.len(), 1);
+    assert_eq!(s.version, 43);
+}
+
+#[wasm_bindgen_test]
+async fn meta_values_round_trip() {
+    let store = fresh(None).await;
+    assert_eq!(store.meta_get("device_id").await.unwrap(), None);
+    store.meta_put("device_id", "laptop-1").await.unwrap();
+    assert_eq!(
+        store.meta_get("device_id").await.unwrap().as_deref(),
+        Some("laptop-1")
+    );
+}
