@@ -99,3 +99,37 @@ pub async fn get_confirmations() -> Result<Vec<crate::reports::PendingConfirmati
     let (backend, user) = ctx::signed_in()?;
     backend.confirmations(&user).await
 }
+
+#[server(prefix = "/api/fn", endpoint = "needs_lists")]
+pub async fn get_needs_lists(
+    queue: Option<String>,
+) -> Result<crate::reports::NeedsListsView, ApiError> {
+    let (backend, user) = ctx::signed_in()?;
+    backend.needs_lists(&user, queue).await
+}
+
+#[server(prefix = "/api/fn", endpoint = "needs_list")]
+pub async fn get_needs_list(id: i64) -> Result<crate::reports::NeedsListDetail, ApiError> {
+    let (backend, user) = ctx::signed_in()?;
+    backend.needs_list(&user, id).await
+}
+
+/// Opening the prepare screen takes the 15-minute editing lock (when free).
+#[server(prefix = "/api/fn", endpoint = "prepare")]
+pub async fn get_prepare(id: i64) -> Result<crate::reports::PrepareView, ApiError> {
+    let (backend, user) = ctx::signed_in()?;
+    backend.prepare(&user, id).await
+}
+
+/// The prepare screen's heartbeat.
+#[server(prefix = "/api/fn", endpoint = "renew_lock")]
+pub async fn renew_lock(id: i64) -> Result<String, ApiError> {
+    let (backend, user) = ctx::signed_in()?;
+    backend.renew_lock(&user, id).await
+}
+
+#[server(prefix = "/api/fn", endpoint = "needs_list_edit")]
+pub async fn get_needs_list_edit(id: i64) -> Result<crate::reports::NeedsListEditView, ApiError> {
+    let (backend, user) = ctx::signed_in()?;
+    backend.needs_list_edit(&user, id).await
+}

@@ -41,6 +41,29 @@ pub trait Backend: Send + Sync + 'static {
         &self,
         user: &SessionUser,
     ) -> Result<Vec<crate::reports::PendingConfirmation>, ApiError>;
+    async fn needs_lists(
+        &self,
+        user: &SessionUser,
+        queue: Option<String>,
+    ) -> Result<crate::reports::NeedsListsView, ApiError>;
+    async fn needs_list(
+        &self,
+        user: &SessionUser,
+        id: i64,
+    ) -> Result<crate::reports::NeedsListDetail, ApiError>;
+    /// Opens the prepare screen: takes the editing lock when free.
+    async fn prepare(
+        &self,
+        user: &SessionUser,
+        id: i64,
+    ) -> Result<crate::reports::PrepareView, ApiError>;
+    /// The prepare screen's heartbeat: renews the lock, returns until when it holds.
+    async fn renew_lock(&self, user: &SessionUser, id: i64) -> Result<String, ApiError>;
+    async fn needs_list_edit(
+        &self,
+        user: &SessionUser,
+        id: i64,
+    ) -> Result<crate::reports::NeedsListEditView, ApiError>;
 }
 
 /// Provided to every render and server function by the server.

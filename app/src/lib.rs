@@ -88,7 +88,11 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/inventory") view=stock::inventory::InventoryPage ssr=ssr.clone() />
                     <Route path=path!("/intake") view=stock::intake::IntakePage ssr=ssr.clone() />
                     <Route path=path!("/distribution") view=stock::distribution::DistributionPage ssr=ssr.clone() />
+                    <Route path=path!("/needs-lists") view=pages::needs_lists::NeedsListsPage ssr=ssr.clone() />
                     <Route path=path!("/needs-lists/new") view=pages::needs_list::NeedsListNewPage ssr=ssr.clone() />
+                    <Route path=path!("/needs-lists/:id") view=pages::needs_lists::NeedsListDetailPage ssr=ssr.clone() />
+                    <Route path=path!("/needs-lists/:id/edit") view=pages::needs_lists::NeedsListEditPage ssr=ssr.clone() />
+                    <Route path=path!("/needs-lists/:id/prepare") view=pages::needs_lists::PreparePage ssr=ssr.clone() />
                     <Route path=path!("/transfers") view=pages::transfers::TransfersPage ssr=ssr.clone() />
                     <Route path=path!("/confirmations") view=pages::transfers::ConfirmationsPage ssr=ssr.clone() />
                     <Route path=path!("/history") view=stock::history::HistoryPage ssr=ssr.clone() />

@@ -10,7 +10,7 @@ pub struct NavLink {
 /// The links a user sees, in display order. The server still checks every request.
 pub fn links_for(user: &SessionUser) -> Vec<NavLink> {
     let actor = user.actor();
-    let entries: [(&'static str, &'static str, Option<Action>); 13] = [
+    let entries: [(&'static str, &'static str, Option<Action>); 14] = [
         ("/", "Dashboard", None),
         ("/inventory", "Inventory", Some(Action::ViewInventory)),
         ("/intake", "Intake", Some(Action::RecordIntake)),
@@ -19,9 +19,11 @@ pub fn links_for(user: &SessionUser) -> Vec<NavLink> {
             "Distribution",
             Some(Action::RecordDistribution),
         ),
+        // Everyone sees the lists their role and hub allow (the page filters).
+        ("/needs-lists", "Needs lists", None),
         (
             "/needs-lists/new",
-            "Needs list",
+            "New needs list",
             Some(Action::NeedsListEdit),
         ),
         ("/transfers", "Transfers", Some(Action::RequestTransfer)),
@@ -75,6 +77,7 @@ mod tests {
                 "Inventory",
                 "Intake",
                 "Distribution",
+                "Needs lists",
                 "Transfers",
                 "Confirmations",
                 "History",
@@ -92,7 +95,8 @@ mod tests {
                 "Inventory",
                 "Intake",
                 "Distribution",
-                "Needs list",
+                "Needs lists",
+                "New needs list",
                 "Transfers",
                 "Confirmations",
                 "History",
@@ -102,7 +106,13 @@ mod tests {
         );
         assert_eq!(
             labels(&user(Role::Auditor, None)),
-            ["Dashboard", "Inventory", "History", "Sync issues"]
+            [
+                "Dashboard",
+                "Inventory",
+                "Needs lists",
+                "History",
+                "Sync issues"
+            ]
         );
         assert_eq!(
             labels(&user(Role::LogisticsOfficer, None)),
@@ -111,6 +121,7 @@ mod tests {
                 "Inventory",
                 "Intake",
                 "Distribution",
+                "Needs lists",
                 "Transfers",
                 "Confirmations",
                 "History",

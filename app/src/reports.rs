@@ -212,3 +212,120 @@ pub struct RejectedOperation {
     pub payload: String,
     pub attempts: i64,
 }
+
+/// One needs list in a list or queue.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct NeedsListSummary {
+    pub id: i64,
+    pub number: String,
+    pub hub_id: i64,
+    pub hub: String,
+    pub event: String,
+    pub priority: String,
+    pub status: String,
+    pub lines: i64,
+    pub created_at: String,
+    pub updated_at: String,
+}
+
+/// The needs lists the user may see, filtered to one queue.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct NeedsListsView {
+    pub queue: String,
+    pub lists: Vec<NeedsListSummary>,
+    pub may_create: bool,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct NeedsListDetailLine {
+    pub item_id: i64,
+    pub item: String,
+    pub unit: String,
+    pub requested: i64,
+    pub allocated: i64,
+    pub justification: Option<String>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct AllocationView {
+    pub item_id: i64,
+    pub item: String,
+    pub unit: String,
+    pub source_hub_id: i64,
+    pub source_hub: String,
+    pub quantity: i64,
+}
+
+/// One transition on a list's timeline.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct TimelineEntry {
+    pub action: String,
+    pub from_status: Option<String>,
+    pub to_status: String,
+    pub by: String,
+    pub at: String,
+    pub note: Option<String>,
+}
+
+/// Who holds the prepare screen's editing lock, and until when.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct LockInfo {
+    pub holder: String,
+    pub until: String,
+    pub mine: bool,
+}
+
+/// What the signed-in user may do with the list now (state and permission): the server decides
+/// again on every post.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct ListActions {
+    pub edit: bool,
+    pub submit: bool,
+    pub delete: bool,
+    pub prepare: bool,
+    pub approve: bool,
+    pub dispatch: bool,
+    pub receive: bool,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct NeedsListDetail {
+    pub list: NeedsListSummary,
+    pub notes: Option<String>,
+    pub lines: Vec<NeedsListDetailLine>,
+    pub allocations: Vec<AllocationView>,
+    pub timeline: Vec<TimelineEntry>,
+    pub lock: Option<LockInfo>,
+    pub may: ListActions,
+    /// The hub a dispatch by this user names (their source hub, or the requester).
+    pub dispatch_hub: i64,
+    /// A fresh operation id for the action forms.
+    pub op_id: String,
+}
+
+/// Stock of an item at a possible source (Active MAIN/SUB hub other than the requester).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct SourceStock {
+    pub item_id: i64,
+    pub hub_id: i64,
+    pub hub: String,
+    pub on_hand: i64,
+}
+
+/// The prepare screen: the list, the sources, and the lock (taken on opening, or held by
+/// someone else: then `locked_out` says who and until when).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct PrepareView {
+    pub detail: NeedsListDetail,
+    pub sources: Vec<SourceStock>,
+    pub locked_out: Option<String>,
+}
+
+/// The edit form of a Draft: the form's options and the list's current values as form fields.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct NeedsListEditView {
+    pub needs_list_id: i64,
+    pub number: String,
+    pub options: StockFormOptions,
+    pub values: Vec<(String, String)>,
+}

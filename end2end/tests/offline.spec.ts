@@ -59,7 +59,7 @@ test('recorded offline, kept across a reload, synced exactly once', async ({ pag
   await distribute(page, 'Family tent', 30, 10);
   await expect(page.getByRole('main').getByRole('status').last()).toHaveText('Saved - will sync.');
 
-  await nav(page, 'Needs list');
+  await nav(page, 'New needs list');
   await expect(page.getByText('You are offline.', { exact: false })).toBeVisible();
   await page.getByLabel('Line 1 item').selectOption({ label: 'Blanket (each)' });
   await page.getByLabel('Line 1 quantity').fill('50');

@@ -6,7 +6,9 @@ use app::model::{DisasterEvent, Hub, Item, SessionUser, UserSummary};
 use async_trait::async_trait;
 
 use crate::db::Db;
-use crate::services::{dashboard, events, history, hubs, inventory, items, sync_issues, users};
+use crate::services::{
+    dashboard, events, history, hubs, inventory, items, needs_lists, sync_issues, users,
+};
 use app::permissions::Action;
 use app::reports::{Dashboard, History, InventoryQuery, InventoryView, StockFormOptions};
 
@@ -71,5 +73,36 @@ impl Backend for ServerBackend {
         user: &SessionUser,
     ) -> Result<Vec<app::reports::PendingConfirmation>, ApiError> {
         api(crate::services::confirmations::list(&self.db, user).await)
+    }
+    async fn needs_lists(
+        &self,
+        user: &SessionUser,
+        queue: Option<String>,
+    ) -> Result<app::reports::NeedsListsView, ApiError> {
+        api(needs_lists::list(&self.db, user, queue).await)
+    }
+    async fn needs_list(
+        &self,
+        user: &SessionUser,
+        id: i64,
+    ) -> Result<app::reports::NeedsListDetail, ApiError> {
+        api(needs_lists::detail(&self.db, user, id).await)
+    }
+    async fn prepare(
+        &self,
+        user: &SessionUser,
+        id: i64,
+    ) -> Result<app::reports::PrepareView, ApiError> {
+        api(needs_lists::prepare(&self.db, user, id).await)
+    }
+    async fn renew_lock(&self, user: &SessionUser, id: i64) -> Result<String, ApiError> {
+        api(needs_lists::take_lock(&self.db, user, id).await)
+    }
+    async fn needs_list_edit(
+        &self,
+        user: &SessionUser,
+        id: i64,
+    ) -> Result<app::reports::NeedsListEditView, ApiError> {
+        api(needs_lists::edit(&self.db, user, id).await)
     }
 }

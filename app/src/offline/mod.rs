@@ -35,6 +35,24 @@ pub struct SyncIssue {
     pub user_id: Option<i64>,
 }
 
+/// A needs list's fields as its form posts them.
+fn list_pairs(pairs: &mut Vec<(String, String)>, p: &crate::ops::NeedsListCreatePayload) {
+    if let Some(notes) = &p.notes {
+        pairs.push(("notes".into(), notes.clone()));
+    }
+    pairs.push(("event_id".into(), p.event_id.to_string()));
+    pairs.push(("priority".into(), p.priority.code().into()));
+    pairs.push(("submit".into(), p.submit.to_string()));
+    for (i, line) in p.lines.iter().enumerate() {
+        let n = i + 1;
+        pairs.push((format!("item_id_{n}"), line.item_id.to_string()));
+        pairs.push((format!("quantity_{n}"), line.quantity.to_string()));
+        if let Some(j) = &line.justification {
+            pairs.push((format!("justification_{n}"), j.clone()));
+        }
+    }
+}
+
 impl SyncIssue {
     /// Where the user fixes and resends it: the form of its kind, filled with what was
     /// entered and carrying the same operation id (nothing was applied for a refused one).
@@ -58,7 +76,7 @@ impl SyncIssue {
                 pairs.push(("item_id".into(), p.item_id.to_string()));
                 pairs.push(("quantity".into(), p.quantity.to_string()));
                 pairs.push(("event_id".into(), p.event_id.to_string()));
-                "/intake"
+                "/intake".to_string()
             }
             OperationBody::Distribution(p) => {
                 opt("notes", &p.notes);
@@ -66,31 +84,38 @@ impl SyncIssue {
                 pairs.push(("item_id".into(), p.item_id.to_string()));
                 pairs.push(("quantity".into(), p.quantity.to_string()));
                 pairs.push(("beneficiary".into(), p.beneficiary.clone()));
-                "/distribution"
+                "/distribution".to_string()
             }
             OperationBody::NeedsListCreate(p) => {
-                opt("notes", &p.notes);
-                pairs.push(("event_id".into(), p.event_id.to_string()));
-                pairs.push(("priority".into(), p.priority.code().into()));
-                pairs.push(("submit".into(), p.submit.to_string()));
-                for (i, line) in p.lines.iter().enumerate() {
-                    let n = i + 1;
-                    pairs.push((format!("item_id_{n}"), line.item_id.to_string()));
-                    pairs.push((format!("quantity_{n}"), line.quantity.to_string()));
-                    if let Some(j) = &line.justification {
-                        pairs.push((format!("justification_{n}"), j.clone()));
-                    }
-                }
-                "/needs-lists/new"
+                list_pairs(&mut pairs, p);
+                "/needs-lists/new".to_string()
+            }
+            OperationBody::NeedsListUpdate(p) => {
+                list_pairs(&mut pairs, &p.list);
+                format!("/needs-lists/{}/edit", p.needs_list_id)
+            }
+            // A transition is done again from the list itself, as it is now.
+            OperationBody::NeedsListDelete(p)
+            | OperationBody::NeedsListSubmit(p)
+            | OperationBody::NeedsListApprove(p)
+            | OperationBody::NeedsListReject(p)
+            | OperationBody::NeedsListDispatch(p)
+            | OperationBody::NeedsListReceive(p) => {
+                return format!("/needs-lists/{}", p.needs_list_id)
+            }
+            OperationBody::FulfilmentSave(p) | OperationBody::FulfilmentSubmit(p) => {
+                return format!("/needs-lists/{}/prepare", p.needs_list_id)
             }
             OperationBody::TransferRequest(p) => {
                 opt("notes", &p.notes);
                 pairs.push(("to_hub_id".into(), p.to_hub_id.to_string()));
                 pairs.push(("item_id".into(), p.item_id.to_string()));
                 pairs.push(("quantity".into(), p.quantity.to_string()));
-                "/transfers"
+                "/transfers".to_string()
             }
-            OperationBody::TransferApprove(_) | OperationBody::TransferReject(_) => "/transfers",
+            OperationBody::TransferApprove(_) | OperationBody::TransferReject(_) => {
+                "/transfers".to_string()
+            }
         };
         format!(
             "{path}?{}",

@@ -56,10 +56,8 @@ pub fn pending_changes(pending: &[PendingOp], hub_id: i64) -> BTreeMap<i64, i64>
             OperationBody::Intake(i) => *changes.entry(i.item_id).or_default() += i.quantity,
             OperationBody::Distribution(d) => *changes.entry(d.item_id).or_default() -= d.quantity,
             // Needs lists move no stock; transfers only once confirmed and approved online.
-            OperationBody::NeedsListCreate(_)
-            | OperationBody::TransferRequest(_)
-            | OperationBody::TransferApprove(_)
-            | OperationBody::TransferReject(_) => {}
+            // Dispatches move stock only once confirmed online.
+            _ => {}
         }
     }
     changes

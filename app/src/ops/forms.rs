@@ -4,8 +4,9 @@ use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
 use super::{
-    DistributionPayload, IntakePayload, NeedsListCreatePayload, NeedsListLine, Operation,
-    OperationBody, Priority, TransferRequestPayload, TransferReviewPayload,
+    Allocation, DistributionPayload, FulfilmentPayload, IntakePayload, NeedsListCreatePayload,
+    NeedsListLine, NeedsListRef, NeedsListUpdatePayload, Operation, OperationBody, Priority,
+    TransferRequestPayload, TransferReviewPayload,
 };
 use crate::domain::ValidationError;
 use crate::model::flexible_i64;
@@ -317,7 +318,7 @@ impl OperationForm for NeedsListForm {
             }
         }
         let priority = self.field("priority").unwrap_or("Medium");
-        let body = OperationBody::NeedsListCreate(NeedsListCreatePayload {
+        let list = NeedsListCreatePayload {
             event_id: required(
                 "event_id",
                 "Disaster event",
@@ -329,7 +330,15 @@ impl OperationForm for NeedsListForm {
             submit: self.field("submit") == Some("true"),
             lines,
             notes: self.field("notes").map(str::to_string),
-        });
+        };
+        // With a list id it is the edit of that Draft.
+        let body = match self.number("needs_list_id", "Needs list")? {
+            Some(needs_list_id) => OperationBody::NeedsListUpdate(NeedsListUpdatePayload {
+                needs_list_id,
+                list,
+            }),
+            None => OperationBody::NeedsListCreate(list),
+        };
         body.validate()?;
         Ok(Operation {
             id: op_id(self.field("op_id").unwrap_or(""))?,
@@ -448,5 +457,142 @@ mod tests {
             serde_urlencoded::from_str("hub_id=3&event_id=1&item_id_1=5&quantity_1=2&op_id=x")
                 .unwrap();
         assert_eq!(form.hub_id(), Some(3));
+    }
+}
+
+/// The buttons on a needs list's page: one decision on the list.
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+pub struct NeedsListActionForm {
+    #[serde(default)]
+    pub op_id: String,
+    #[serde(default, deserialize_with = "flexible_i64")]
+    pub hub_id: Option<i64>,
+    #[serde(default, deserialize_with = "flexible_i64")]
+    pub needs_list_id: Option<i64>,
+    #[serde(default)]
+    pub decision: String,
+    #[serde(default)]
+    pub reason: Option<String>,
+}
+
+impl OperationForm for NeedsListActionForm {
+    fn hub(&self) -> Option<i64> {
+        self.hub_id
+    }
+
+    fn to_operation(
+        &self,
+        device_id: &str,
+        created_at: String,
+    ) -> Result<Operation, ValidationError> {
+        let r = NeedsListRef {
+            needs_list_id: required("needs_list_id", "Needs list", self.needs_list_id)?,
+            reason: blank_to_none(&self.reason),
+        };
+        let body = match self.decision.as_str() {
+            "submit" => OperationBody::NeedsListSubmit(r),
+            "delete" => OperationBody::NeedsListDelete(r),
+            "approve" => OperationBody::NeedsListApprove(r),
+            "reject" => OperationBody::NeedsListReject(r),
+            "dispatch" => OperationBody::NeedsListDispatch(r),
+            "receive" => OperationBody::NeedsListReceive(r),
+            other => {
+                return Err(ValidationError::new(
+                    "decision",
+                    format!("Unknown action '{other}' on a needs list."),
+                ))
+            }
+        };
+        body.validate()?;
+        Ok(Operation {
+            id: op_id(&self.op_id)?,
+            hub_id: required("hub_id", "Hub", self.hub_id)?,
+            created_at,
+            device_id: device_id.to_string(),
+            body,
+        })
+    }
+}
+
+/// The prepare screen: `alloc_<item>_<hub>` quantities (blank or 0 = none), `decision` save or
+/// submit.
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+pub struct FulfilmentForm {
+    #[serde(flatten)]
+    pub fields: std::collections::BTreeMap<String, String>,
+}
+
+impl FulfilmentForm {
+    fn field(&self, name: &str) -> Option<&str> {
+        self.fields
+            .get(name)
+            .map(|v| v.trim())
+            .filter(|v| !v.is_empty())
+    }
+
+    pub fn needs_list_id(&self) -> Option<i64> {
+        self.field("needs_list_id").and_then(|v| v.parse().ok())
+    }
+
+    pub fn submitting(&self) -> bool {
+        self.field("decision") == Some("submit")
+    }
+}
+
+impl OperationForm for FulfilmentForm {
+    fn hub(&self) -> Option<i64> {
+        self.field("hub_id").and_then(|v| v.parse().ok())
+    }
+
+    fn to_operation(
+        &self,
+        device_id: &str,
+        created_at: String,
+    ) -> Result<Operation, ValidationError> {
+        let mut allocations = Vec::new();
+        for (name, value) in &self.fields {
+            let Some(rest) = name.strip_prefix("alloc_") else {
+                continue;
+            };
+            let value = value.trim();
+            if value.is_empty() {
+                continue;
+            }
+            let (item, hub) = rest.split_once('_').ok_or_else(|| {
+                ValidationError::new("allocations", format!("Unknown field '{name}'."))
+            })?;
+            let quantity: i64 = value.parse().map_err(|_| {
+                ValidationError::new("allocations", "Allocated quantities must be whole numbers.")
+            })?;
+            if quantity == 0 {
+                continue;
+            }
+            allocations.push(Allocation {
+                item_id: item.parse().map_err(|_| {
+                    ValidationError::new("allocations", format!("Unknown field '{name}'."))
+                })?,
+                source_hub_id: hub.parse().map_err(|_| {
+                    ValidationError::new("allocations", format!("Unknown field '{name}'."))
+                })?,
+                quantity,
+            });
+        }
+        let p = FulfilmentPayload {
+            needs_list_id: required("needs_list_id", "Needs list", self.needs_list_id())?,
+            allocations,
+        };
+        let body = if self.submitting() {
+            OperationBody::FulfilmentSubmit(p)
+        } else {
+            OperationBody::FulfilmentSave(p)
+        };
+        body.validate()?;
+        Ok(Operation {
+            id: op_id(self.field("op_id").unwrap_or(""))?,
+            hub_id: required("hub_id", "Hub", self.hub())?,
+            created_at,
+            device_id: device_id.to_string(),
+            body,
+        })
     }
 }

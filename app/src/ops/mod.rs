@@ -3,6 +3,7 @@
 pub mod distribution;
 pub mod forms;
 pub mod intake;
+pub mod needs_list;
 pub mod needs_list_create;
 pub mod outcome;
 pub mod sync;
@@ -13,6 +14,7 @@ use uuid::Uuid;
 
 pub use distribution::DistributionPayload;
 pub use intake::IntakePayload;
+pub use needs_list::{Allocation, FulfilmentPayload, NeedsListRef, NeedsListUpdatePayload};
 pub use needs_list_create::{NeedsListCreatePayload, NeedsListLine, Priority};
 pub use outcome::{Outcome, Reason, Rejection};
 pub use transfer::{TransferRequestPayload, TransferReviewPayload};
@@ -75,6 +77,15 @@ pub enum OperationBody {
     TransferRequest(TransferRequestPayload),
     TransferApprove(TransferReviewPayload),
     TransferReject(TransferReviewPayload),
+    NeedsListUpdate(NeedsListUpdatePayload),
+    NeedsListDelete(NeedsListRef),
+    NeedsListSubmit(NeedsListRef),
+    FulfilmentSave(FulfilmentPayload),
+    FulfilmentSubmit(FulfilmentPayload),
+    NeedsListApprove(NeedsListRef),
+    NeedsListReject(NeedsListRef),
+    NeedsListDispatch(NeedsListRef),
+    NeedsListReceive(NeedsListRef),
 }
 
 impl OperationBody {
@@ -86,6 +97,15 @@ impl OperationBody {
             OperationBody::TransferRequest(_) => "transfer_request",
             OperationBody::TransferApprove(_) => "transfer_approve",
             OperationBody::TransferReject(_) => "transfer_reject",
+            OperationBody::NeedsListUpdate(_) => "needs_list_update",
+            OperationBody::NeedsListDelete(_) => "needs_list_delete",
+            OperationBody::NeedsListSubmit(_) => "needs_list_submit",
+            OperationBody::FulfilmentSave(_) => "fulfilment_save",
+            OperationBody::FulfilmentSubmit(_) => "fulfilment_submit",
+            OperationBody::NeedsListApprove(_) => "needs_list_approve",
+            OperationBody::NeedsListReject(_) => "needs_list_reject",
+            OperationBody::NeedsListDispatch(_) => "needs_list_dispatch",
+            OperationBody::NeedsListReceive(_) => "needs_list_receive",
         }
     }
 
@@ -99,6 +119,17 @@ impl OperationBody {
             OperationBody::TransferApprove(_) | OperationBody::TransferReject(_) => {
                 Action::ReviewTransfer
             }
+            OperationBody::NeedsListUpdate(_) => Action::NeedsListEdit,
+            OperationBody::NeedsListDelete(_) => Action::NeedsListDelete,
+            OperationBody::NeedsListSubmit(_) => Action::NeedsListSubmit,
+            OperationBody::FulfilmentSave(_) | OperationBody::FulfilmentSubmit(_) => {
+                Action::PrepareFulfilment
+            }
+            OperationBody::NeedsListApprove(_) | OperationBody::NeedsListReject(_) => {
+                Action::ApproveFulfilment
+            }
+            OperationBody::NeedsListDispatch(_) => Action::Dispatch,
+            OperationBody::NeedsListReceive(_) => Action::ConfirmReceipt,
         }
     }
 
@@ -110,6 +141,12 @@ impl OperationBody {
             OperationBody::TransferRequest(_)
                 | OperationBody::TransferApprove(_)
                 | OperationBody::TransferReject(_)
+                | OperationBody::FulfilmentSave(_)
+                | OperationBody::FulfilmentSubmit(_)
+                | OperationBody::NeedsListApprove(_)
+                | OperationBody::NeedsListReject(_)
+                | OperationBody::NeedsListDispatch(_)
+                | OperationBody::NeedsListReceive(_)
         )
     }
 
@@ -122,6 +159,15 @@ impl OperationBody {
             OperationBody::TransferRequest(p) => p.validate(),
             OperationBody::TransferApprove(p) => p.validate(false),
             OperationBody::TransferReject(p) => p.validate(true),
+            OperationBody::NeedsListUpdate(p) => p.list.validate(),
+            OperationBody::NeedsListReject(p) => p.validate(true),
+            OperationBody::NeedsListDelete(p)
+            | OperationBody::NeedsListSubmit(p)
+            | OperationBody::NeedsListApprove(p)
+            | OperationBody::NeedsListDispatch(p)
+            | OperationBody::NeedsListReceive(p) => p.validate(false),
+            OperationBody::FulfilmentSave(p) => p.validate(false),
+            OperationBody::FulfilmentSubmit(p) => p.validate(true),
         }
     }
 }
@@ -171,6 +217,61 @@ impl Operation {
             OperationBody::TransferReject(p) => format!(
                 "Rejection of transfer #{} (needs confirmation online)",
                 p.transfer_id
+            ),
+            OperationBody::NeedsListUpdate(p) => format!(
+                "Edit of needs list #{} ({} lines)",
+                p.needs_list_id,
+                p.list.lines.len()
+            ),
+            OperationBody::NeedsListDelete(p) => {
+                format!("Deletion of needs list #{}", p.needs_list_id)
+            }
+            OperationBody::NeedsListSubmit(p) => {
+                format!("Submission of needs list #{}", p.needs_list_id)
+            }
+            OperationBody::FulfilmentSave(p) | OperationBody::FulfilmentSubmit(p) => {
+                let what = if matches!(self.body, OperationBody::FulfilmentSave(_)) {
+                    "Fulfilment saved"
+                } else {
+                    "Fulfilment submitted for approval"
+                };
+                let lines: Vec<String> = p
+                    .allocations
+                    .iter()
+                    .map(|a| {
+                        format!(
+                            "{} × {} from {}",
+                            a.quantity,
+                            name(a.item_id),
+                            names.hub(a.source_hub_id)
+                        )
+                    })
+                    .collect();
+                format!(
+                    "{what} for needs list #{}: {} (needs confirmation online)",
+                    p.needs_list_id,
+                    if lines.is_empty() {
+                        "no allocations".to_string()
+                    } else {
+                        lines.join(", ")
+                    }
+                )
+            }
+            OperationBody::NeedsListApprove(p) => format!(
+                "Approval of needs list #{} (needs confirmation online)",
+                p.needs_list_id
+            ),
+            OperationBody::NeedsListReject(p) => format!(
+                "Rejection of needs list #{} (needs confirmation online)",
+                p.needs_list_id
+            ),
+            OperationBody::NeedsListDispatch(p) => format!(
+                "Dispatch of needs list #{} (needs confirmation online)",
+                p.needs_list_id
+            ),
+            OperationBody::NeedsListReceive(p) => format!(
+                "Receipt of needs list #{} (needs confirmation online)",
+                p.needs_list_id
             ),
         }
     }

@@ -12,6 +12,8 @@ pub enum Reason {
     EventUnknown,
     EventInactive,
     StockInsufficient,
+    /// Someone else holds the needs list's editing lock.
+    Locked,
     Invalid,
 }
 
@@ -25,6 +27,7 @@ impl Reason {
             Reason::EventUnknown => "event_unknown",
             Reason::EventInactive => "event_inactive",
             Reason::StockInsufficient => "stock_insufficient",
+            Reason::Locked => "locked",
             Reason::Invalid => "invalid",
         }
     }

@@ -3,6 +3,7 @@ pub mod admin;
 pub mod home;
 pub mod login;
 pub mod needs_list;
+pub mod needs_lists;
 pub mod not_found;
 pub mod stock;
 pub mod sync_issues;

@@ -24,18 +24,31 @@ pub fn NeedsListNewPage() -> impl IntoView {
         <Flash />
         <Suspense fallback=|| view! { <p>"Loading…"</p> }>
             {move || Suspend::new(async move {
-                show_result(options.await, |opts| view! { <NeedsListFormView opts notice saves /> })
+                show_result(options.await, |opts| view! { <NeedsListFormView opts notice saves values=vec![] list_id=None /> })
             })}
         </Suspense>
     }
 }
 
+/// The create form, or with `list_id` the edit form of that Draft filled with `values`.
 #[component]
-fn NeedsListFormView(
+pub fn NeedsListFormView(
     opts: StockFormOptions,
     notice: RwSignal<Option<SaveNotice>>,
     saves: RwSignal<u64>,
+    values: Vec<(String, String)>,
+    list_id: Option<i64>,
 ) -> impl IntoView {
+    let value = move |key: &str, fallback: String| {
+        prefill(
+            key,
+            values
+                .iter()
+                .find(|(k, _)| k == key)
+                .map(|(_, v)| v.clone())
+                .unwrap_or(fallback),
+        )
+    };
     let on_submit = queue_on_submit(notice, saves, build_from_fields::<NeedsListForm>);
     let Some(hub_id) = opts.hub_id else {
         return view! {
@@ -49,22 +62,23 @@ fn NeedsListFormView(
         .find(|h| h.id == hub_id)
         .map(|h| h.name.clone())
         .unwrap_or_default();
-    let event = prefill(
+    let event = value(
         "event_id",
         opts.events
             .first()
             .map(|e| e.id.to_string())
             .unwrap_or_default(),
     );
-    let priority = prefill("priority", "Medium");
+    let priority = value("priority", "Medium".into());
     let submit = prefill("submit", "false");
     let items = opts.items.clone();
     view! {
-        <HubPicker hubs=opts.hubs.clone() current=Some(hub_id) action="/needs-lists/new" />
+        {list_id.is_none().then(|| view! { <HubPicker hubs=opts.hubs.clone() current=Some(hub_id) action="/needs-lists/new" /> })}
         <form method="post" action="/forms/needs-list" class="stack card" on:submit=on_submit>
             <h2>{format!("Supplies requested by {hub_name}")}</h2>
             <input type="hidden" name="op_id" value=prefill("op_id", opts.op_id.clone()) />
             <input type="hidden" name="hub_id" value=hub_id.to_string() />
+            {list_id.map(|id| view! { <input type="hidden" name="needs_list_id" value=id.to_string() /> })}
             <label for="nl-event">"Disaster event"</label>
             <select id="nl-event" name="event_id" required>
                 {opts.events.iter().map(|e| view! {
@@ -85,7 +99,9 @@ fn NeedsListFormView(
                 </tr></thead>
                 <tbody>
                     {(1..=NeedsListForm::LINES).map(|n| {
-                        let item = prefill(&format!("item_id_{n}"), "");
+                        let item = value(&format!("item_id_{n}"), String::new());
+                        let quantity = value(&format!("quantity_{n}"), String::new());
+                        let justification = value(&format!("justification_{n}"), String::new());
                         view! {
                             <tr>
                                 <td>{n}</td>
@@ -102,12 +118,12 @@ fn NeedsListFormView(
                                 <td>
                                     <input name=format!("quantity_{n}") type="number" min="1" step="1"
                                         aria-label=format!("Line {n} quantity")
-                                        value=prefill(&format!("quantity_{n}"), "") />
+                                        value=quantity />
                                 </td>
                                 <td>
                                     <input name=format!("justification_{n}") maxlength="500"
                                         aria-label=format!("Line {n} justification")
-                                        value=prefill(&format!("justification_{n}"), "") />
+                                        value=justification />
                                 </td>
                             </tr>
                         }
@@ -115,7 +131,7 @@ fn NeedsListFormView(
                 </tbody>
             </table>
             <label for="nl-notes">"Notes (optional)"</label>
-            <textarea id="nl-notes" name="notes" maxlength="1000">{prefill("notes", "")}</textarea>
+            <textarea id="nl-notes" name="notes" maxlength="1000">{value("notes", String::new())}</textarea>
             <fieldset>
                 <legend>"When saved"</legend>
                 <label class="inline-choice">

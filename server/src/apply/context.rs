@@ -142,7 +142,7 @@ impl BatchContext {
         Ok(())
     }
 
-    async fn hub(
+    pub async fn hub(
         &mut self,
         conn: &mut SqliteConnection,
         id: i64,

@@ -10,6 +10,7 @@
 mod context;
 mod distribution;
 mod intake;
+mod needs_list;
 mod needs_list_create;
 mod record;
 mod transfer;
@@ -217,6 +218,28 @@ async fn execute(
         }
         OperationBody::TransferApprove(p) => {
             savepoint!(conn, transfer::review(conn, ctx, op, p, true))
+        }
+        OperationBody::NeedsListUpdate(p) => savepoint!(conn, needs_list::update(conn, ctx, op, p)),
+        OperationBody::NeedsListDelete(p) => savepoint!(conn, needs_list::delete(conn, ctx, op, p)),
+        OperationBody::NeedsListSubmit(p) => savepoint!(conn, needs_list::submit(conn, ctx, op, p)),
+        OperationBody::FulfilmentSave(p) => {
+            savepoint!(conn, needs_list::fulfilment(conn, ctx, op, p, false))
+        }
+        OperationBody::FulfilmentSubmit(p) => {
+            savepoint!(conn, needs_list::fulfilment(conn, ctx, op, p, true))
+        }
+        OperationBody::NeedsListApprove(p) => {
+            savepoint!(conn, needs_list::review(conn, ctx, op, p, true))
+        }
+        OperationBody::NeedsListReject(p) => {
+            savepoint!(conn, needs_list::review(conn, ctx, op, p, false))
+        }
+        // Every OUT and IN of the dispatch, or none.
+        OperationBody::NeedsListDispatch(p) => {
+            savepoint!(conn, needs_list::dispatch(conn, ctx, op, p))
+        }
+        OperationBody::NeedsListReceive(p) => {
+            savepoint!(conn, needs_list::receive(conn, ctx, op, p))
         }
     }
 }

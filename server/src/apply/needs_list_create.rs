@@ -19,10 +19,7 @@ pub async fn run(
         ctx.hub_for(conn, op.hub_id, Action::NeedsListSubmit)
             .await?;
     }
-    ctx.active_event(conn, p.event_id).await?;
-    for line in &p.lines {
-        ctx.item(conn, line.item_id).await?;
-    }
+    super::needs_list::check_lines(conn, ctx, p).await?;
     let seq: i64 = sqlx::query_scalar(
         "UPDATE sequences SET value = value + 1 WHERE name = 'needs_list' RETURNING value",
     )
@@ -53,15 +50,8 @@ pub async fn run(
     .bind(op.id.to_string())
     .fetch_one(&mut *conn)
     .await?;
-    for line in &p.lines {
-        sqlx::query("INSERT INTO needs_list_lines (needs_list_id, item_id, quantity, justification) VALUES (?, ?, ?, ?)")
-            .bind(list_id)
-            .bind(line.item_id)
-            .bind(line.quantity)
-            .bind(line.justification.as_deref())
-            .execute(&mut *conn)
-            .await?;
-    }
+    super::needs_list::insert_lines(conn, list_id, p).await?;
+    super::needs_list::timeline(conn, ctx, op, list_id, "created", None, status, None).await?;
     let action = if p.submit {
         "needs_list_create_submit"
     } else {

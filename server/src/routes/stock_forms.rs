@@ -1,8 +1,8 @@
 //! No-JS intake, distribution and needs-list forms and the inventory CSV export. The forms build the same
 //! `Operation` the offline client sends and go through the same apply function.
 use app::ops::forms::{
-    DistributionForm, IntakeForm, NeedsListForm, OperationForm, TransferRequestForm,
-    TransferReviewForm,
+    DistributionForm, FulfilmentForm, IntakeForm, NeedsListActionForm, NeedsListForm,
+    OperationForm, TransferRequestForm, TransferReviewForm,
 };
 use app::ops::Outcome;
 use app::reports::InventoryQuery;
@@ -27,6 +27,8 @@ pub fn router() -> Router<AppState> {
         .route("/forms/intake", post(intake))
         .route("/forms/distribution", post(distribution))
         .route("/forms/needs-list", post(needs_list))
+        .route("/forms/needs-list-action", post(needs_list_action))
+        .route("/forms/fulfilment", post(fulfilment))
         .route("/forms/transfer-request", post(transfer_request))
         .route("/forms/transfer-review", post(transfer_review))
         .route("/forms/confirmations/{id}/confirm", post(confirm))
@@ -42,6 +44,18 @@ async fn submit<F: OperationForm + Serialize>(
     user: Option<app::model::SessionUser>,
     form: Result<Form<F>, FormRejection>,
     page: &str,
+) -> Response {
+    submit_to(state, user, form, page, page).await
+}
+
+/// Like `submit`, returning to `done` after success and to `page` (with what was entered)
+/// after a refusal.
+async fn submit_to<F: OperationForm + Serialize>(
+    state: AppState,
+    user: Option<app::model::SessionUser>,
+    form: Result<Form<F>, FormRejection>,
+    page: &str,
+    done: &str,
 ) -> Response {
     let Some(user) = user else {
         let pairs = [
@@ -73,7 +87,7 @@ async fn submit<F: OperationForm + Serialize>(
     match outcome {
         Ok(message) => {
             back.push(("notice".into(), message));
-            with_query(page, &back).into_response()
+            with_query(done, &back).into_response()
         }
         Err(message) => {
             back.push(("error".into(), message));
@@ -104,7 +118,63 @@ async fn needs_list(
     MaybeUser(u): MaybeUser,
     f: Result<Form<NeedsListForm>, FormRejection>,
 ) -> Response {
-    submit(s, u, f, "/needs-lists/new").await
+    // An edit of a Draft goes back to its edit page on refusal, to the list when saved.
+    let id = f
+        .as_ref()
+        .ok()
+        .and_then(|Form(form)| form.fields.get("needs_list_id").cloned())
+        .filter(|v| !v.trim().is_empty());
+    match id {
+        Some(id) => {
+            let (page, done) = (
+                format!("/needs-lists/{id}/edit"),
+                format!("/needs-lists/{id}"),
+            );
+            submit_to(s, u, f, &page, &done).await
+        }
+        None => submit(s, u, f, "/needs-lists/new").await,
+    }
+}
+
+async fn needs_list_action(
+    State(s): State<AppState>,
+    MaybeUser(u): MaybeUser,
+    f: Result<Form<NeedsListActionForm>, FormRejection>,
+) -> Response {
+    let (id, deleting) = f
+        .as_ref()
+        .map(|Form(form)| {
+            (
+                form.needs_list_id.unwrap_or_default(),
+                form.decision == "delete",
+            )
+        })
+        .unwrap_or_default();
+    let page = format!("/needs-lists/{id}");
+    let done = if deleting {
+        "/needs-lists".to_string()
+    } else {
+        page.clone()
+    };
+    submit_to(s, u, f, &page, &done).await
+}
+
+async fn fulfilment(
+    State(s): State<AppState>,
+    MaybeUser(u): MaybeUser,
+    f: Result<Form<FulfilmentForm>, FormRejection>,
+) -> Response {
+    let (id, submitting) = f
+        .as_ref()
+        .map(|Form(form)| (form.needs_list_id().unwrap_or_default(), form.submitting()))
+        .unwrap_or_default();
+    let page = format!("/needs-lists/{id}/prepare");
+    let done = if submitting {
+        format!("/needs-lists/{id}")
+    } else {
+        page.clone()
+    };
+    submit_to(s, u, f, &page, &done).await
 }
 
 async fn transfer_request(

@@ -8,6 +8,7 @@ pub mod history;
 pub mod hubs;
 pub mod inventory;
 pub mod items;
+pub mod needs_lists;
 pub mod rows;
 pub mod snapshot;
 pub mod stock;

@@ -1,0 +1,104 @@
+//! The needs-list lifecycle after creation, each transition one operation through the one
+//! apply path: edit/delete/submit a Draft, prepare a fulfilment (save, submit for approval),
+//! approve or reject it, dispatch, confirm receipt. DOMAIN.md's state machine:
+//! Draft -> Submitted -> Fulfilment Prepared -> Awaiting Approval -> Approved -> Dispatched ->
+//! Completed (plus Resent for Dispatch after an approved change request).
+use serde::{Deserialize, Serialize};
+
+use super::NeedsListCreatePayload;
+use crate::domain::text::{self, optional_text, required_text, ValidationError};
+
+/// The states, as stored and shown.
+pub mod status {
+    pub const DRAFT: &str = "Draft";
+    pub const SUBMITTED: &str = "Submitted";
+    pub const PREPARED: &str = "Fulfilment Prepared";
+    pub const AWAITING_APPROVAL: &str = "Awaiting Approval";
+    pub const APPROVED: &str = "Approved";
+    pub const DISPATCHED: &str = "Dispatched";
+    pub const COMPLETED: &str = "Completed";
+    pub const RESENT: &str = "Resent for Dispatch";
+    pub const ALL: [&str; 8] = [
+        DRAFT,
+        SUBMITTED,
+        PREPARED,
+        AWAITING_APPROVAL,
+        APPROVED,
+        DISPATCHED,
+        COMPLETED,
+        RESENT,
+    ];
+}
+
+/// How long the prepare screen's editing lock lasts without a heartbeat.
+pub const LOCK_MINUTES: i64 = 15;
+
+/// A transition on one list: submit, delete, approve, reject (reason required), dispatch,
+/// receive.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct NeedsListRef {
+    pub needs_list_id: i64,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+}
+
+impl NeedsListRef {
+    pub fn validate(&self, reason_required: bool) -> Result<(), ValidationError> {
+        if reason_required {
+            required_text(
+                "reason",
+                "Reason",
+                self.reason.as_deref().unwrap_or(""),
+                500,
+            )?;
+        } else {
+            optional_text("reason", "Note", self.reason.as_deref(), 500)?;
+        }
+        Ok(())
+    }
+}
+
+/// A Draft's new content (replaces event, priority, lines and notes); `submit` submits it too.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct NeedsListUpdatePayload {
+    pub needs_list_id: i64,
+    #[serde(flatten)]
+    pub list: NeedsListCreatePayload,
+}
+
+/// One source of one item: `quantity` from `source_hub_id`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Allocation {
+    pub item_id: i64,
+    pub source_hub_id: i64,
+    pub quantity: i64,
+}
+
+/// The whole allocation table of a list (replaces the previous one).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct FulfilmentPayload {
+    pub needs_list_id: i64,
+    pub allocations: Vec<Allocation>,
+}
+
+impl FulfilmentPayload {
+    pub fn validate(&self, submitting: bool) -> Result<(), ValidationError> {
+        if submitting && self.allocations.is_empty() {
+            return Err(ValidationError::new(
+                "allocations",
+                "Allocate at least one quantity from a source hub before submitting for approval.",
+            ));
+        }
+        let mut seen = std::collections::HashSet::new();
+        for a in &self.allocations {
+            text::quantity("allocations", "An allocated quantity", a.quantity, 1)?;
+            if !seen.insert((a.item_id, a.source_hub_id)) {
+                return Err(ValidationError::new(
+                    "allocations",
+                    "The same item is allocated twice from one hub; combine the quantities.",
+                ));
+            }
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,311 @@
+//! Needs lists after creation: the lists and queues, one list (lines, allocations, timeline and
+//! the actions the user may take now), the edit form of a Draft, and the prepare screen with
+//! its editing lock. Plain forms, so everything works without JavaScript; with it, the prepare
+//! screen renews its lock every minute.
+use leptos::prelude::*;
+
+use crate::api::{get_needs_list, get_needs_list_edit, get_needs_lists, get_prepare};
+use crate::components::notice::{id_param, prefill, show_result, Flash};
+use crate::components::offline::SaveNotice;
+use crate::domain::text::display_time;
+use crate::reports::{NeedsListDetail, NeedsListSummary, NeedsListsView, PrepareView};
+
+const QUEUES: [(&str, &str); 6] = [
+    ("all", "All"),
+    ("drafts", "Drafts"),
+    ("prepare", "To prepare"),
+    ("approval", "Awaiting approval"),
+    ("dispatch", "To dispatch"),
+    ("incoming", "Incoming"),
+];
+
+#[component]
+pub fn NeedsListsPage() -> impl IntoView {
+    let queue = leptos_router::hooks::use_query_map()
+        .get_untracked()
+        .get("queue");
+    let data = Resource::new(move || queue.clone(), get_needs_lists);
+    view! {
+        <h1>"Needs lists"</h1>
+        <Flash />
+        <Suspense fallback=|| view! { <p>"Loading…"</p> }>
+            {move || Suspend::new(async move {
+                show_result(data.await, |v| view! { <Lists v /> })
+            })}
+        </Suspense>
+    }
+}
+
+#[component]
+fn Lists(v: NeedsListsView) -> impl IntoView {
+    let current = v.queue.clone();
+    let title = QUEUES
+        .iter()
+        .find(|(q, _)| *q == current)
+        .map(|(_, t)| *t)
+        .unwrap_or("All");
+    let empty = v.lists.is_empty();
+    view! {
+        {v.may_create.then(|| view! { <p><a class="button" href="/needs-lists/new">"New needs list"</a></p> })}
+        <nav aria-label="Queues" class="tabs">
+            {QUEUES.iter().map(|(q, label)| {
+                let here = *q == current;
+                view! {
+                    <a href=format!("/needs-lists?queue={q}") aria-current=here.then_some("page")>{*label}</a>
+                }
+            }).collect_view()}
+        </nav>
+        <table class="data">
+            <caption>{format!("{title}: {}", v.lists.len())}</caption>
+            <thead><tr>
+                <th scope="col">"Number"</th><th scope="col">"Requested by"</th><th scope="col">"Event"</th>
+                <th scope="col">"Priority"</th><th scope="col">"Status"</th><th scope="col" class="num">"Lines"</th>
+                <th scope="col">"Updated"</th>
+            </tr></thead>
+            <tbody>
+                {v.lists.into_iter().map(|l| view! { <ListRow l /> }).collect_view()}
+            </tbody>
+        </table>
+        {empty.then(|| view! { <p class="empty">"No needs lists here."</p> })}
+    }
+}
+
+#[component]
+fn ListRow(l: NeedsListSummary) -> impl IntoView {
+    view! {
+        <tr>
+            <td><a href=format!("/needs-lists/{}", l.id)>{l.number.clone()}</a></td>
+            <td>{l.hub.clone()}</td><td>{l.event.clone()}</td><td>{l.priority.clone()}</td>
+            <td><span class="badge">{l.status.clone()}</span></td>
+            <td class="num">{l.lines}</td><td>{display_time(&l.updated_at)}</td>
+        </tr>
+    }
+}
+
+#[component]
+pub fn NeedsListDetailPage() -> impl IntoView {
+    let id = id_param().unwrap_or_default();
+    let data = Resource::new(move || id, get_needs_list);
+    view! {
+        <Flash />
+        <Suspense fallback=|| view! { <p>"Loading…"</p> }>
+            {move || Suspend::new(async move {
+                show_result(data.await, |d| view! { <Detail d /> })
+            })}
+        </Suspense>
+    }
+}
+
+#[component]
+fn Detail(d: NeedsListDetail) -> impl IntoView {
+    let l = d.list.clone();
+    let id = l.id;
+    let may = d.may.clone();
+    let action = move |decision: &'static str,
+                       label: String,
+                       hub: i64,
+                       danger: bool,
+                       reason: Option<&'static str>| {
+        view! {
+            <form method="post" action="/forms/needs-list-action" class="inline">
+                <input type="hidden" name="op_id" value=d.op_id.clone() />
+                <input type="hidden" name="hub_id" value=hub.to_string() />
+                <input type="hidden" name="needs_list_id" value=id.to_string() />
+                {reason.map(|label| view! {
+                    <label for=format!("reason-{decision}")>{label}</label>
+                    <input id=format!("reason-{decision}") name="reason" maxlength="500" required=decision == "reject" />
+                })}
+                <button type="submit" name="decision" value=decision class:danger=danger>{label}</button>
+            </form>
+        }
+    };
+    view! {
+        <h1>{format!("Needs list {}", l.number)}</h1>
+        <dl class="facts">
+            <dt>"Status"</dt><dd><span class="badge" data-status=l.status.clone()>{l.status.clone()}</span></dd>
+            <dt>"Requested by"</dt><dd>{l.hub.clone()}</dd>
+            <dt>"Event"</dt><dd>{l.event.clone()}</dd>
+            <dt>"Priority"</dt><dd>{l.priority.clone()}</dd>
+            {d.notes.clone().map(|n| view! { <dt>"Notes"</dt><dd>{n}</dd> })}
+        </dl>
+        {d.lock.clone().filter(|lock| !lock.mine).map(|lock| view! {
+            <p class="banner warn" role="status">{format!("{} is preparing this list until {}.", lock.holder, display_time(&lock.until))}</p>
+        })}
+        <div class="actions">
+            {may.edit.then(|| view! { <a class="button" href=format!("/needs-lists/{id}/edit")>"Edit"</a> })}
+            {may.submit.then(|| action("submit", "Submit".into(), l.hub_id, false, None))}
+            {may.delete.then(|| action("delete", "Delete draft".into(), l.hub_id, true, None))}
+            {may.prepare.then(|| view! { <a class="button" href=format!("/needs-lists/{id}/prepare")>"Prepare fulfilment"</a> })}
+            {may.approve.then(|| action("approve", "Approve".into(), l.hub_id, false, None))}
+            {may.approve.then(|| action("reject", "Reject".into(), l.hub_id, true, Some("Reason (to reject)")))}
+            {may.dispatch.then(|| action("dispatch", "Dispatch".into(), d.dispatch_hub, false, None))}
+            {may.receive.then(|| action("receive", "Confirm receipt".into(), l.hub_id, false, None))}
+        </div>
+        <table class="data">
+            <caption>"Lines"</caption>
+            <thead><tr>
+                <th scope="col">"Item"</th><th scope="col" class="num">"Requested"</th>
+                <th scope="col" class="num">"Allocated"</th><th scope="col">"Justification"</th>
+            </tr></thead>
+            <tbody>
+                {d.lines.iter().map(|line| view! {
+                    <tr>
+                        <td>{line.item.clone()}</td>
+                        <td class="num">{format!("{} {}", line.requested, line.unit)}</td>
+                        <td class="num">{line.allocated}</td>
+                        <td>{line.justification.clone().unwrap_or_default()}</td>
+                    </tr>
+                }).collect_view()}
+            </tbody>
+        </table>
+        {(!d.allocations.is_empty()).then(|| view! {
+            <table class="data">
+                <caption>"Fulfilment (source hubs)"</caption>
+                <thead><tr>
+                    <th scope="col">"Item"</th><th scope="col">"From"</th><th scope="col" class="num">"Quantity"</th>
+                </tr></thead>
+                <tbody>
+                    {d.allocations.iter().map(|a| view! {
+                        <tr>
+                            <td>{a.item.clone()}</td><td>{a.source_hub.clone()}</td>
+                            <td class="num">{format!("{} {}", a.quantity, a.unit)}</td>
+                        </tr>
+                    }).collect_view()}
+                </tbody>
+            </table>
+        })}
+        <h2>"Timeline"</h2>
+        <ol class="timeline">
+            {d.timeline.iter().map(|t| view! {
+                <li>
+                    <strong>{t.to_status.clone()}</strong>
+                    {format!(" — {} by {}, {}", t.action.replace('_', " "), t.by, display_time(&t.at))}
+                    {t.note.clone().map(|n| format!(" ({n})"))}
+                </li>
+            }).collect_view()}
+        </ol>
+        <p><a href="/needs-lists">"All needs lists"</a></p>
+    }
+}
+
+#[component]
+pub fn NeedsListEditPage() -> impl IntoView {
+    let id = id_param().unwrap_or_default();
+    let data = Resource::new(move || id, get_needs_list_edit);
+    let saves = RwSignal::new(0u64);
+    let notice = RwSignal::new(None::<SaveNotice>);
+    view! {
+        <Flash />
+        <Suspense fallback=|| view! { <p>"Loading…"</p> }>
+            {move || Suspend::new(async move {
+                show_result(data.await, |v| view! {
+                    <h1>{format!("Edit needs list {}", v.number)}</h1>
+                    <super::needs_list::NeedsListFormView opts=v.options notice saves values=v.values list_id=Some(v.needs_list_id) />
+                })
+            })}
+        </Suspense>
+    }
+}
+
+#[component]
+pub fn PreparePage() -> impl IntoView {
+    let id = id_param().unwrap_or_default();
+    let data = Resource::new(move || id, get_prepare);
+    view! {
+        <Flash />
+        <Suspense fallback=|| view! { <p>"Loading…"</p> }>
+            {move || Suspend::new(async move {
+                show_result(data.await, |v| view! { <Prepare v /> })
+            })}
+        </Suspense>
+    }
+}
+
+#[component]
+fn Prepare(v: PrepareView) -> impl IntoView {
+    let d = v.detail;
+    let id = d.list.id;
+    let locked_out = v.locked_out.clone();
+    let held = locked_out.is_none();
+    // With JavaScript: renew the lock every minute while the screen is open.
+    let lock_lost = RwSignal::new(None::<String>);
+    #[cfg(feature = "hydrate")]
+    if held {
+        use leptos::leptos_dom::helpers::set_interval_with_handle;
+        if let Ok(handle) = set_interval_with_handle(
+            move || {
+                leptos::task::spawn_local(async move {
+                    match crate::api::renew_lock(id).await {
+                        Ok(_) => lock_lost.set(None),
+                        Err(e) => lock_lost.set(Some(e.message)),
+                    }
+                });
+            },
+            std::time::Duration::from_secs(60),
+        ) {
+            on_cleanup(move || handle.clear());
+        }
+    }
+    view! {
+        <h1>{format!("Prepare fulfilment of {}", d.list.number)}</h1>
+        <p>{format!("Requested by {} ({} priority, {}).", d.list.hub, d.list.priority, d.list.status)}</p>
+        {locked_out.map(|m| view! { <p class="banner warn" role="alert">{m}</p> })}
+        {move || lock_lost.get().map(|m| view! { <p class="banner warn" role="alert">{format!("Your editing lock could not be renewed: {m}")}</p> })}
+        {held.then(|| view! {
+            <p class="hint">"You hold this list's editing lock for 15 minutes from opening or saving (renewed every minute while this page is open)."</p>
+        })}
+        <form method="post" action="/forms/fulfilment" class="stack card">
+            <input type="hidden" name="op_id" value=prefill("op_id", d.op_id.clone()) />
+            <input type="hidden" name="hub_id" value=d.list.hub_id.to_string() />
+            <input type="hidden" name="needs_list_id" value=id.to_string() />
+            <table class="data">
+                <caption>"Allocate from MAIN and SUB hubs (at most their stock; in total at most what was requested)"</caption>
+                <thead><tr>
+                    <th scope="col">"Item"</th><th scope="col" class="num">"Requested"</th>
+                    <th scope="col">"Source hub"</th><th scope="col" class="num">"On hand"</th><th scope="col">"Allocate"</th>
+                </tr></thead>
+                <tbody>
+                    {d.lines.iter().map(|line| {
+                        let sources: Vec<_> = v.sources.iter().filter(|s| s.item_id == line.item_id).cloned().collect();
+                        let none = sources.is_empty();
+                        let current = |hub: i64| {
+                            d.allocations
+                                .iter()
+                                .find(|a| a.item_id == line.item_id && a.source_hub_id == hub)
+                                .map(|a| a.quantity.to_string())
+                                .unwrap_or_default()
+                        };
+                        view! {
+                            {sources.iter().map(|s| {
+                                let name = format!("alloc_{}_{}", line.item_id, s.hub_id);
+                                view! {
+                                    <tr>
+                                        <td>{line.item.clone()}</td>
+                                        <td class="num">{format!("{} {}", line.requested, line.unit)}</td>
+                                        <td>{s.hub.clone()}</td>
+                                        <td class="num">{s.on_hand}</td>
+                                        <td><input type="number" min="0" step="1" max=s.on_hand.to_string() name=name.clone()
+                                            aria-label=format!("{} from {}", line.item, s.hub)
+                                            value=prefill(&name, current(s.hub_id)) disabled=!held /></td>
+                                    </tr>
+                                }
+                            }).collect_view()}
+                            {none.then(|| view! {
+                                <tr>
+                                    <td>{line.item.clone()}</td>
+                                    <td class="num">{format!("{} {}", line.requested, line.unit)}</td>
+                                    <td colspan="3">"No MAIN or SUB hub has it in stock."</td>
+                                </tr>
+                            })}
+                        }
+                    }).collect_view()}
+                </tbody>
+            </table>
+            <div class="actions">
+                <button type="submit" name="decision" value="save" disabled=!held>"Save"</button>
+                <button type="submit" name="decision" value="submit" disabled=!held>"Submit for approval"</button>
+            </div>
+        </form>
+        <p><a href=format!("/needs-lists/{id}")>"Back to the list"</a></p>
+    }
+}
