@@ -1,0 +1,109 @@
+// One needs list's whole life in Chromium, through the pages each person uses: the SUB hub
+// asks, the Logistics Officer prepares (taking the editing lock), the Logistics Manager
+// approves, the Kingston warehouse dispatches, the SUB hub confirms receipt. Runs with
+// JavaScript off (plain forms) and on (hydrated; the request goes through the outbox).
+import { Browser, expect, Page, test } from '@playwright/test';
+import { api, serverStock, signIn } from './helpers';
+
+const ST_CATHERINE = 3;
+const KINGSTON = 1;
+const ITEM = 'Tarpaulin 4x6 m';
+
+async function as(browser: Browser, user: string): Promise<Page> {
+  const page = await (await browser.newContext()).newPage();
+  await signIn(page, user);
+  return page;
+}
+
+async function open(page: Page, queue: string, number: string) {
+  await page.goto('/needs-lists');
+  await page.getByRole('navigation', { name: 'Queues' }).getByRole('link', { name: queue }).click();
+  await page.getByRole('link', { name: number }).click();
+  await expect(page.getByRole('heading', { level: 1 })).toHaveText(`Needs list ${number}`);
+}
+
+function status(page: Page) {
+  return page.locator('[data-status]');
+}
+
+test('a needs list from request to receipt', async ({ browser, javaScriptEnabled }) => {
+  test.setTimeout(90_000);
+  // Kingston has the tarpaulins.
+  const main = await api('main');
+  const events = await (await main.post('/api/fn/events')).json();
+  const items = await (await main.post('/api/fn/items')).json();
+  const item = items.find((i: any) => i.name === ITEM);
+  const sync = await main.post('/api/offline/sync', {
+    data: {
+      device_id: 'e2e',
+      operations: [{
+        id: crypto.randomUUID(), kind: 'intake', hub_id: KINGSTON, created_at: new Date().toISOString(),
+        device_id: 'e2e', payload: { item_id: item.id, quantity: 100, event_id: events[0].id },
+      }],
+    },
+  });
+  expect((await sync.json()).results[0].status).toBe('applied');
+  const subApi = await api('sub');
+  const before = await serverStock(subApi, ST_CATHERINE, ITEM);
+
+  // The SUB hub asks for 30, submitted at once.
+  const sub = await as(browser, 'sub');
+  await sub.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'New needs list', exact: true }).click();
+  await sub.getByLabel('Priority').selectOption('Urgent');
+  await sub.getByLabel('Line 1 item').selectOption({ label: `${ITEM} (each)` });
+  await sub.getByLabel('Line 1 quantity').fill('30');
+  await sub.getByLabel('Line 1 justification').fill('Roofs lost in Spanish Town');
+  await sub.getByLabel('Submit for fulfilment').check();
+  await sub.getByRole('button', { name: 'Save needs list' }).click();
+  const saved = sub.getByRole('main').getByRole('status').last();
+  await expect(saved).toHaveText(javaScriptEnabled ? 'Saved and synced.' : /Needs list NL-\d{6} for St\. Catherine Parish Depot saved as Submitted\./);
+  await sub.goto('/needs-lists?queue=all');
+  const row = sub.getByRole('row').filter({ hasText: 'Urgent' }).filter({ hasText: 'Submitted' }).first();
+  const number = (await row.getByRole('link').textContent())!.trim();
+  expect(number).toMatch(/^NL-\d{6}$/);
+
+  // The Logistics Officer prepares it: opening the screen takes the lock.
+  const lo = await as(browser, 'lo');
+  await open(lo, 'To prepare', number);
+  await lo.getByRole('link', { name: 'Prepare fulfilment' }).click();
+  await expect(lo.getByText("You hold this list's editing lock")).toBeVisible();
+  // The Logistics Manager looking at the same moment sees who holds it.
+  const lm = await as(browser, 'lm');
+  await lm.goto(lo.url());
+  await expect(lm.getByRole('alert')).toContainText('Olive Officer is preparing needs list');
+  await expect(lm.getByRole('button', { name: 'Save' })).toBeDisabled();
+
+  await lo.getByLabel(`${ITEM} from Kingston Central Warehouse`).fill('30');
+  await lo.getByRole('button', { name: 'Submit for approval' }).click();
+  await expect(lo.getByRole('main').getByRole('status')).toHaveText(`Fulfilment of ${number} submitted for approval.`);
+  await expect(status(lo)).toHaveText('Awaiting Approval');
+
+  // The Logistics Manager approves.
+  await open(lm, 'Awaiting approval', number);
+  await lm.getByRole('button', { name: 'Approve' }).click();
+  await expect(lm.getByRole('main').getByRole('status')).toHaveText(`Needs list ${number} approved for dispatch.`);
+  await expect(status(lm)).toHaveText('Approved');
+
+  // Kingston dispatches: stock leaves Kingston and arrives at St. Catherine.
+  const kingston = await as(browser, 'main');
+  const kingstonBefore = await serverStock(main, KINGSTON, ITEM);
+  await open(kingston, 'To dispatch', number);
+  await kingston.getByRole('button', { name: 'Dispatch' }).click();
+  await expect(kingston.getByRole('main').getByRole('status')).toHaveText(
+    `Needs list ${number} dispatched to St. Catherine Parish Depot: 1 allocation(s) moved.`,
+  );
+  expect(await serverStock(main, KINGSTON, ITEM)).toBe(kingstonBefore - 30);
+  expect(await serverStock(subApi, ST_CATHERINE, ITEM)).toBe(before + 30);
+
+  // The SUB hub confirms receipt; the timeline shows every step and who took it.
+  await open(sub, 'Incoming', number);
+  await sub.getByRole('button', { name: 'Confirm receipt' }).click();
+  await expect(status(sub)).toHaveText('Completed');
+  const steps = sub.locator('ol.timeline li');
+  await expect(steps).toHaveCount(5);
+  await expect(steps.nth(0)).toContainText('Submitted — created by Sasha Sub');
+  await expect(steps.nth(1)).toContainText('Awaiting Approval — fulfilment submit by Olive Officer');
+  await expect(steps.nth(2)).toContainText('Approved — needs list approve by Leon Manager');
+  await expect(steps.nth(3)).toContainText('Dispatched — needs list dispatch by Marcus Main');
+  await expect(steps.nth(4)).toContainText('Completed — needs list receive by Sasha Sub');
+});
