@@ -215,7 +215,20 @@ async fn hub_user(db: &Db, user: &SessionUser) -> AppResult<Dashboard> {
     let incoming = pairs(db,
         "SELECT number || ' · ' || status, 1 FROM needs_lists WHERE hub_id = ? AND status IN ('Approved', 'Dispatched', 'Resent for Dispatch') ORDER BY id DESC LIMIT 20",
         &[hub.to_string()]).await?;
+    let to_dispatch = pairs(db,
+        "SELECT n.number || ' · ' || h.name || ' · ' || n.priority, 1 FROM needs_lists n JOIN hubs h ON h.id = n.hub_id \
+         WHERE n.status IN ('Approved', 'Resent for Dispatch') \
+         AND EXISTS (SELECT 1 FROM needs_list_allocations a WHERE a.needs_list_id = n.id AND a.source_hub_id = ?) \
+         ORDER BY n.updated_at LIMIT 20",
+        &[hub.to_string()]).await?;
+    let ready = to_dispatch.len();
     let mut tables = vec![
+        table(
+            "Ready to dispatch from this hub",
+            &["List · requested by · priority"],
+            to_dispatch.into_iter().map(|(l, _)| vec![l]).collect(),
+            "Nothing to dispatch.",
+        ),
         table(
             "Low-stock items (below minimum)",
             &["Item", "On hand", "Minimum"],
@@ -232,6 +245,17 @@ async fn hub_user(db: &Db, user: &SessionUser) -> AppResult<Dashboard> {
         ),
     ];
     if user.role == Role::SubHubUser {
+        let dispatches = pairs(db,
+            "SELECT m.link_id || ' · ' || i.name || ' · ' || m.quantity || ' ' || i.unit, 1 FROM stock_movements m \
+             JOIN items i ON i.id = m.item_id WHERE m.hub_id = ? AND m.direction = 'OUT' AND m.link_id LIKE 'dispatch:%' \
+             ORDER BY m.id DESC LIMIT 10",
+            &[hub.to_string()]).await?;
+        tables.push(table(
+            "Recent dispatches from this hub",
+            &["Dispatch · item · quantity"],
+            dispatches.into_iter().map(|(l, _)| vec![l]).collect(),
+            "No dispatches yet.",
+        ));
         tables.push(table(
             "Recent movements",
             &["When", "Item", "In/Out", "Quantity"],
@@ -244,6 +268,7 @@ async fn hub_user(db: &Db, user: &SessionUser) -> AppResult<Dashboard> {
         stats: vec![
             stat("Stock on hand (units)", own_hub_stock(db, hub).await?),
             stat("Low-stock items", low_count),
+            stat("Lists ready to dispatch", ready),
         ],
         chart: None,
         tables,

@@ -832,3 +832,64 @@ async fn the_pages_render_without_javascript() {
         .unwrap()
         .contains("only a Draft can be edited, by its hub"));
 }
+
+async fn dashboard(w: &World, user: &str) -> Value {
+    let client = w.app.signed_in(user).await;
+    let (code, v) = read(
+        client
+            .post(w.app.url("/api/fn/dashboard"))
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(code, StatusCode::OK, "{v}");
+    v
+}
+
+fn stat(d: &Value, label: &str) -> String {
+    d["stats"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["label"] == label)
+        .unwrap_or_else(|| panic!("no {label} in {d}"))["value"]
+        .as_str()
+        .unwrap()
+        .to_string()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn dashboards_count_the_queues() {
+    let w = world().await;
+    list_in(&w, "Submitted").await;
+    list_in(&w, "Awaiting Approval").await;
+    let approved = list_in(&w, "Approved").await;
+    let dispatched = list_in(&w, "Dispatched").await;
+    let lm = dashboard(&w, "lm").await;
+    assert_eq!(stat(&lm, "Lists Submitted"), "1");
+    assert_eq!(stat(&lm, "Lists Fulfilment Prepared"), "0");
+    assert_eq!(stat(&lm, "Lists Awaiting Approval"), "1");
+    assert_eq!(stat(&lm, "Approvals, last 30 days"), "2");
+    let lo = dashboard(&w, "lo").await;
+    assert_eq!(stat(&lo, "Lists you prepared"), "3");
+    assert_eq!(stat(&dashboard(&w, "lm").await, "Lists Submitted"), "1");
+    // Kingston is the source of the approved list; St. Catherine of none.
+    let main = dashboard(&w, "main").await;
+    assert_eq!(stat(&main, "Lists ready to dispatch"), "1");
+    assert!(main.to_string().contains(&number(&w, approved).await));
+    assert_eq!(
+        stat(&dashboard(&w, "sub").await, "Lists ready to dispatch"),
+        "0"
+    );
+    // The requester sees both on their way.
+    let requester = dashboard(&w, "manchester").await.to_string();
+    assert!(requester.contains(&format!("{} · Approved", number(&w, approved).await)));
+    assert!(requester.contains(&format!("{} · Dispatched", number(&w, dispatched).await)));
+    // The auditor: approved vs completed.
+    action(&w, "manchester", dispatched, "receive", w.requester, "")
+        .await
+        .unwrap();
+    let auditor = dashboard(&w, "auditor").await;
+    assert_eq!(stat(&auditor, "Completed within 14 days"), "100%");
+}
