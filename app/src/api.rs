@@ -133,3 +133,9 @@ pub async fn get_needs_list_edit(id: i64) -> Result<crate::reports::NeedsListEdi
     let (backend, user) = ctx::signed_in()?;
     backend.needs_list_edit(&user, id).await
 }
+
+#[server(prefix = "/api/fn", endpoint = "notifications")]
+pub async fn get_notifications() -> Result<crate::reports::NotificationsView, ApiError> {
+    let (backend, user) = ctx::signed_in()?;
+    backend.notifications(&user).await
+}

@@ -59,6 +59,10 @@ pub trait Backend: Send + Sync + 'static {
     ) -> Result<crate::reports::PrepareView, ApiError>;
     /// The prepare screen's heartbeat: renews the lock, returns until when it holds.
     async fn renew_lock(&self, user: &SessionUser, id: i64) -> Result<String, ApiError>;
+    async fn notifications(
+        &self,
+        user: &SessionUser,
+    ) -> Result<crate::reports::NotificationsView, ApiError>;
     async fn needs_list_edit(
         &self,
         user: &SessionUser,

@@ -96,6 +96,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/transfers") view=pages::transfers::TransfersPage ssr=ssr.clone() />
                     <Route path=path!("/confirmations") view=pages::transfers::ConfirmationsPage ssr=ssr.clone() />
                     <Route path=path!("/history") view=stock::history::HistoryPage ssr=ssr.clone() />
+                    <Route path=path!("/notifications") view=pages::notifications::NotificationsPage ssr=ssr.clone() />
                     <Route path=path!("/sync-issues") view=pages::sync_issues::SyncIssuesPage ssr=ssr.clone() />
                     <Route path=path!("/admin/hubs") view=admin::hubs::HubsPage ssr=ssr.clone() />
                     <Route path=path!("/admin/hubs/:id") view=admin::hubs::HubEditPage ssr=ssr.clone() />

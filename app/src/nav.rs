@@ -10,7 +10,7 @@ pub struct NavLink {
 /// The links a user sees, in display order. The server still checks every request.
 pub fn links_for(user: &SessionUser) -> Vec<NavLink> {
     let actor = user.actor();
-    let entries: [(&'static str, &'static str, Option<Action>); 14] = [
+    let entries: [(&'static str, &'static str, Option<Action>); 15] = [
         ("/", "Dashboard", None),
         ("/inventory", "Inventory", Some(Action::ViewInventory)),
         ("/intake", "Intake", Some(Action::RecordIntake)),
@@ -35,6 +35,7 @@ pub fn links_for(user: &SessionUser) -> Vec<NavLink> {
         ("/history", "History", Some(Action::ViewTransactions)),
         // Everyone: their own refused operations (LM and ADMIN: everyone's).
         ("/sync-issues", "Sync issues", None),
+        ("/notifications", "Notifications", None),
         ("/admin/hubs", "Hubs", Some(Action::ManageHubsAndEvents)),
         ("/admin/items", "Items", Some(Action::ManageItems)),
         ("/admin/events", "Events", Some(Action::ManageHubsAndEvents)),
@@ -82,6 +83,7 @@ mod tests {
                 "Confirmations",
                 "History",
                 "Sync issues",
+                "Notifications",
                 "Hubs",
                 "Items",
                 "Events",
@@ -101,6 +103,7 @@ mod tests {
                 "Confirmations",
                 "History",
                 "Sync issues",
+                "Notifications",
                 "Items"
             ]
         );
@@ -111,7 +114,8 @@ mod tests {
                 "Inventory",
                 "Needs lists",
                 "History",
-                "Sync issues"
+                "Sync issues",
+                "Notifications"
             ]
         );
         assert_eq!(
@@ -126,6 +130,7 @@ mod tests {
                 "Confirmations",
                 "History",
                 "Sync issues",
+                "Notifications",
                 "Hubs",
                 "Items",
                 "Events"

@@ -286,6 +286,51 @@ pub struct ListActions {
     pub approve: bool,
     pub dispatch: bool,
     pub receive: bool,
+    /// A source hub's user may ask for a change (Approved / Resent for Dispatch).
+    pub request_change: bool,
+    pub approve_change: bool,
+    pub reject_change: bool,
+    /// Correct delivered quantities of a Completed list.
+    pub edit_after: bool,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ChangeRequestView {
+    pub id: i64,
+    pub hub: String,
+    pub requested_by: String,
+    pub requested_at: String,
+    pub reason: String,
+    /// The proposed allocations in words.
+    pub proposed: String,
+    pub status: String,
+    pub decided_by: Option<String>,
+    pub decision_note: Option<String>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct EditLogEntry {
+    pub field: String,
+    pub before: Option<String>,
+    pub after: Option<String>,
+    pub reason: String,
+    pub by: String,
+    pub at: String,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct NotificationView {
+    pub id: i64,
+    pub message: String,
+    pub link: String,
+    pub created_at: String,
+    pub read: bool,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct NotificationsView {
+    pub unread: i64,
+    pub items: Vec<NotificationView>,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -299,6 +344,10 @@ pub struct NeedsListDetail {
     pub may: ListActions,
     /// The hub a dispatch by this user names (their source hub, or the requester).
     pub dispatch_hub: i64,
+    pub change_requests: Vec<ChangeRequestView>,
+    pub edit_log: Vec<EditLogEntry>,
+    /// The hub a change request by this user names (their source hub).
+    pub change_hub: i64,
     /// A fresh operation id for the action forms.
     pub op_id: String,
 }

@@ -12,7 +12,7 @@ test('admin signs in and sees the full navigation', async ({ page }) => {
   await signIn(page, 'admin');
   await expect(page.getByRole('heading', { level: 1 })).toHaveText('Welcome, Ada Administrator');
   expect(await navLabels(page)).toEqual([
-    'Dashboard', 'Inventory', 'Intake', 'Distribution', 'Needs lists', 'Transfers', 'Confirmations', 'History', 'Sync issues', 'Hubs', 'Items', 'Events', 'Users',
+    'Dashboard', 'Inventory', 'Intake', 'Distribution', 'Needs lists', 'Transfers', 'Confirmations', 'History', 'Sync issues', 'Notifications', 'Hubs', 'Items', 'Events', 'Users',
   ]);
   await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Users' }).click();
   await expect(page.getByRole('heading', { level: 1 })).toHaveText('Users');
@@ -24,7 +24,7 @@ test('admin signs in and sees the full navigation', async ({ page }) => {
 test('clerk sees only what a clerk may do', async ({ page }) => {
   await signIn(page, 'clerk');
   await expect(page.getByText('Inventory Clerk · St. Catherine Parish Depot')).toBeVisible();
-  expect(await navLabels(page)).toEqual(['Dashboard', 'Inventory', 'Intake', 'Distribution', 'Needs lists', 'New needs list', 'Transfers', 'Confirmations', 'History', 'Sync issues', 'Items']);
+  expect(await navLabels(page)).toEqual(['Dashboard', 'Inventory', 'Intake', 'Distribution', 'Needs lists', 'New needs list', 'Transfers', 'Confirmations', 'History', 'Sync issues', 'Notifications', 'Items']);
   await page.goto('/admin/users');
   await expect(page.getByRole('main').getByRole('alert')).toContainText('may not manage users');
   await signOut(page);

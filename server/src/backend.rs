@@ -98,6 +98,12 @@ impl Backend for ServerBackend {
     async fn renew_lock(&self, user: &SessionUser, id: i64) -> Result<String, ApiError> {
         api(needs_lists::take_lock(&self.db, user, id).await)
     }
+    async fn notifications(
+        &self,
+        user: &SessionUser,
+    ) -> Result<app::reports::NotificationsView, ApiError> {
+        api(crate::services::notifications::list(&self.db, user).await)
+    }
     async fn needs_list_edit(
         &self,
         user: &SessionUser,

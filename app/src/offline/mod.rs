@@ -106,6 +106,11 @@ impl SyncIssue {
             OperationBody::FulfilmentSave(p) | OperationBody::FulfilmentSubmit(p) => {
                 return format!("/needs-lists/{}/prepare", p.needs_list_id)
             }
+            OperationBody::ChangeRequestCreate(p) => {
+                return format!("/needs-lists/{}", p.needs_list_id)
+            }
+            OperationBody::FulfilmentEdit(p) => return format!("/needs-lists/{}", p.needs_list_id),
+            OperationBody::ChangeRequestProcess(_) => return "/needs-lists".to_string(),
             OperationBody::TransferRequest(p) => {
                 opt("notes", &p.notes);
                 pairs.push(("to_hub_id".into(), p.to_hub_id.to_string()));

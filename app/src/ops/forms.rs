@@ -4,9 +4,10 @@ use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
 use super::{
-    Allocation, DistributionPayload, FulfilmentPayload, IntakePayload, NeedsListCreatePayload,
-    NeedsListLine, NeedsListRef, NeedsListUpdatePayload, Operation, OperationBody, Priority,
-    TransferRequestPayload, TransferReviewPayload,
+    Allocation, ChangeDecision, ChangeRequestPayload, ChangeRequestProcessPayload,
+    DistributionPayload, FulfilmentEditPayload, FulfilmentPayload, IntakePayload,
+    NeedsListCreatePayload, NeedsListLine, NeedsListRef, NeedsListUpdatePayload, Operation,
+    OperationBody, Priority, TransferRequestPayload, TransferReviewPayload,
 };
 use crate::domain::ValidationError;
 use crate::model::flexible_i64;
@@ -473,6 +474,10 @@ pub struct NeedsListActionForm {
     pub decision: String,
     #[serde(default)]
     pub reason: Option<String>,
+    /// For the decisions on a change request (`change_approve`, `change_reject`,
+    /// `change_clarify`).
+    #[serde(default, deserialize_with = "flexible_i64")]
+    pub change_request_id: Option<i64>,
 }
 
 impl OperationForm for NeedsListActionForm {
@@ -496,6 +501,22 @@ impl OperationForm for NeedsListActionForm {
             "reject" => OperationBody::NeedsListReject(r),
             "dispatch" => OperationBody::NeedsListDispatch(r),
             "receive" => OperationBody::NeedsListReceive(r),
+            "change_approve" | "change_reject" | "change_clarify" => {
+                let decision = match self.decision.as_str() {
+                    "change_approve" => ChangeDecision::Approve,
+                    "change_reject" => ChangeDecision::Reject,
+                    _ => ChangeDecision::Clarify,
+                };
+                OperationBody::ChangeRequestProcess(ChangeRequestProcessPayload {
+                    change_request_id: required(
+                        "change_request_id",
+                        "Change request",
+                        self.change_request_id,
+                    )?,
+                    decision,
+                    note: r.reason,
+                })
+            }
             other => {
                 return Err(ValidationError::new(
                     "decision",
@@ -536,6 +557,11 @@ impl FulfilmentForm {
 
     pub fn submitting(&self) -> bool {
         self.field("decision") == Some("submit")
+    }
+
+    /// Saving a preparation returns to the prepare screen; everything else to the list.
+    pub fn stays_on_prepare(&self) -> bool {
+        matches!(self.field("decision"), None | Some("save"))
     }
 }
 
@@ -581,10 +607,20 @@ impl OperationForm for FulfilmentForm {
             needs_list_id: required("needs_list_id", "Needs list", self.needs_list_id())?,
             allocations,
         };
-        let body = if self.submitting() {
-            OperationBody::FulfilmentSubmit(p)
-        } else {
-            OperationBody::FulfilmentSave(p)
+        let reason = self.field("reason").unwrap_or("").to_string();
+        let body = match self.field("decision") {
+            Some("submit") => OperationBody::FulfilmentSubmit(p),
+            Some("change") => OperationBody::ChangeRequestCreate(ChangeRequestPayload {
+                needs_list_id: p.needs_list_id,
+                allocations: p.allocations,
+                reason,
+            }),
+            Some("edit") => OperationBody::FulfilmentEdit(FulfilmentEditPayload {
+                needs_list_id: p.needs_list_id,
+                allocations: p.allocations,
+                reason,
+            }),
+            _ => OperationBody::FulfilmentSave(p),
         };
         body.validate()?;
         Ok(Operation {

@@ -14,7 +14,10 @@ use uuid::Uuid;
 
 pub use distribution::DistributionPayload;
 pub use intake::IntakePayload;
-pub use needs_list::{Allocation, FulfilmentPayload, NeedsListRef, NeedsListUpdatePayload};
+pub use needs_list::{
+    Allocation, ChangeDecision, ChangeRequestPayload, ChangeRequestProcessPayload,
+    FulfilmentEditPayload, FulfilmentPayload, NeedsListRef, NeedsListUpdatePayload,
+};
 pub use needs_list_create::{NeedsListCreatePayload, NeedsListLine, Priority};
 pub use outcome::{Outcome, Reason, Rejection};
 pub use transfer::{TransferRequestPayload, TransferReviewPayload};
@@ -86,6 +89,9 @@ pub enum OperationBody {
     NeedsListReject(NeedsListRef),
     NeedsListDispatch(NeedsListRef),
     NeedsListReceive(NeedsListRef),
+    ChangeRequestCreate(ChangeRequestPayload),
+    ChangeRequestProcess(ChangeRequestProcessPayload),
+    FulfilmentEdit(FulfilmentEditPayload),
 }
 
 impl OperationBody {
@@ -106,6 +112,9 @@ impl OperationBody {
             OperationBody::NeedsListReject(_) => "needs_list_reject",
             OperationBody::NeedsListDispatch(_) => "needs_list_dispatch",
             OperationBody::NeedsListReceive(_) => "needs_list_receive",
+            OperationBody::ChangeRequestCreate(_) => "change_request_create",
+            OperationBody::ChangeRequestProcess(_) => "change_request_process",
+            OperationBody::FulfilmentEdit(_) => "fulfilment_edit",
         }
     }
 
@@ -130,6 +139,12 @@ impl OperationBody {
             }
             OperationBody::NeedsListDispatch(_) => Action::Dispatch,
             OperationBody::NeedsListReceive(_) => Action::ConfirmReceipt,
+            OperationBody::ChangeRequestCreate(_) => Action::RequestFulfilmentChange,
+            OperationBody::ChangeRequestProcess(p) if p.decision == ChangeDecision::Approve => {
+                Action::ApproveChangeRequest
+            }
+            OperationBody::ChangeRequestProcess(_) => Action::RejectOrClarifyChangeRequest,
+            OperationBody::FulfilmentEdit(_) => Action::EditAfterCompletion,
         }
     }
 
@@ -147,6 +162,8 @@ impl OperationBody {
                 | OperationBody::NeedsListReject(_)
                 | OperationBody::NeedsListDispatch(_)
                 | OperationBody::NeedsListReceive(_)
+                | OperationBody::ChangeRequestProcess(_)
+                | OperationBody::FulfilmentEdit(_)
         )
     }
 
@@ -168,6 +185,9 @@ impl OperationBody {
             | OperationBody::NeedsListReceive(p) => p.validate(false),
             OperationBody::FulfilmentSave(p) => p.validate(false),
             OperationBody::FulfilmentSubmit(p) => p.validate(true),
+            OperationBody::ChangeRequestCreate(p) => p.validate(),
+            OperationBody::ChangeRequestProcess(p) => p.validate(),
+            OperationBody::FulfilmentEdit(p) => p.validate(),
         }
     }
 }
@@ -272,6 +292,19 @@ impl Operation {
             OperationBody::NeedsListReceive(p) => format!(
                 "Receipt of needs list #{} (needs confirmation online)",
                 p.needs_list_id
+            ),
+            OperationBody::ChangeRequestCreate(p) => format!(
+                "Change request for needs list #{}: {}",
+                p.needs_list_id, p.reason
+            ),
+            OperationBody::ChangeRequestProcess(p) => format!(
+                "Decision '{}' on change request #{} (needs confirmation online)",
+                p.decision.code(),
+                p.change_request_id
+            ),
+            OperationBody::FulfilmentEdit(p) => format!(
+                "Correction of delivered quantities of needs list #{}: {} (needs confirmation online)",
+                p.needs_list_id, p.reason
             ),
         }
     }

@@ -102,3 +102,81 @@ impl FulfilmentPayload {
         Ok(())
     }
 }
+
+/// A source SUB hub asks to change an approved fulfilment: the whole proposed allocation
+/// table and why.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ChangeRequestPayload {
+    pub needs_list_id: i64,
+    pub allocations: Vec<Allocation>,
+    pub reason: String,
+}
+
+impl ChangeRequestPayload {
+    pub fn validate(&self) -> Result<(), ValidationError> {
+        required_text("reason", "Reason", &self.reason, 500)?;
+        FulfilmentPayload {
+            needs_list_id: self.needs_list_id,
+            allocations: self.allocations.clone(),
+        }
+        .validate(true)
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ChangeDecision {
+    Approve,
+    Reject,
+    Clarify,
+}
+
+impl ChangeDecision {
+    pub fn code(self) -> &'static str {
+        match self {
+            ChangeDecision::Approve => "approve",
+            ChangeDecision::Reject => "reject",
+            ChangeDecision::Clarify => "clarify",
+        }
+    }
+}
+
+/// The LM approves, rejects or asks for clarification; the LO rejects or asks. A note is
+/// required to reject or to ask.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ChangeRequestProcessPayload {
+    pub change_request_id: i64,
+    pub decision: ChangeDecision,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub note: Option<String>,
+}
+
+impl ChangeRequestProcessPayload {
+    pub fn validate(&self) -> Result<(), ValidationError> {
+        if self.decision == ChangeDecision::Approve {
+            optional_text("note", "Note", self.note.as_deref(), 500).map(|_| ())
+        } else {
+            required_text("note", "Note", self.note.as_deref().unwrap_or(""), 500).map(|_| ())
+        }
+    }
+}
+
+/// A Completed list's delivered quantities corrected (LM/LO/ADMIN, reason required): the
+/// whole allocation table as it really was.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct FulfilmentEditPayload {
+    pub needs_list_id: i64,
+    pub allocations: Vec<Allocation>,
+    pub reason: String,
+}
+
+impl FulfilmentEditPayload {
+    pub fn validate(&self) -> Result<(), ValidationError> {
+        required_text("reason", "Reason", &self.reason, 500)?;
+        FulfilmentPayload {
+            needs_list_id: self.needs_list_id,
+            allocations: self.allocations.clone(),
+        }
+        .validate(false)
+    }
+}

@@ -101,6 +101,7 @@ fn Detail(d: NeedsListDetail) -> impl IntoView {
     let l = d.list.clone();
     let id = l.id;
     let may = d.may.clone();
+    let op_id = d.op_id.clone();
     let action = move |decision: &'static str,
                        label: String,
                        hub: i64,
@@ -108,7 +109,7 @@ fn Detail(d: NeedsListDetail) -> impl IntoView {
                        reason: Option<&'static str>| {
         view! {
             <form method="post" action="/forms/needs-list-action" class="inline">
-                <input type="hidden" name="op_id" value=d.op_id.clone() />
+                <input type="hidden" name="op_id" value=op_id.clone() />
                 <input type="hidden" name="hub_id" value=hub.to_string() />
                 <input type="hidden" name="needs_list_id" value=id.to_string() />
                 {reason.map(|label| view! {
@@ -169,6 +170,34 @@ fn Detail(d: NeedsListDetail) -> impl IntoView {
                         <tr>
                             <td>{a.item.clone()}</td><td>{a.source_hub.clone()}</td>
                             <td class="num">{format!("{} {}", a.quantity, a.unit)}</td>
+                        </tr>
+                    }).collect_view()}
+                </tbody>
+            </table>
+        })}
+        {(!d.change_requests.is_empty()).then(|| view! { <ChangeRequests d=d.clone() /> })}
+        {may.request_change.then(|| view! {
+            <AllocationForm d=d.clone() decision="change" title="Ask for a change to this fulfilment"
+                hint="Your hub is a source. Propose the allocations you can really supply; the Logistics Manager decides."
+                button="Send change request" hub=d.change_hub />
+        })}
+        {may.edit_after.then(|| view! {
+            <AllocationForm d=d.clone() decision="edit" title="Correct delivered quantities"
+                hint="For a completed list: enter what was really delivered from each source. Corrective stock movements keep the ledger equal to the fulfilment."
+                button="Save correction" hub=d.list.hub_id />
+        })}
+        {(!d.edit_log.is_empty()).then(|| view! {
+            <table class="data">
+                <caption>"Edits after completion"</caption>
+                <thead><tr>
+                    <th scope="col">"Field"</th><th scope="col" class="num">"Before"</th><th scope="col" class="num">"After"</th>
+                    <th scope="col">"Reason"</th><th scope="col">"By"</th>
+                </tr></thead>
+                <tbody>
+                    {d.edit_log.iter().map(|e| view! {
+                        <tr>
+                            <td>{e.field.clone()}</td><td class="num">{e.before.clone()}</td><td class="num">{e.after.clone()}</td>
+                            <td>{e.reason.clone()}</td><td>{format!("{}, {}", e.by, display_time(&e.at))}</td>
                         </tr>
                     }).collect_view()}
                 </tbody>
@@ -307,5 +336,87 @@ fn Prepare(v: PrepareView) -> impl IntoView {
             </div>
         </form>
         <p><a href=format!("/needs-lists/{id}")>"Back to the list"</a></p>
+    }
+}
+
+#[component]
+fn ChangeRequests(d: NeedsListDetail) -> impl IntoView {
+    let may = d.may.clone();
+    let id = d.list.id;
+    let hub = d.list.hub_id;
+    view! {
+        <table class="data">
+            <caption>"Change requests"</caption>
+            <thead><tr>
+                <th scope="col">"#"</th><th scope="col">"From"</th><th scope="col">"Proposed"</th>
+                <th scope="col">"Reason"</th><th scope="col">"Status"</th><th scope="col">"Decision"</th>
+            </tr></thead>
+            <tbody>
+                {d.change_requests.into_iter().map(|c| {
+                    let open = c.status == "PENDING";
+                    let decided = c.decided_by.clone().map(|by| format!("{by}{}", c.decision_note.clone().map(|n| format!(": {n}")).unwrap_or_default()));
+                    view! {
+                        <tr>
+                            <td>{c.id}</td>
+                            <td>{format!("{} ({}), {}", c.requested_by, c.hub, display_time(&c.requested_at))}</td>
+                            <td>{c.proposed.clone()}</td><td>{c.reason.clone()}</td>
+                            <td><span class="badge">{c.status.clone()}</span></td>
+                            <td>
+                                {decided}
+                                {(open && (may.approve_change || may.reject_change)).then(|| view! {
+                                    <form method="post" action="/forms/needs-list-action" class="inline">
+                                        <input type="hidden" name="op_id" value=uuid::Uuid::new_v4().to_string() />
+                                        <input type="hidden" name="hub_id" value=hub.to_string() />
+                                        <input type="hidden" name="needs_list_id" value=id.to_string() />
+                                        <input type="hidden" name="change_request_id" value=c.id.to_string() />
+                                        <label for=format!("cr-note-{}", c.id)>"Note (to reject or ask)"</label>
+                                        <input id=format!("cr-note-{}", c.id) name="reason" maxlength="500" />
+                                        {may.approve_change.then(|| view! {
+                                            <button type="submit" name="decision" value="change_approve">{format!("Approve change #{}", c.id)}</button>
+                                        })}
+                                        <button type="submit" name="decision" value="change_reject" class="danger">{format!("Reject change #{}", c.id)}</button>
+                                        <button type="submit" name="decision" value="change_clarify">{format!("Ask about change #{}", c.id)}</button>
+                                    </form>
+                                })}
+                            </td>
+                        </tr>
+                    }
+                }).collect_view()}
+            </tbody>
+        </table>
+    }
+}
+
+/// The current allocations as editable quantities plus a reason: a change request from a
+/// source hub, or a correction after completion.
+#[component]
+fn AllocationForm(
+    d: NeedsListDetail,
+    decision: &'static str,
+    title: &'static str,
+    hint: &'static str,
+    button: &'static str,
+    hub: i64,
+) -> impl IntoView {
+    view! {
+        <form method="post" action="/forms/fulfilment" class="stack card">
+            <h2>{title}</h2>
+            <p class="hint">{hint}</p>
+            <input type="hidden" name="op_id" value=uuid::Uuid::new_v4().to_string() />
+            <input type="hidden" name="hub_id" value=hub.to_string() />
+            <input type="hidden" name="needs_list_id" value=d.list.id.to_string() />
+            <input type="hidden" name="decision" value=decision />
+            {d.allocations.iter().map(|a| {
+                let field = format!("{decision}-{}-{}", a.item_id, a.source_hub_id);
+                view! {
+                    <label for=field.clone()>{format!("{} from {}", a.item, a.source_hub)}</label>
+                    <input id=field name=format!("alloc_{}_{}", a.item_id, a.source_hub_id) type="number" min="0" step="1"
+                        value=a.quantity.to_string() />
+                }
+            }).collect_view()}
+            <label for=format!("{decision}-reason")>"Reason"</label>
+            <input id=format!("{decision}-reason") name="reason" maxlength="500" required />
+            <button type="submit">{button}</button>
+        </form>
     }
 }

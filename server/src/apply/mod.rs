@@ -241,5 +241,15 @@ async fn execute(
         OperationBody::NeedsListReceive(p) => {
             savepoint!(conn, needs_list::receive(conn, ctx, op, p))
         }
+        OperationBody::ChangeRequestCreate(p) => {
+            savepoint!(conn, needs_list::change_request_create(conn, ctx, op, p))
+        }
+        OperationBody::ChangeRequestProcess(p) => {
+            savepoint!(conn, needs_list::change_request_process(conn, ctx, op, p))
+        }
+        // Every corrective OUT and IN, or none.
+        OperationBody::FulfilmentEdit(p) => {
+            savepoint!(conn, needs_list::fulfilment_edit(conn, ctx, op, p))
+        }
     }
 }

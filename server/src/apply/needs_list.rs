@@ -7,8 +7,9 @@ use std::collections::BTreeMap;
 use app::domain::HubType;
 use app::ops::needs_list::{status, LOCK_MINUTES};
 use app::ops::{
-    FulfilmentPayload, NeedsListCreatePayload, NeedsListRef, NeedsListUpdatePayload, Operation,
-    Reason,
+    Allocation, ChangeDecision, ChangeRequestPayload, ChangeRequestProcessPayload,
+    FulfilmentEditPayload, FulfilmentPayload, NeedsListCreatePayload, NeedsListRef,
+    NeedsListUpdatePayload, Operation, Reason,
 };
 use app::permissions::{authorize, Action};
 use serde_json::json;
@@ -107,7 +108,7 @@ async fn transition(
         list.id.to_string(),
         json!({ "number": list.number, "from": list.status, "to": to, "note": note }),
     );
-    Ok(())
+    announce(conn, ctx, list, action, note).await
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -351,74 +352,8 @@ pub async fn fulfilment(
             ),
         ));
     }
-    let requested: BTreeMap<i64, i64> =
-        sqlx::query_as("SELECT item_id, quantity FROM needs_list_lines WHERE needs_list_id = ?")
-            .bind(row.id)
-            .fetch_all(&mut *conn)
-            .await?
-            .into_iter()
-            .collect();
-    let mut totals: BTreeMap<i64, i64> = BTreeMap::new();
-    for a in &p.allocations {
-        let item = ctx.item(conn, a.item_id).await?;
-        let Some(wanted) = requested.get(&a.item_id) else {
-            return Err(reject(
-                Reason::Invalid,
-                format!("{} is not on needs list {}.", item.name, row.number),
-            ));
-        };
-        let (source, source_name) = ctx.active_hub(conn, a.source_hub_id).await?;
-        if source.hub_type == HubType::Agency {
-            return Err(reject(
-                Reason::Invalid,
-                format!(
-                    "{source_name} is an agency hub; fulfilments come from MAIN and SUB hubs only."
-                ),
-            ));
-        }
-        if source.id == row.hub_id {
-            return Err(reject(
-                Reason::Invalid,
-                format!("{source_name} is the requesting hub; choose another source."),
-            ));
-        }
-        let have = stock::on_hand(conn, source.id, a.item_id).await?;
-        if a.quantity > have {
-            return Err(reject(
-                Reason::StockInsufficient,
-                format!(
-                    "Only {have} {} of {} in stock at {source_name}; {} allocated.",
-                    item.unit, item.name, a.quantity
-                ),
-            ));
-        }
-        let total = totals.entry(a.item_id).or_default();
-        *total += a.quantity;
-        if *total > *wanted {
-            return Err(reject(
-                Reason::Invalid,
-                format!(
-                    "{} allocated of {} in total, but {wanted} requested.",
-                    total, item.name
-                ),
-            ));
-        }
-    }
-    sqlx::query("DELETE FROM needs_list_allocations WHERE needs_list_id = ?")
-        .bind(row.id)
-        .execute(&mut *conn)
-        .await?;
-    for a in &p.allocations {
-        sqlx::query(
-            "INSERT INTO needs_list_allocations (needs_list_id, item_id, source_hub_id, quantity) VALUES (?, ?, ?, ?)",
-        )
-        .bind(row.id)
-        .bind(a.item_id)
-        .bind(a.source_hub_id)
-        .bind(a.quantity)
-        .execute(&mut *conn)
-        .await?;
-    }
+    check_allocations(conn, ctx, row, &p.allocations, true).await?;
+    replace_allocations(conn, row.id, &p.allocations).await?;
     // Saving keeps (or takes) the lock; submitting hands the list on and releases it.
     let (locked_by, locked_at) = if submitting {
         (None, None)
@@ -657,4 +592,621 @@ pub async fn receive(
             list.row.number, list.hub_name
         ),
     )
+}
+
+/// Allocation rules: items on the list, Active MAIN/SUB sources other than the requester,
+/// each within that hub's stock (when `stock` is checked now), totals within what was
+/// requested.
+async fn check_allocations(
+    conn: &mut SqliteConnection,
+    ctx: &mut BatchContext,
+    row: &ListRow,
+    allocations: &[Allocation],
+    check_stock: bool,
+) -> Result<(), Failure> {
+    let requested: BTreeMap<i64, i64> =
+        sqlx::query_as("SELECT item_id, quantity FROM needs_list_lines WHERE needs_list_id = ?")
+            .bind(row.id)
+            .fetch_all(&mut *conn)
+            .await?
+            .into_iter()
+            .collect();
+    let mut totals: BTreeMap<i64, i64> = BTreeMap::new();
+    for a in allocations {
+        let item = ctx.item(conn, a.item_id).await?;
+        let Some(wanted) = requested.get(&a.item_id) else {
+            return Err(reject(
+                Reason::Invalid,
+                format!("{} is not on needs list {}.", item.name, row.number),
+            ));
+        };
+        let (source, source_name) = ctx.active_hub(conn, a.source_hub_id).await?;
+        if source.hub_type == HubType::Agency {
+            return Err(reject(
+                Reason::Invalid,
+                format!(
+                    "{source_name} is an agency hub; fulfilments come from MAIN and SUB hubs only."
+                ),
+            ));
+        }
+        if source.id == row.hub_id {
+            return Err(reject(
+                Reason::Invalid,
+                format!("{source_name} is the requesting hub; choose another source."),
+            ));
+        }
+        if check_stock {
+            let have = stock::on_hand(conn, source.id, a.item_id).await?;
+            if a.quantity > have {
+                return Err(reject(
+                    Reason::StockInsufficient,
+                    format!(
+                        "Only {have} {} of {} in stock at {source_name}; {} allocated.",
+                        item.unit, item.name, a.quantity
+                    ),
+                ));
+            }
+        }
+        let total = totals.entry(a.item_id).or_default();
+        *total += a.quantity;
+        if *total > *wanted {
+            return Err(reject(
+                Reason::Invalid,
+                format!(
+                    "{} allocated of {} in total, but {wanted} requested.",
+                    total, item.name
+                ),
+            ));
+        }
+    }
+    Ok(())
+}
+
+async fn current_allocations(
+    conn: &mut SqliteConnection,
+    list_id: i64,
+) -> Result<Vec<Allocation>, Failure> {
+    let rows: Vec<(i64, i64, i64)> = sqlx::query_as(
+        "SELECT item_id, source_hub_id, quantity FROM needs_list_allocations WHERE needs_list_id = ? ORDER BY id",
+    )
+    .bind(list_id)
+    .fetch_all(&mut *conn)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(|(item_id, source_hub_id, quantity)| Allocation {
+            item_id,
+            source_hub_id,
+            quantity,
+        })
+        .collect())
+}
+
+async fn replace_allocations(
+    conn: &mut SqliteConnection,
+    list_id: i64,
+    allocations: &[Allocation],
+) -> Result<(), Failure> {
+    sqlx::query("DELETE FROM needs_list_allocations WHERE needs_list_id = ?")
+        .bind(list_id)
+        .execute(&mut *conn)
+        .await?;
+    for a in allocations {
+        sqlx::query(
+            "INSERT INTO needs_list_allocations (needs_list_id, item_id, source_hub_id, quantity) VALUES (?, ?, ?, ?)",
+        )
+        .bind(list_id)
+        .bind(a.item_id)
+        .bind(a.source_hub_id)
+        .bind(a.quantity)
+        .execute(&mut *conn)
+        .await?;
+    }
+    Ok(())
+}
+
+fn to_json(allocations: &[Allocation]) -> String {
+    serde_json::to_string(allocations).unwrap_or_else(|_| "[]".into())
+}
+
+#[allow(clippy::too_many_arguments)]
+async fn version(
+    conn: &mut SqliteConnection,
+    ctx: &BatchContext,
+    op: &Operation,
+    list_id: i64,
+    before: &[Allocation],
+    after: &[Allocation],
+    reason: &str,
+    change_request: Option<i64>,
+) -> Result<i64, Failure> {
+    Ok(sqlx::query_scalar(
+        "INSERT INTO fulfilment_versions (needs_list_id, before, after, reason, change_request_id, created_by, created_at, operation_id) \
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
+    )
+    .bind(list_id)
+    .bind(to_json(before))
+    .bind(to_json(after))
+    .bind(reason)
+    .bind(change_request)
+    .bind(ctx.user.id)
+    .bind(db::now())
+    .bind(op.id.to_string())
+    .fetch_one(&mut *conn)
+    .await?)
+}
+
+/// Who hears about a transition.
+pub enum Audience {
+    Roles(&'static [&'static str]),
+    Hubs(Vec<i64>),
+    User(i64),
+}
+
+/// In-app notifications for everyone in `audience` but the actor, written with the change.
+pub async fn notify(
+    conn: &mut SqliteConnection,
+    ctx: &BatchContext,
+    audience: Audience,
+    message: &str,
+    link: &str,
+) -> Result<(), Failure> {
+    let (filter, ids): (String, Vec<String>) = match audience {
+        Audience::Roles(roles) => (
+            format!("role IN ({})", vec!["?"; roles.len()].join(", ")),
+            roles.iter().map(|r| r.to_string()).collect(),
+        ),
+        Audience::Hubs(hubs) if hubs.is_empty() => return Ok(()),
+        Audience::Hubs(hubs) => (
+            format!("hub_id IN ({})", vec!["?"; hubs.len()].join(", ")),
+            hubs.iter().map(|h| h.to_string()).collect(),
+        ),
+        Audience::User(id) => ("id = ?".to_string(), vec![id.to_string()]),
+    };
+    let sql = format!(
+        "INSERT INTO notifications (user_id, message, link, created_at) \
+         SELECT id, ?, ?, ? FROM users WHERE active = 1 AND id <> ? AND {filter}"
+    );
+    let mut query = sqlx::query(&sql)
+        .bind(message)
+        .bind(link)
+        .bind(db::now())
+        .bind(ctx.user.id);
+    for id in &ids {
+        query = query.bind(id);
+    }
+    query.execute(&mut *conn).await?;
+    Ok(())
+}
+
+const PLANNERS: &[&str] = &["ADMIN", "LOGISTICS_MANAGER", "LOGISTICS_OFFICER"];
+const APPROVERS: &[&str] = &["ADMIN", "LOGISTICS_MANAGER"];
+
+/// The notifications DOMAIN's transitions call for.
+async fn announce(
+    conn: &mut SqliteConnection,
+    ctx: &BatchContext,
+    row: &ListRow,
+    action: &str,
+    note: Option<&str>,
+) -> Result<(), Failure> {
+    let link = format!("/needs-lists/{}", row.id);
+    let n = &row.number;
+    let sources: Vec<i64> = current_allocations(conn, row.id)
+        .await?
+        .into_iter()
+        .map(|a| a.source_hub_id)
+        .collect();
+    let with = |text: String| match note {
+        Some(note) => format!("{text} ({note})"),
+        None => text,
+    };
+    let (audience, message) = match action {
+        "needs_list_submit" | "created_submitted" => (
+            Audience::Roles(PLANNERS),
+            format!("Needs list {n} was submitted and waits for a fulfilment."),
+        ),
+        "fulfilment_submit" => (
+            Audience::Roles(APPROVERS),
+            format!("The fulfilment of needs list {n} waits for your approval."),
+        ),
+        "needs_list_approve" => {
+            let mut hubs = sources.clone();
+            hubs.push(row.hub_id);
+            (
+                Audience::Hubs(hubs),
+                format!("Needs list {n} was approved for dispatch."),
+            )
+        }
+        "needs_list_reject" => (
+            Audience::Hubs(vec![row.hub_id]),
+            with(format!(
+                "The fulfilment of needs list {n} was rejected and will be prepared again"
+            )),
+        ),
+        "needs_list_dispatch" => (
+            Audience::Hubs(vec![row.hub_id]),
+            format!("Needs list {n} was dispatched to you; confirm receipt when it arrives."),
+        ),
+        "needs_list_receive" => (
+            Audience::Roles(PLANNERS),
+            format!("Needs list {n} was received; it is Completed."),
+        ),
+        "change_request_create" => (
+            Audience::Roles(&["LOGISTICS_MANAGER", "LOGISTICS_OFFICER"]),
+            with(format!(
+                "A change to the fulfilment of needs list {n} was requested"
+            )),
+        ),
+        "change_request_approve" => (
+            Audience::Hubs(sources),
+            format!(
+                "The changed fulfilment of needs list {n} was approved; it is resent for dispatch."
+            ),
+        ),
+        "fulfilment_edit" => {
+            let mut hubs = sources.clone();
+            hubs.push(row.hub_id);
+            (
+                Audience::Hubs(hubs),
+                with(format!(
+                    "The delivered quantities of needs list {n} were corrected"
+                )),
+            )
+        }
+        _ => return Ok(()),
+    };
+    notify(conn, ctx, audience, &message, &link).await
+}
+
+#[derive(sqlx::FromRow)]
+struct ChangeRequestRow {
+    id: i64,
+    needs_list_id: i64,
+    requested_by: i64,
+    reason: String,
+    proposed: String,
+    status: String,
+}
+
+pub async fn change_request_create(
+    conn: &mut SqliteConnection,
+    ctx: &mut BatchContext,
+    op: &Operation,
+    p: &ChangeRequestPayload,
+) -> Result<Applied, Failure> {
+    let row = find(conn, p.needs_list_id).await?;
+    // A SUB hub user, at their own hub, which must be one of the list's sources.
+    let (_, hub_name) = ctx
+        .hub_for(conn, op.hub_id, Action::RequestFulfilmentChange)
+        .await?;
+    let current = current_allocations(conn, row.id).await?;
+    if !current.iter().any(|a| a.source_hub_id == op.hub_id) {
+        return Err(reject(
+            Reason::Forbidden,
+            format!(
+                "{hub_name} is not a source of needs list {}; only its source hubs may ask for a change.",
+                row.number
+            ),
+        ));
+    }
+    expect(&row, &[status::APPROVED, status::RESENT], "changed")?;
+    let open: i64 = sqlx::query_scalar(
+        "SELECT COUNT(*) FROM fulfilment_change_requests WHERE needs_list_id = ? AND status = 'PENDING'",
+    )
+    .bind(row.id)
+    .fetch_one(&mut *conn)
+    .await?;
+    if open > 0 {
+        return Err(reject(
+            Reason::Invalid,
+            format!(
+                "A change request for needs list {} is already waiting for a decision.",
+                row.number
+            ),
+        ));
+    }
+    check_allocations(conn, ctx, &row, &p.allocations, false).await?;
+    let id: i64 = sqlx::query_scalar(
+        "INSERT INTO fulfilment_change_requests (needs_list_id, source_hub_id, requested_by, requested_at, reason, proposed, status, operation_id) \
+         VALUES (?, ?, ?, ?, ?, ?, 'PENDING', ?) RETURNING id",
+    )
+    .bind(row.id)
+    .bind(op.hub_id)
+    .bind(ctx.user.id)
+    .bind(db::now())
+    .bind(&p.reason)
+    .bind(to_json(&p.allocations))
+    .bind(op.id.to_string())
+    .fetch_one(&mut *conn)
+    .await?;
+    timeline(
+        conn,
+        ctx,
+        op,
+        row.id,
+        "change_request_create",
+        Some(&row.status),
+        &row.status,
+        Some(&p.reason),
+    )
+    .await?;
+    ctx.audit(
+        op,
+        "change_request_create",
+        "needs_list",
+        row.id.to_string(),
+        json!({ "change_request_id": id, "reason": p.reason }),
+    );
+    announce(conn, ctx, &row, "change_request_create", Some(&p.reason)).await?;
+    done(
+        &row,
+        format!(
+            "Change request #{id} for needs list {} sent for a decision.",
+            row.number
+        ),
+    )
+}
+
+pub async fn change_request_process(
+    conn: &mut SqliteConnection,
+    ctx: &mut BatchContext,
+    op: &Operation,
+    p: &ChangeRequestProcessPayload,
+) -> Result<Applied, Failure> {
+    let cr: ChangeRequestRow = sqlx::query_as(
+        "SELECT id, needs_list_id, requested_by, reason, proposed, status FROM fulfilment_change_requests WHERE id = ?",
+    )
+    .bind(p.change_request_id)
+    .fetch_optional(&mut *conn)
+    .await?
+    .ok_or_else(|| reject(Reason::Invalid, format!("Change request #{} does not exist.", p.change_request_id)))?;
+    let list = load(conn, ctx, op, cr.needs_list_id, op.body.action()).await?;
+    let row = &list.row;
+    if cr.status != "PENDING" {
+        return Err(reject(
+            Reason::Invalid,
+            format!(
+                "Change request #{} was already decided ({}).",
+                cr.id,
+                cr.status.to_lowercase()
+            ),
+        ));
+    }
+    let (new_status, message) = match p.decision {
+        ChangeDecision::Approve => {
+            expect(row, &[status::APPROVED, status::RESENT], "changed")?;
+            let proposed: Vec<Allocation> = serde_json::from_str(&cr.proposed)
+                .map_err(|e| Failure::Internal(crate::error::AppError::Internal(e.to_string())))?;
+            check_allocations(conn, ctx, row, &proposed, true).await?;
+            let before = current_allocations(conn, row.id).await?;
+            version(
+                conn,
+                ctx,
+                op,
+                row.id,
+                &before,
+                &proposed,
+                &cr.reason,
+                Some(cr.id),
+            )
+            .await?;
+            replace_allocations(conn, row.id, &proposed).await?;
+            transition(
+                conn,
+                ctx,
+                op,
+                row,
+                status::RESENT,
+                "change_request_approve",
+                p.note.as_deref(),
+            )
+            .await?;
+            (
+                "APPROVED",
+                format!(
+                    "Change request #{} approved; needs list {} is resent for dispatch.",
+                    cr.id, row.number
+                ),
+            )
+        }
+        ChangeDecision::Reject => ("REJECTED", format!("Change request #{} rejected.", cr.id)),
+        ChangeDecision::Clarify => (
+            "CLARIFICATION_REQUESTED",
+            format!("Clarification asked on change request #{}.", cr.id),
+        ),
+    };
+    sqlx::query(
+        "UPDATE fulfilment_change_requests SET status = ?, decided_by = ?, decided_at = ?, decision_note = ? WHERE id = ?",
+    )
+    .bind(new_status)
+    .bind(ctx.user.id)
+    .bind(db::now())
+    .bind(p.note.as_deref())
+    .bind(cr.id)
+    .execute(&mut *conn)
+    .await?;
+    if p.decision != ChangeDecision::Approve {
+        let action = format!("change_request_{}", p.decision.code());
+        timeline(
+            conn,
+            ctx,
+            op,
+            row.id,
+            &action,
+            Some(&row.status),
+            &row.status,
+            p.note.as_deref(),
+        )
+        .await?;
+        ctx.audit(
+            op,
+            "change_request_process",
+            "needs_list",
+            row.id.to_string(),
+            json!({ "change_request_id": cr.id, "decision": p.decision.code(), "note": p.note }),
+        );
+        let what = if p.decision == ChangeDecision::Reject {
+            "was rejected"
+        } else {
+            "needs clarification"
+        };
+        let text = format!(
+            "Your change request #{} for needs list {} {what}: {}",
+            cr.id,
+            row.number,
+            p.note.as_deref().unwrap_or_default()
+        );
+        notify(
+            conn,
+            ctx,
+            Audience::User(cr.requested_by),
+            &text,
+            &format!("/needs-lists/{}", row.id),
+        )
+        .await?;
+    }
+    done(row, message)
+}
+
+pub async fn fulfilment_edit(
+    conn: &mut SqliteConnection,
+    ctx: &mut BatchContext,
+    op: &Operation,
+    p: &FulfilmentEditPayload,
+) -> Result<Applied, Failure> {
+    let list = load(conn, ctx, op, p.needs_list_id, Action::EditAfterCompletion).await?;
+    let row = &list.row;
+    expect(row, &[status::COMPLETED], "corrected after completion")?;
+    check_allocations(conn, ctx, row, &p.allocations, false).await?;
+    let before = current_allocations(conn, row.id).await?;
+    let key = |a: &Allocation| (a.item_id, a.source_hub_id);
+    let mut changes: BTreeMap<(i64, i64), (i64, i64)> = BTreeMap::new();
+    for a in &before {
+        changes.entry(key(a)).or_default().0 = a.quantity;
+    }
+    for a in &p.allocations {
+        changes.entry(key(a)).or_default().1 = a.quantity;
+    }
+    changes.retain(|_, (old, new)| old != new);
+    if changes.is_empty() {
+        return Err(reject(
+            Reason::Invalid,
+            "Nothing changed: the quantities are as delivered.",
+        ));
+    }
+    let versions: i64 =
+        sqlx::query_scalar("SELECT COUNT(*) FROM fulfilment_versions WHERE needs_list_id = ?")
+            .bind(row.id)
+            .fetch_one(&mut *conn)
+            .await?;
+    let link = format!("correction:{}:{}", row.number, versions + 1);
+    let (_, requester) = ctx.active_hub(conn, row.hub_id).await?;
+    let now = db::now();
+    let operation_id = op.id.to_string();
+    let notes = format!("Correction of needs list {}: {}", row.number, p.reason);
+    for ((item_id, source), (old, new)) in &changes {
+        let item = ctx.item(conn, *item_id).await?;
+        let (_, source_name) = ctx.active_hub(conn, *source).await?;
+        let delta = new - old;
+        // More delivered: out of the source, into the requester. Less: back the other way.
+        let (from, from_name, to) = if delta > 0 {
+            (*source, source_name.clone(), row.hub_id)
+        } else {
+            (row.hub_id, requester.clone(), *source)
+        };
+        let movement = |hub_id, direction| stock::NewMovement {
+            item_id: *item_id,
+            hub_id,
+            direction,
+            quantity: delta.abs(),
+            event_id: None,
+            donor_id: None,
+            beneficiary_id: None,
+            expiry_date: None,
+            notes: Some(&notes),
+            created_by: ctx.user.id,
+            created_at: &now,
+            operation_id: &operation_id,
+            link_id: Some(&link),
+        };
+        match stock::insert_movement(conn, movement(from, "OUT")).await {
+            Ok(_) => {}
+            Err(e) if stock::is_stock_check(&e) => {
+                let have = stock::on_hand(conn, from, *item_id).await?;
+                return Err(reject(
+                    Reason::StockInsufficient,
+                    format!(
+                        "Only {have} {} of {} at {from_name}; the correction needs {}. Nothing was changed.",
+                        item.unit, item.name, delta.abs()
+                    ),
+                ));
+            }
+            Err(e) => return Err(e.into()),
+        }
+        stock::insert_movement(conn, movement(to, "IN")).await?;
+        sqlx::query(
+            "INSERT INTO fulfilment_edit_log (needs_list_id, field, before, after, reason, user_id, at, operation_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+        )
+        .bind(row.id)
+        .bind(format!("{} from {source_name}", item.name))
+        .bind(old.to_string())
+        .bind(new.to_string())
+        .bind(&p.reason)
+        .bind(ctx.user.id)
+        .bind(&now)
+        .bind(&operation_id)
+        .execute(&mut *conn)
+        .await?;
+    }
+    version(
+        conn,
+        ctx,
+        op,
+        row.id,
+        &before,
+        &p.allocations,
+        &p.reason,
+        None,
+    )
+    .await?;
+    replace_allocations(conn, row.id, &p.allocations).await?;
+    timeline(
+        conn,
+        ctx,
+        op,
+        row.id,
+        "fulfilment_edit",
+        Some(&row.status),
+        &row.status,
+        Some(&p.reason),
+    )
+    .await?;
+    ctx.audit(
+        op,
+        "fulfilment_edit",
+        "needs_list",
+        row.id.to_string(),
+        json!({ "reason": p.reason, "changes": changes.len(), "link": link }),
+    );
+    announce(conn, ctx, row, "fulfilment_edit", Some(&p.reason)).await?;
+    done(
+        row,
+        format!(
+            "Needs list {}: {} delivered quantit{} corrected; the ledger follows ({link}).",
+            row.number,
+            changes.len(),
+            if changes.len() == 1 { "y" } else { "ies" }
+        ),
+    )
+}
+
+/// A list created as Submitted is announced like a submission.
+pub async fn announce_created(
+    conn: &mut SqliteConnection,
+    ctx: &BatchContext,
+    list_id: i64,
+) -> Result<(), Failure> {
+    let row = find(conn, list_id).await?;
+    announce(conn, ctx, &row, "created_submitted", None).await
 }

@@ -52,6 +52,9 @@ pub async fn run(
     .await?;
     super::needs_list::insert_lines(conn, list_id, p).await?;
     super::needs_list::timeline(conn, ctx, op, list_id, "created", None, status, None).await?;
+    if p.submit {
+        super::needs_list::announce_created(conn, ctx, list_id).await?;
+    }
     let action = if p.submit {
         "needs_list_create_submit"
     } else {

@@ -29,6 +29,7 @@ pub fn router() -> Router<AppState> {
         .route("/forms/needs-list", post(needs_list))
         .route("/forms/needs-list-action", post(needs_list_action))
         .route("/forms/fulfilment", post(fulfilment))
+        .route("/forms/notifications/read", post(notifications_read))
         .route("/forms/transfer-request", post(transfer_request))
         .route("/forms/transfer-review", post(transfer_review))
         .route("/forms/confirmations/{id}/confirm", post(confirm))
@@ -191,6 +192,21 @@ async fn transfer_review(
     f: Result<Form<TransferReviewForm>, FormRejection>,
 ) -> Response {
     submit(s, u, f, "/transfers").await
+}
+
+async fn notifications_read(State(s): State<AppState>, MaybeUser(u): MaybeUser) -> Response {
+    let Some(user) = u else {
+        let pairs = [
+            ("error", AppError::signed_out().to_string()),
+            ("next", "/notifications".into()),
+        ];
+        return with_query("/login", &pairs).into_response();
+    };
+    let pair = match crate::services::notifications::mark_read(&s.db, &user).await {
+        Ok(n) => ("notice", format!("{n} notification(s) marked as read.")),
+        Err(e) => ("error", e.to_api().message),
+    };
+    with_query("/notifications", &[pair]).into_response()
 }
 
 /// Confirm or discard an operation that arrived through sync; back to the list with the result.

@@ -9,6 +9,7 @@ pub mod hubs;
 pub mod inventory;
 pub mod items;
 pub mod needs_lists;
+pub mod notifications;
 pub mod rows;
 pub mod snapshot;
 pub mod stock;

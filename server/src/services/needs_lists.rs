@@ -5,10 +5,12 @@ use app::domain::Role;
 use app::model::SessionUser;
 use app::ops::forms::NeedsListForm;
 use app::ops::needs_list::{status, LOCK_MINUTES};
+use app::ops::Allocation;
 use app::permissions::{authorize, may_ever, Action};
 use app::reports::{
-    AllocationView, ListActions, LockInfo, NeedsListDetail, NeedsListDetailLine, NeedsListEditView,
-    NeedsListSummary, NeedsListsView, PrepareView, SourceStock, TimelineEntry,
+    AllocationView, ChangeRequestView, EditLogEntry, ListActions, LockInfo, NeedsListDetail,
+    NeedsListDetailLine, NeedsListEditView, NeedsListSummary, NeedsListsView, PrepareView,
+    SourceStock, TimelineEntry,
 };
 use sqlx::FromRow;
 
@@ -31,6 +33,19 @@ struct Row {
     updated_at: String,
     /// Comma-separated source hub ids of its allocations.
     sources: Option<String>,
+}
+
+#[derive(FromRow)]
+struct ChangeRow {
+    id: i64,
+    hub: String,
+    requested_by: String,
+    requested_at: String,
+    reason: String,
+    proposed: String,
+    status: String,
+    decided_by: Option<String>,
+    decision_note: Option<String>,
 }
 
 #[derive(FromRow)]
@@ -218,12 +233,87 @@ pub async fn detail(db: &Db, user: &SessionUser, id: i64) -> AppResult<NeedsList
         approve: s == status::AWAITING_APPROVAL && at_list(Action::ApproveFulfilment),
         dispatch: (s == status::APPROVED || s == status::RESENT) && dispatching_source.is_some(),
         receive: s == status::DISPATCHED && at_list(Action::ConfirmReceipt),
+        request_change: (s == status::APPROVED || s == status::RESENT)
+            && user.hub_id.is_some_and(|own| sources.contains(&own))
+            && source_rows.iter().any(|h| {
+                authorize(&actor, Action::RequestFulfilmentChange, Some(h.hub_ref())).is_ok()
+            }),
+        approve_change: at_list(Action::ApproveChangeRequest),
+        reject_change: at_list(Action::RejectOrClarifyChangeRequest),
+        edit_after: s == status::COMPLETED && at_list(Action::EditAfterCompletion),
     };
     let dispatch_hub = match (user.hub_id, dispatching_source) {
         (Some(own), Some(_)) if sources.contains(&own) => own,
         _ => row.hub_id,
     };
+    let names: std::collections::HashMap<(i64, i64), (String, String)> = sqlx::query_as::<_, (i64, i64, String, String)>(
+        "SELECT i.id, h.id, i.name, h.name FROM items i, hubs h WHERE i.id IN (SELECT item_id FROM needs_list_lines WHERE needs_list_id = ?)",
+    )
+    .bind(id)
+    .fetch_all(db)
+    .await?
+    .into_iter()
+    .map(|(i, h, item, hub)| ((i, h), (item, hub)))
+    .collect();
+    let change_rows: Vec<ChangeRow> = sqlx::query_as(
+        "SELECT c.id, h.name AS hub, u.display_name AS requested_by, c.requested_at, c.reason, c.proposed, c.status, \
+         d.display_name AS decided_by, c.decision_note FROM fulfilment_change_requests c JOIN hubs h ON h.id = c.source_hub_id \
+         JOIN users u ON u.id = c.requested_by LEFT JOIN users d ON d.id = c.decided_by WHERE c.needs_list_id = ? ORDER BY c.id",
+    )
+    .bind(id)
+    .fetch_all(db)
+    .await?;
+    let change_requests = change_rows
+        .into_iter()
+        .map(|c| {
+            let proposed: Vec<Allocation> = serde_json::from_str(&c.proposed).unwrap_or_default();
+            let proposed = proposed
+                .iter()
+                .map(|a| {
+                    let (item, hub) = names
+                        .get(&(a.item_id, a.source_hub_id))
+                        .cloned()
+                        .unwrap_or_else(|| {
+                            (
+                                format!("item #{}", a.item_id),
+                                format!("hub #{}", a.source_hub_id),
+                            )
+                        });
+                    format!("{} × {item} from {hub}", a.quantity)
+                })
+                .collect::<Vec<_>>()
+                .join(", ");
+            ChangeRequestView {
+                id: c.id,
+                hub: c.hub,
+                requested_by: c.requested_by,
+                requested_at: c.requested_at,
+                reason: c.reason,
+                proposed,
+                status: c.status,
+                decided_by: c.decided_by,
+                decision_note: c.decision_note,
+            }
+        })
+        .collect();
+    let edit_log: Vec<EditLogEntry> = sqlx::query_as::<_, (String, Option<String>, Option<String>, String, String, String)>(
+        "SELECT e.field, e.before, e.after, e.reason, u.display_name, e.at FROM fulfilment_edit_log e \
+         JOIN users u ON u.id = e.user_id WHERE e.needs_list_id = ? ORDER BY e.id",
+    )
+    .bind(id)
+    .fetch_all(db)
+    .await?
+    .into_iter()
+    .map(|(field, before, after, reason, by, at)| EditLogEntry { field, before, after, reason, by, at })
+    .collect();
+    let change_hub = user
+        .hub_id
+        .filter(|own| sources.contains(own))
+        .unwrap_or(row.hub_id);
     Ok(NeedsListDetail {
+        change_requests,
+        edit_log,
+        change_hub,
         notes,
         lines: lines
             .into_iter()

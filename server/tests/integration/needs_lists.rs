@@ -33,7 +33,7 @@ async fn world() -> World {
     // Stock at the two sources.
     stock_in(&w.app, "main", w.kingston, w.tent, 100_000).await;
     stock_in(&w.app, "main", w.kingston, w.soap, 100_000).await;
-    stock_in(&w.app, "sub", w.st_catherine, w.tent, 50).await;
+    stock_in(&w.app, "sub", w.st_catherine, w.tent, 1000).await;
     // A requester user at Manchester (a second SUB hub), as seeded users are elsewhere.
     add_user(&w.app, "manchester", "SUB_HUB_USER", Some(w.requester)).await;
     w
@@ -183,19 +183,23 @@ async fn edit(w: &World, user: &str, id: i64) -> Result<String, String> {
 
 /// A list brought to `state` by people allowed to.
 async fn list_in(w: &World, state: &str) -> i64 {
+    list_in_with(
+        w,
+        state,
+        &[(w.tent, w.kingston, 40), (w.soap, w.kingston, 100)],
+    )
+    .await
+}
+
+/// A list brought to `state` by people allowed to, allocated as given. Beyond the states:
+/// "Change requested" (Approved, with St. Catherine's pending change request) and
+/// "Completed".
+async fn list_in_with(w: &World, state: &str, allocations: &[(i64, i64, i64)]) -> i64 {
     let id = create(w, state != "Draft").await;
     if matches!(state, "Draft" | "Submitted") {
         return id;
     }
-    fulfil(
-        w,
-        "lo",
-        id,
-        &[(w.tent, w.kingston, 40), (w.soap, w.kingston, 100)],
-        true,
-    )
-    .await
-    .unwrap();
+    fulfil(w, "lo", id, allocations, true).await.unwrap();
     if state == "Awaiting Approval" {
         return id;
     }
@@ -205,75 +209,177 @@ async fn list_in(w: &World, state: &str) -> i64 {
     if state == "Approved" {
         return id;
     }
-    action(w, "main", id, "dispatch", w.kingston, "")
+    if state == "Change requested" {
+        change(
+            w,
+            "sub",
+            w.st_catherine,
+            id,
+            allocations,
+            "Fewer tents here",
+            "change",
+        )
         .await
         .unwrap();
+        return id;
+    }
+    action(w, "lo", id, "dispatch", w.requester, "")
+        .await
+        .unwrap();
+    if state == "Completed" {
+        action(w, "manchester", id, "receive", w.requester, "")
+            .await
+            .unwrap();
+        return id;
+    }
     assert_eq!(state, "Dispatched");
     id
+}
+
+/// The list's status, its last change request's status, and how many edits after completion.
+async fn state(w: &World, id: i64) -> String {
+    let cr: Option<String> = sqlx::query_scalar(
+        "SELECT status FROM fulfilment_change_requests WHERE needs_list_id = ? ORDER BY id DESC LIMIT 1",
+    )
+    .bind(id)
+    .fetch_optional(&w.app.db().await)
+    .await
+    .unwrap();
+    let edits: i64 =
+        sqlx::query_scalar("SELECT COUNT(*) FROM fulfilment_edit_log WHERE needs_list_id = ?")
+            .bind(id)
+            .fetch_one(&w.app.db().await)
+            .await
+            .unwrap();
+    format!(
+        "{}|{}|{edits}",
+        status(w, id).await,
+        cr.unwrap_or_else(|| "-".into())
+    )
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn every_transition_by_every_role() {
     let w = world().await;
-    // (transition, state before, state after, roles allowed). The requester hub is Manchester
-    // (user `manchester`); the only source is Kingston (user `main`).
-    let table: [(&str, &str, &str, &[&str]); 8] = [
-        ("edit", "Draft", "Draft", &["manchester"]),
-        ("submit", "Draft", "Submitted", &["admin", "manchester"]),
-        ("delete", "Draft", "(deleted)", &["admin", "manchester"]),
+    // The requester hub is Manchester (user `manchester`); the sources are Kingston (user
+    // `main`) and St. Catherine (users `sub` and `clerk`).
+    let sources = [
+        (w.tent, w.kingston, 20),
+        (w.tent, w.st_catherine, 20),
+        (w.soap, w.kingston, 100),
+    ];
+    // (transition, state before, state after "status|change request|edits", roles allowed).
+    let table: [(&str, &str, &str, &[&str]); 13] = [
+        ("edit", "Draft", "Draft|-|0", &["manchester"]),
+        ("submit", "Draft", "Submitted|-|0", &["admin", "manchester"]),
+        ("delete", "Draft", "(deleted)|-|0", &["admin", "manchester"]),
         (
             "prepare",
             "Submitted",
-            "Fulfilment Prepared",
+            "Fulfilment Prepared|-|0",
             &["admin", "lm", "lo"],
         ),
-        ("approve", "Awaiting Approval", "Approved", &["admin", "lm"]),
-        ("reject", "Awaiting Approval", "Submitted", &["admin", "lm"]),
+        (
+            "approve",
+            "Awaiting Approval",
+            "Approved|-|0",
+            &["admin", "lm"],
+        ),
+        (
+            "reject",
+            "Awaiting Approval",
+            "Submitted|-|0",
+            &["admin", "lm"],
+        ),
         (
             "dispatch",
             "Approved",
-            "Dispatched",
-            &["admin", "lm", "lo", "main"],
+            "Dispatched|-|0",
+            &["admin", "lm", "lo", "main", "sub", "clerk"],
         ),
         (
             "receive",
             "Dispatched",
-            "Completed",
+            "Completed|-|0",
             &["admin", "manchester"],
+        ),
+        ("change", "Approved", "Approved|PENDING|0", &["sub"]),
+        (
+            "change_approve",
+            "Change requested",
+            "Resent for Dispatch|APPROVED|0",
+            &["lm"],
+        ),
+        (
+            "change_reject",
+            "Change requested",
+            "Approved|REJECTED|0",
+            &["lm", "lo"],
+        ),
+        (
+            "change_clarify",
+            "Change requested",
+            "Approved|CLARIFICATION_REQUESTED|0",
+            &["lm", "lo"],
+        ),
+        (
+            "edit_after",
+            "Completed",
+            "Completed|-|1",
+            &["admin", "lm", "lo"],
         ),
     ];
     let mut users: Vec<&str> = ROLES.to_vec();
     users.push("manchester");
     let mut report = Vec::new();
-    for (transition, before, after, allowed) in table {
+    for (transition, setup, after, allowed) in table {
         for user in &users {
-            let id = list_in(&w, before).await;
+            let id = list_in_with(&w, setup, &sources).await;
+            let before = state(&w, id).await;
             // Hub users name their own hub; everyone else the requester.
             let hub = match *user {
                 "main" => w.kingston,
                 "sub" | "clerk" => w.st_catherine,
                 _ => w.requester,
             };
+            let note = "Stock reserved for the hurricane";
             let result = match transition {
                 "edit" => edit(&w, user, id).await,
                 "prepare" => fulfil(&w, user, id, &[(w.tent, w.kingston, 10)], false).await,
-                "reject" => {
-                    action(
-                        &w,
-                        user,
-                        id,
-                        "reject",
-                        hub,
-                        "Stock reserved for the hurricane",
-                    )
-                    .await
+                "reject" => action(&w, user, id, "reject", hub, note).await,
+                "change" => {
+                    let fewer = [
+                        (w.tent, w.kingston, 30),
+                        (w.tent, w.st_catherine, 10),
+                        (w.soap, w.kingston, 100),
+                    ];
+                    change(&w, user, hub, id, &fewer, note, "change").await
+                }
+                "edit_after" => {
+                    let fewer = [
+                        (w.tent, w.kingston, 15),
+                        (w.tent, w.st_catherine, 20),
+                        (w.soap, w.kingston, 100),
+                    ];
+                    change(&w, user, hub, id, &fewer, note, "edit").await
+                }
+                decision if decision.starts_with("change_") => {
+                    let (cr, _) = last_change_request(&w, id).await;
+                    decide(&w, user, id, cr, decision, note).await
                 }
                 other => action(&w, user, id, other, hub, "").await,
             };
-            let now = status(&w, id).await;
+            let now = state(&w, id).await;
             let expected_ok = allowed.contains(user);
-            if result.is_ok() != expected_ok || now != if expected_ok { after } else { before } {
-                report.push(format!("{transition} by {user}: {result:?}, now {now}"));
+            let expected = if expected_ok {
+                after.to_string()
+            } else {
+                before
+            };
+            if result.is_ok() != expected_ok || now != expected {
+                report.push(format!(
+                    "{transition} by {user}: {result:?}, now {now}, expected {expected}"
+                ));
             }
             if !expected_ok {
                 // A refusal says why, and the operation changed nothing.
@@ -317,10 +423,10 @@ async fn a_full_life_with_checks_at_every_step() {
     );
 
     // Allocation rules: within stock, within what was requested, government hubs only.
-    let too_much = fulfil(&w, "lo", id, &[(w.tent, w.st_catherine, 51)], false)
+    let too_much = fulfil(&w, "lo", id, &[(w.tent, w.st_catherine, 1001)], false)
         .await
         .unwrap_err();
-    assert!(too_much.contains("Only 50"), "{too_much}");
+    assert!(too_much.contains("Only 1000"), "{too_much}");
     let over = fulfil(
         &w,
         "lo",
@@ -594,7 +700,7 @@ async fn a_dispatch_that_fails_midway_writes_nothing() {
         &[op(
             "distribution",
             w.st_catherine,
-            json!({ "item_id": w.tent, "quantity": 45, "beneficiary": "Shelter" }),
+            json!({ "item_id": w.tent, "quantity": balance(&w.app, w.st_catherine, w.tent).await - 5, "beneficiary": "Shelter" }),
         )],
     )
     .await;
@@ -892,4 +998,459 @@ async fn dashboards_count_the_queues() {
         .unwrap();
     let auditor = dashboard(&w, "auditor").await;
     assert_eq!(stat(&auditor, "Completed within 14 days"), "100%");
+}
+
+async fn change(
+    w: &World,
+    user: &str,
+    hub: i64,
+    id: i64,
+    allocations: &[(i64, i64, i64)],
+    reason: &str,
+    decision: &str,
+) -> Result<String, String> {
+    let client = w.app.signed_in(user).await;
+    let mut form = fields(&[
+        ("hub_id", hub.to_string()),
+        ("needs_list_id", id.to_string()),
+        ("decision", decision.to_string()),
+        ("reason", reason.to_string()),
+    ]);
+    for (item, hub, qty) in allocations {
+        form.push((format!("alloc_{item}_{hub}"), qty.to_string()));
+    }
+    post(&w.app, &client, "/forms/fulfilment", &form).await
+}
+
+async fn decide(
+    w: &World,
+    user: &str,
+    id: i64,
+    cr: i64,
+    decision: &str,
+    note: &str,
+) -> Result<String, String> {
+    let client = w.app.signed_in(user).await;
+    let form = fields(&[
+        ("hub_id", w.requester.to_string()),
+        ("needs_list_id", id.to_string()),
+        ("change_request_id", cr.to_string()),
+        ("decision", decision.to_string()),
+        ("reason", note.to_string()),
+    ]);
+    post(&w.app, &client, "/forms/needs-list-action", &form).await
+}
+
+async fn last_change_request(w: &World, id: i64) -> (i64, String) {
+    sqlx::query_as("SELECT id, status FROM fulfilment_change_requests WHERE needs_list_id = ? ORDER BY id DESC LIMIT 1")
+        .bind(id)
+        .fetch_one(&w.app.db().await)
+        .await
+        .unwrap()
+}
+
+async fn allocation_rows(w: &World, id: i64) -> Vec<(i64, i64, i64)> {
+    sqlx::query_as("SELECT item_id, source_hub_id, quantity FROM needs_list_allocations WHERE needs_list_id = ? ORDER BY item_id, source_hub_id")
+        .bind(id)
+        .fetch_all(&w.app.db().await)
+        .await
+        .unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn change_requests_from_a_source_hub_and_their_processing() {
+    let w = world().await;
+    let id = create(&w, true).await;
+    fulfil(
+        &w,
+        "lo",
+        id,
+        &[
+            (w.tent, w.st_catherine, 20),
+            (w.tent, w.kingston, 20),
+            (w.soap, w.kingston, 100),
+        ],
+        true,
+    )
+    .await
+    .unwrap();
+    action(&w, "lm", id, "approve", w.requester, "")
+        .await
+        .unwrap();
+    let proposal = [
+        (w.tent, w.st_catherine, 10),
+        (w.tent, w.kingston, 30),
+        (w.soap, w.kingston, 100),
+    ];
+
+    // Only a SUB user whose hub is a source may ask.
+    let main = change(&w, "main", w.kingston, id, &proposal, "busy", "change")
+        .await
+        .unwrap_err();
+    assert!(
+        main.contains("may not request fulfilment changes"),
+        "{main}"
+    );
+    let no_reason = change(&w, "sub", w.st_catherine, id, &proposal, "", "change")
+        .await
+        .unwrap_err();
+    assert!(no_reason.contains("Reason"), "{no_reason}");
+    change(
+        &w,
+        "sub",
+        w.st_catherine,
+        id,
+        &proposal,
+        "Only 10 tents left after the flood",
+        "change",
+    )
+    .await
+    .unwrap();
+    let (cr, status_now) = last_change_request(&w, id).await;
+    assert_eq!(status_now, "PENDING");
+    let twice = change(&w, "sub", w.st_catherine, id, &proposal, "again", "change")
+        .await
+        .unwrap_err();
+    assert!(twice.contains("already waiting"), "{twice}");
+
+    // The LO may not approve, but may ask for clarification (with a note).
+    let lo = decide(&w, "lo", id, cr, "change_approve", "")
+        .await
+        .unwrap_err();
+    assert!(lo.contains("may not approve change requests"), "{lo}");
+    let bare = decide(&w, "lo", id, cr, "change_clarify", "")
+        .await
+        .unwrap_err();
+    assert!(bare.contains("Note"), "{bare}");
+    decide(
+        &w,
+        "lo",
+        id,
+        cr,
+        "change_clarify",
+        "Can Manchester wait a week?",
+    )
+    .await
+    .unwrap();
+    assert_eq!(
+        last_change_request(&w, id).await.1,
+        "CLARIFICATION_REQUESTED"
+    );
+
+    // Asked again, rejected by the LM; asked again, approved by the LM.
+    change(
+        &w,
+        "sub",
+        w.st_catherine,
+        id,
+        &proposal,
+        "No, they cannot: 10 is all we have",
+        "change",
+    )
+    .await
+    .unwrap();
+    let (cr, _) = last_change_request(&w, id).await;
+    decide(&w, "lm", id, cr, "change_reject", "Kingston is short too")
+        .await
+        .unwrap();
+    assert_eq!(last_change_request(&w, id).await.1, "REJECTED");
+    assert_eq!(status(&w, id).await, "Approved");
+    change(
+        &w,
+        "sub",
+        w.st_catherine,
+        id,
+        &proposal,
+        "Kingston has restocked",
+        "change",
+    )
+    .await
+    .unwrap();
+    let (cr, _) = last_change_request(&w, id).await;
+    // Queued offline, the decision waits for a person online.
+    let lm = w.app.signed_in("lm").await;
+    let (_, res) = sync(
+        &w.app,
+        &lm,
+        &[op(
+            "change_request_process",
+            w.requester,
+            json!({ "change_request_id": cr, "decision": "approve" }),
+        )],
+    )
+    .await;
+    assert_eq!(res["results"][0]["status"], "pending_confirmation", "{res}");
+    assert_eq!(last_change_request(&w, id).await.1, "PENDING");
+    decide(&w, "lm", id, cr, "change_approve", "")
+        .await
+        .unwrap();
+    assert_eq!(last_change_request(&w, id).await.1, "APPROVED");
+    assert_eq!(status(&w, id).await, "Resent for Dispatch");
+    let mut expected = proposal.to_vec();
+    expected.sort();
+    assert_eq!(allocation_rows(&w, id).await, expected);
+    // One version: before and after, with the reason.
+    let (before, after, reason): (String, String, String) = sqlx::query_as(
+        "SELECT before, after, reason FROM fulfilment_versions WHERE needs_list_id = ?",
+    )
+    .bind(id)
+    .fetch_one(&w.app.db().await)
+    .await
+    .unwrap();
+    assert!(
+        before.contains("\"quantity\":20") && after.contains("\"quantity\":10"),
+        "{before} -> {after}"
+    );
+    assert_eq!(reason, "Kingston has restocked");
+
+    // Dispatched as changed.
+    let st_catherine_before = balance(&w.app, w.st_catherine, w.tent).await;
+    action(&w, "main", id, "dispatch", w.kingston, "")
+        .await
+        .unwrap();
+    assert_eq!(
+        balance(&w.app, w.st_catherine, w.tent).await,
+        st_catherine_before - 10
+    );
+    assert_eq!(balance(&w.app, w.requester, w.tent).await, 40);
+}
+
+/// Per item: what the ledger says the requester received for this list (dispatch and
+/// corrections), and what the fulfilment says.
+async fn ledger_vs_fulfilment(w: &World, id: i64) -> (Vec<(i64, i64)>, Vec<(i64, i64)>) {
+    let number = number(w, id).await;
+    let ledger: Vec<(i64, i64)> = sqlx::query_as(
+        "SELECT item_id, SUM(CASE direction WHEN 'IN' THEN quantity ELSE -quantity END) FROM stock_movements \
+         WHERE hub_id = ? AND (link_id = ? OR link_id LIKE ?) GROUP BY item_id ORDER BY item_id",
+    )
+    .bind(w.requester)
+    .bind(format!("dispatch:{number}"))
+    .bind(format!("correction:{number}:%"))
+    .fetch_all(&w.app.db().await)
+    .await
+    .unwrap();
+    let fulfilment: Vec<(i64, i64)> = sqlx::query_as(
+        "SELECT item_id, SUM(quantity) FROM needs_list_allocations WHERE needs_list_id = ? GROUP BY item_id ORDER BY item_id",
+    )
+    .bind(id)
+    .fetch_all(&w.app.db().await)
+    .await
+    .unwrap();
+    (ledger, fulfilment)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn corrections_after_completion_keep_ledger_and_fulfilment_equal() {
+    let w = world().await;
+    let id = list_in(&w, "Dispatched").await;
+    let early = change(
+        &w,
+        "lo",
+        w.requester,
+        id,
+        &[(w.tent, w.kingston, 35), (w.soap, w.kingston, 100)],
+        "short",
+        "edit",
+    )
+    .await
+    .unwrap_err();
+    assert!(early.contains("only when Completed"), "{early}");
+    action(&w, "manchester", id, "receive", w.requester, "")
+        .await
+        .unwrap();
+    let (ledger, fulfilment) = ledger_vs_fulfilment(&w, id).await;
+    assert_eq!(ledger, fulfilment);
+
+    let edit = |user: &'static str, tent: i64, reason: &'static str| {
+        let w = &w;
+        async move {
+            change(
+                w,
+                user,
+                w.requester,
+                id,
+                &[(w.tent, w.kingston, tent), (w.soap, w.kingston, 100)],
+                reason,
+                "edit",
+            )
+            .await
+        }
+    };
+    let sub = edit("manchester", 35, "short").await.unwrap_err();
+    assert!(
+        sub.contains("may not edit fulfilments after completion"),
+        "{sub}"
+    );
+    assert!(edit("lo", 35, "").await.unwrap_err().contains("Reason"));
+    assert!(edit("lo", 45, "more")
+        .await
+        .unwrap_err()
+        .contains("40 requested"));
+    assert!(edit("lo", 40, "same")
+        .await
+        .unwrap_err()
+        .contains("Nothing changed"));
+
+    // Five tents never arrived: the ledger sends them back to Kingston.
+    let kingston = balance(&w.app, w.kingston, w.tent).await;
+    edit("lo", 35, "5 tents missing on arrival").await.unwrap();
+    assert_eq!(balance(&w.app, w.kingston, w.tent).await, kingston + 5);
+    assert_eq!(balance(&w.app, w.requester, w.tent).await, 35);
+    let (ledger, fulfilment) = ledger_vs_fulfilment(&w, id).await;
+    assert_eq!(ledger, fulfilment);
+    let mut expected = vec![(w.tent, 35), (w.soap, 100)];
+    expected.sort();
+    assert_eq!(fulfilment, expected);
+    // Found three of them: back up to 38.
+    edit("lm", 38, "3 found in the second truck").await.unwrap();
+    let (ledger, fulfilment) = ledger_vs_fulfilment(&w, id).await;
+    assert_eq!(ledger, fulfilment);
+    assert_eq!(balance(&w.app, w.kingston, w.tent).await, kingston + 2);
+
+    // Each changed field is logged with before, after and reason.
+    let log: Vec<(String, String, String, String)> = sqlx::query_as(
+        "SELECT field, before, after, reason FROM fulfilment_edit_log WHERE needs_list_id = ? ORDER BY id",
+    )
+    .bind(id)
+    .fetch_all(&w.app.db().await)
+    .await
+    .unwrap();
+    assert_eq!(
+        log,
+        vec![
+            (
+                "Family tent from Kingston Central Warehouse".into(),
+                "40".into(),
+                "35".into(),
+                "5 tents missing on arrival".into()
+            ),
+            (
+                "Family tent from Kingston Central Warehouse".into(),
+                "35".into(),
+                "38".into(),
+                "3 found in the second truck".into()
+            ),
+        ]
+    );
+
+    // The requester gave the tents out already: a correction taking them back is refused whole.
+    let manchester = w.app.signed_in("manchester").await;
+    let (_, res) = sync(
+        &w.app,
+        &manchester,
+        &[op(
+            "distribution",
+            w.requester,
+            json!({ "item_id": w.tent, "quantity": 38, "beneficiary": "Mandeville shelter" }),
+        )],
+    )
+    .await;
+    assert_eq!(res["results"][0]["status"], "applied", "{res}");
+    let movements_before: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM stock_movements")
+        .fetch_one(&w.app.db().await)
+        .await
+        .unwrap();
+    let refused = edit("lo", 30, "8 more missing").await.unwrap_err();
+    assert!(refused.contains("Nothing was changed"), "{refused}");
+    let movements_after: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM stock_movements")
+        .fetch_one(&w.app.db().await)
+        .await
+        .unwrap();
+    assert_eq!(movements_before, movements_after);
+    let (ledger, fulfilment) = ledger_vs_fulfilment(&w, id).await;
+    assert_eq!(ledger, fulfilment);
+
+    // Queued offline, a correction waits for confirmation.
+    let lo = w.app.signed_in("lo").await;
+    let (_, res) = sync(
+        &w.app,
+        &lo,
+        &[op(
+            "fulfilment_edit",
+            w.requester,
+            json!({ "needs_list_id": id, "reason": "x",
+        "allocations": [ { "item_id": w.tent, "source_hub_id": w.kingston, "quantity": 39 } ] }),
+        )],
+    )
+    .await;
+    assert_eq!(res["results"][0]["status"], "pending_confirmation", "{res}");
+    assert_eq!(fulfilment, ledger_vs_fulfilment(&w, id).await.1);
+}
+
+async fn notes_for(w: &World, user: &str) -> Vec<String> {
+    let client = w.app.signed_in(user).await;
+    let (_, v) = read(
+        client
+            .post(w.app.url("/api/fn/notifications"))
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    v["items"]
+        .as_array()
+        .unwrap_or_else(|| panic!("{v}"))
+        .iter()
+        .map(|n| n["message"].as_str().unwrap().to_string())
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_people_concerned_are_notified() {
+    let w = world().await;
+    let id = list_in(&w, "Dispatched").await;
+    let n = number(&w, id).await;
+    let has = |notes: &[String], text: &str| notes.iter().any(|m| m.contains(text));
+    let lo = notes_for(&w, "lo").await;
+    assert!(has(&lo, &format!("Needs list {n} was submitted")), "{lo:?}");
+    let lm = notes_for(&w, "lm").await;
+    assert!(
+        has(
+            &lm,
+            &format!("fulfilment of needs list {n} waits for your approval")
+        ),
+        "{lm:?}"
+    );
+    assert!(
+        !has(&lm, "was approved for dispatch"),
+        "nobody is told of their own act: {lm:?}"
+    );
+    let main = notes_for(&w, "main").await;
+    assert!(
+        has(&main, &format!("Needs list {n} was approved for dispatch")),
+        "{main:?}"
+    );
+    let requester = notes_for(&w, "manchester").await;
+    assert!(
+        has(&requester, &format!("Needs list {n} was dispatched to you")),
+        "{requester:?}"
+    );
+    // Agencies hear nothing of other hubs' lists.
+    assert!(notes_for(&w, "agency").await.is_empty());
+    // Marking read.
+    let client = w.app.signed_in("manchester").await;
+    let res = client
+        .post(w.app.url("/forms/notifications/read"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    let (_, v) = read(
+        client
+            .post(w.app.url("/api/fn/notifications"))
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(v["unread"], 0);
+    let html = client
+        .get(w.app.url("/notifications"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(html.contains(&format!("Needs list {n} was dispatched to you")));
 }
