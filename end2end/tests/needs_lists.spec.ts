@@ -3,7 +3,7 @@
 // approves, the Kingston warehouse dispatches, the SUB hub confirms receipt. Runs with
 // JavaScript off (plain forms) and on (hydrated; the request goes through the outbox).
 import { Browser, expect, Page, test } from '@playwright/test';
-import { api, serverStock, signIn } from './helpers';
+import { api, clientReady, pending, pill, serverStock, signIn } from './helpers';
 
 const ST_CATHERINE = 3;
 const KINGSTON = 1;
@@ -106,4 +106,56 @@ test('a needs list from request to receipt', async ({ browser, javaScriptEnabled
   await expect(steps.nth(2)).toContainText('Approved — needs list approve by Leon Manager');
   await expect(steps.nth(3)).toContainText('Dispatched — needs list dispatch by Marcus Main');
   await expect(steps.nth(4)).toContainText('Completed — needs list receive by Sasha Sub');
+});
+
+test('an approval recorded offline waits for confirmation online', async ({ page, context, javaScriptEnabled }) => {
+  test.skip(!javaScriptEnabled, 'offline mode needs the browser client');
+  test.setTimeout(90_000);
+  // A list awaiting approval: the SUB hub asks, the LO prepares and submits.
+  const subApi = await api('sub');
+  const main = await api('main');
+  const events = await (await main.post('/api/fn/events')).json();
+  const items = await (await main.post('/api/fn/items')).json();
+  const item = items.find((i: any) => i.name === ITEM);
+  const op = (kind: string, hub: number, payload: any) => ({
+    id: crypto.randomUUID(), kind, hub_id: hub, created_at: new Date().toISOString(), device_id: 'e2e', payload,
+  });
+  const post = async (ctx: any, ops: any[]) => (await (await ctx.post('/api/offline/sync', { data: { device_id: 'e2e', operations: ops } })).json()).results;
+  expect((await post(main, [op('intake', KINGSTON, { item_id: item.id, quantity: 10, event_id: events[0].id })]))[0].status).toBe('applied');
+  const created = await post(subApi, [op('needs_list_create', ST_CATHERINE, {
+    event_id: events[0].id, priority: 'High', submit: true, lines: [{ item_id: item.id, quantity: 5, justification: 'offline approval' }],
+  })]);
+  const number = created[0].reference;
+  const lo = await api('lo');
+  const list = (await (await lo.post('/api/fn/needs_lists', { form: { queue: 'prepare' } })).json()).lists.find((l: any) => l.number === number);
+  const res = await lo.post('/forms/fulfilment', { form: {
+    op_id: crypto.randomUUID(), hub_id: String(ST_CATHERINE), needs_list_id: String(list.id), decision: 'submit',
+    [`alloc_${item.id}_${KINGSTON}`]: '5',
+  } });
+  expect(res.ok()).toBeTruthy();
+
+  // The Logistics Manager, offline, approves from the list as last synced.
+  await signIn(page, 'lm');
+  await clientReady(page);
+  await context.setOffline(true);
+  await page.goto(`/needs-lists/${list.id}`);
+  await expect(page.getByRole('heading', { level: 1 })).toHaveText(`Needs list ${number}`);
+  await expect(page.getByText('Offline: the list as last synced.', { exact: false })).toBeVisible();
+  await expect(status(page)).toHaveText('Awaiting Approval');
+  await page.getByRole('button', { name: 'Approve' }).click();
+  await expect(page.getByRole('main').getByRole('status').last()).toHaveText(
+    'Saved - will sync. Needs confirmation online: it takes effect only when confirmed under Confirmations.',
+  );
+  await expect.poll(() => pending(page)).toBe(1);
+
+  // Back online: synced, but only recorded; confirmed by a person, it takes effect.
+  await context.setOffline(false);
+  await expect(pill(page)).toContainText('0 pending · 0 failed', { timeout: 15_000 });
+  const server = async () => (await (await lo.post('/api/fn/needs_list', { form: { id: String(list.id) } })).json()).list.status;
+  expect(await server()).toBe('Awaiting Approval');
+  await page.goto('/confirmations');
+  const row = page.getByRole('row').filter({ hasText: `Approval of needs list #${list.id}` });
+  await row.getByRole('button', { name: /^Confirm #/ }).click();
+  await expect(page.getByRole('main').getByRole('status')).toHaveText(`Needs list ${number} approved for dispatch.`);
+  expect(await server()).toBe('Approved');
 });

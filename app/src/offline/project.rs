@@ -350,3 +350,129 @@ pub fn dashboard(data: &LocalData) -> Option<Dashboard> {
 #[cfg(test)]
 #[path = "project_test.rs"]
 mod tests;
+
+fn list_summary(
+    snapshot: &Snapshot,
+    names: &crate::ops::Names,
+    l: &crate::ops::sync::SnapshotNeedsList,
+) -> crate::reports::NeedsListSummary {
+    crate::reports::NeedsListSummary {
+        id: l.id,
+        number: l.number.clone(),
+        hub_id: l.hub_id,
+        hub: names.hub(l.hub_id),
+        event: snapshot
+            .events
+            .iter()
+            .find(|e| e.id == l.event_id)
+            .map(|e| e.name.clone())
+            .unwrap_or_else(|| format!("event #{}", l.event_id)),
+        priority: l.priority.clone(),
+        status: l.status.clone(),
+        lines: l.lines.len() as i64,
+        created_at: l.created_at.clone(),
+        updated_at: l.created_at.clone(),
+    }
+}
+
+/// The needs lists offline: those in the snapshot, by queue where the snapshot can tell.
+pub fn needs_lists(
+    data: &LocalData,
+    queue: Option<String>,
+) -> Option<crate::reports::NeedsListsView> {
+    use crate::ops::needs_list::status;
+    let snapshot = data.snapshot.as_ref()?;
+    let names = crate::ops::Names::from_snapshot(snapshot);
+    let queue = queue.unwrap_or_else(|| "all".into());
+    let own = snapshot.user.hub_id;
+    let keep = |s: &str, hub: i64| match queue.as_str() {
+        "drafts" => s == status::DRAFT,
+        "prepare" => s == status::SUBMITTED || s == status::PREPARED,
+        "approval" => s == status::AWAITING_APPROVAL,
+        "dispatch" => s == status::APPROVED || s == status::RESENT,
+        "incoming" => s == status::DISPATCHED && (own.is_none() || own == Some(hub)),
+        _ => true,
+    };
+    Some(crate::reports::NeedsListsView {
+        lists: snapshot
+            .needs_lists
+            .iter()
+            .filter(|l| keep(&l.status, l.hub_id))
+            .map(|l| list_summary(snapshot, &names, l))
+            .collect(),
+        queue,
+        may_create: snapshot.capabilities.contains(&Action::NeedsListEdit),
+    })
+}
+
+/// One list offline: its lines and status as last synced, and the actions that may be queued
+/// from here (the server decides again; approvals, dispatch and receipt wait for confirmation
+/// online). Allocations, timeline and locks need the server.
+pub fn needs_list_detail(data: &LocalData, id: i64) -> Option<crate::reports::NeedsListDetail> {
+    use crate::ops::needs_list::status;
+    let snapshot = data.snapshot.as_ref()?;
+    let l = snapshot.needs_lists.iter().find(|l| l.id == id)?;
+    let names = crate::ops::Names::from_snapshot(snapshot);
+    let actor = session_user(snapshot).actor();
+    // The snapshot knows the list's hub type only for hubs the user may see; own hub is one.
+    let hub_type = snapshot
+        .hubs
+        .iter()
+        .find(|h| h.id == l.hub_id)
+        .map(|h| h.hub_type)
+        .unwrap_or(crate::domain::HubType::Agency);
+    let at_list = |action| {
+        authorize(
+            &actor,
+            action,
+            Some(HubRef {
+                id: l.hub_id,
+                hub_type,
+            }),
+        )
+        .is_ok()
+    };
+    let s = l.status.as_str();
+    let global = matches!(
+        actor.role,
+        crate::domain::Role::Admin
+            | crate::domain::Role::LogisticsManager
+            | crate::domain::Role::LogisticsOfficer
+    );
+    let items: BTreeMap<i64, _> = snapshot.items.iter().map(|i| (i.id, i)).collect();
+    Some(crate::reports::NeedsListDetail {
+        list: list_summary(snapshot, &names, l),
+        notes: None,
+        lines: l
+            .lines
+            .iter()
+            .map(|line| crate::reports::NeedsListDetailLine {
+                item_id: line.item_id,
+                item: names.item(line.item_id),
+                unit: items
+                    .get(&line.item_id)
+                    .map(|i| i.unit.clone())
+                    .unwrap_or_default(),
+                requested: line.quantity,
+                allocated: 0,
+                justification: line.justification.clone(),
+            })
+            .collect(),
+        allocations: Vec::new(),
+        timeline: Vec::new(),
+        lock: None,
+        may: crate::reports::ListActions {
+            submit: s == status::DRAFT && at_list(Action::NeedsListSubmit),
+            approve: s == status::AWAITING_APPROVAL && at_list(Action::ApproveFulfilment),
+            // Offline only global roles may queue a dispatch (the sources need the server).
+            dispatch: (s == status::APPROVED || s == status::RESENT) && global,
+            receive: s == status::DISPATCHED && at_list(Action::ConfirmReceipt),
+            ..Default::default()
+        },
+        dispatch_hub: l.hub_id,
+        change_requests: Vec::new(),
+        edit_log: Vec::new(),
+        change_hub: l.hub_id,
+        op_id: Uuid::new_v4().to_string(),
+    })
+}

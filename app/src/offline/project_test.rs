@@ -207,3 +207,61 @@ fn dashboard_counts_queue_and_issues() {
         "Sub Hub User"
     );
 }
+
+fn list(id: i64, hub_id: i64, status: &str) -> crate::ops::sync::SnapshotNeedsList {
+    crate::ops::sync::SnapshotNeedsList {
+        id,
+        number: format!("NL-{id:06}"),
+        hub_id,
+        event_id: 1,
+        priority: "High".into(),
+        status: status.into(),
+        created_at: "2026-11-22T08:00:00Z".into(),
+        lines: vec![crate::ops::sync::SnapshotNeedsLine {
+            item_id: 1,
+            quantity: 40,
+            justification: Some("shelter".into()),
+        }],
+    }
+}
+
+#[test]
+fn needs_lists_offline_by_queue_with_the_actions_the_role_may_queue() {
+    let mut d = data(vec![]);
+    let s = d.snapshot.as_mut().unwrap();
+    s.needs_lists = vec![
+        list(1, 3, "Draft"),
+        list(2, 3, "Awaiting Approval"),
+        list(3, 3, "Dispatched"),
+    ];
+    s.capabilities = vec![Action::NeedsListEdit];
+    let all = needs_lists(&d, None).unwrap();
+    assert_eq!(all.lists.len(), 3);
+    assert!(all.may_create);
+    assert_eq!(all.lists[0].hub, "St. Catherine Parish Depot");
+    assert_eq!(all.lists[0].event, "Hurricane");
+    let incoming = needs_lists(&d, Some("incoming".into())).unwrap();
+    assert_eq!(
+        incoming.lists.iter().map(|l| l.id).collect::<Vec<_>>(),
+        vec![3]
+    );
+
+    // The SUB hub user (the requester): submit a Draft, confirm a receipt; never approve.
+    let draft = needs_list_detail(&d, 1).unwrap();
+    assert!(draft.may.submit && !draft.may.approve);
+    assert_eq!(draft.lines[0].item, "Water 1L");
+    assert_eq!(draft.lines[0].requested, 40);
+    assert!(!needs_list_detail(&d, 2).unwrap().may.approve);
+    assert!(needs_list_detail(&d, 3).unwrap().may.receive);
+    assert!(needs_list_detail(&d, 99).is_none());
+
+    // A Logistics Manager may queue the approval (confirmed online later) and a dispatch.
+    let s = d.snapshot.as_mut().unwrap();
+    s.user.role = Role::LogisticsManager;
+    s.user.hub_id = None;
+    s.needs_lists.push(list(4, 3, "Approved"));
+    let awaiting = needs_list_detail(&d, 2).unwrap();
+    assert!(awaiting.may.approve);
+    assert!(!awaiting.may.receive);
+    assert!(needs_list_detail(&d, 4).unwrap().may.dispatch);
+}

@@ -6,8 +6,13 @@ use leptos::prelude::*;
 
 use crate::api::{get_needs_list, get_needs_list_edit, get_needs_lists, get_prepare};
 use crate::components::notice::{id_param, prefill, show_result, Flash};
-use crate::components::offline::SaveNotice;
+use crate::components::offline::{
+    or_offline, queue_offline_on_submit, OfflineBanner, SaveNotice, SaveNoticeView,
+};
 use crate::domain::text::display_time;
+use crate::offline::client::use_offline;
+use crate::offline::project;
+use crate::ops::forms::{build_from_fields, NeedsListActionForm};
 use crate::reports::{NeedsListDetail, NeedsListSummary, NeedsListsView, PrepareView};
 
 const QUEUES: [(&str, &str); 6] = [
@@ -24,9 +29,22 @@ pub fn NeedsListsPage() -> impl IntoView {
     let queue = leptos_router::hooks::use_query_map()
         .get_untracked()
         .get("queue");
-    let data = Resource::new(move || queue.clone(), get_needs_lists);
+    let offline = use_offline();
+    let data = Resource::new(
+        move || queue.clone(),
+        move |queue| {
+            let offline = offline.clone();
+            async move {
+                or_offline(get_needs_lists(queue.clone()), &offline, move |d| {
+                    project::needs_lists(d, queue)
+                })
+                .await
+            }
+        },
+    );
     view! {
         <h1>"Needs lists"</h1>
+        <OfflineBanner />
         <Flash />
         <Suspense fallback=|| view! { <p>"Loading…"</p> }>
             {move || Suspend::new(async move {
@@ -85,8 +103,21 @@ fn ListRow(l: NeedsListSummary) -> impl IntoView {
 #[component]
 pub fn NeedsListDetailPage() -> impl IntoView {
     let id = id_param().unwrap_or_default();
-    let data = Resource::new(move || id, get_needs_list);
+    let offline = use_offline();
+    let data = Resource::new(
+        move || id,
+        move |id| {
+            let offline = offline.clone();
+            async move {
+                or_offline(get_needs_list(id), &offline, |d| {
+                    project::needs_list_detail(d, id)
+                })
+                .await
+            }
+        },
+    );
     view! {
+        <OfflineBanner />
         <Flash />
         <Suspense fallback=|| view! { <p>"Loading…"</p> }>
             {move || Suspend::new(async move {
@@ -102,21 +133,26 @@ fn Detail(d: NeedsListDetail) -> impl IntoView {
     let id = l.id;
     let may = d.may.clone();
     let op_id = d.op_id.clone();
+    // Offline, these forms queue (flagged "needs confirmation online" where it applies).
+    let notice = RwSignal::new(None::<SaveNotice>);
+    let offline_view = d.timeline.is_empty();
     let action = move |decision: &'static str,
                        label: String,
                        hub: i64,
                        danger: bool,
                        reason: Option<&'static str>| {
         view! {
-            <form method="post" action="/forms/needs-list-action" class="inline">
+            <form method="post" action="/forms/needs-list-action" class="inline"
+                on:submit=queue_offline_on_submit(notice, build_from_fields::<NeedsListActionForm>)>
                 <input type="hidden" name="op_id" value=op_id.clone() />
                 <input type="hidden" name="hub_id" value=hub.to_string() />
                 <input type="hidden" name="needs_list_id" value=id.to_string() />
+                <input type="hidden" name="decision" value=decision />
                 {reason.map(|label| view! {
                     <label for=format!("reason-{decision}")>{label}</label>
                     <input id=format!("reason-{decision}") name="reason" maxlength="500" required=decision == "reject" />
                 })}
-                <button type="submit" name="decision" value=decision class:danger=danger>{label}</button>
+                <button type="submit" class:danger=danger>{label}</button>
             </form>
         }
     };
@@ -142,6 +178,10 @@ fn Detail(d: NeedsListDetail) -> impl IntoView {
             {may.dispatch.then(|| action("dispatch", "Dispatch".into(), d.dispatch_hub, false, None))}
             {may.receive.then(|| action("receive", "Confirm receipt".into(), l.hub_id, false, None))}
         </div>
+        <SaveNoticeView notice />
+        {offline_view.then(|| view! {
+            <p class="hint">"Offline: the list as last synced. Allocations, the timeline and change requests need a connection; an approval, dispatch or receipt recorded here waits for confirmation online."</p>
+        })}
         <table class="data">
             <caption>"Lines"</caption>
             <thead><tr>

@@ -1454,3 +1454,49 @@ async fn the_people_concerned_are_notified() {
         .unwrap();
     assert!(html.contains(&format!("Needs list {n} was dispatched to you")));
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn numbers_stay_unique_when_lists_arrive_at_once() {
+    let w = world().await;
+    let event = event_id(&w.app).await;
+    // Four devices, ten lists each, all sent at the same moment.
+    let mut clients = Vec::new();
+    for user in ["manchester", "sub", "clerk", "agency"] {
+        clients.push((user, w.app.signed_in(user).await));
+    }
+    let red_cross = w.app.hub_id("Red Cross Kingston").await;
+    let sends = clients.iter().map(|(user, client)| {
+        let hub = match *user {
+            "manchester" => w.requester,
+            "agency" => red_cross,
+            _ => w.st_catherine,
+        };
+        let ops: Vec<Value> = (0..10)
+            .map(|_| {
+                op(
+                    "needs_list_create",
+                    hub,
+                    json!({ "event_id": event, "priority": "Low", "submit": false,
+                            "lines": [ { "item_id": w.tent, "quantity": 1 } ] }),
+                )
+            })
+            .collect();
+        let app = &w.app;
+        async move {
+            let mut refs = Vec::new();
+            for op in ops {
+                let (_, res) = sync(app, client, &[op]).await;
+                refs.push(res["results"][0]["reference"].as_str().unwrap().to_string());
+            }
+            refs
+        }
+    });
+    let mut numbers: Vec<String> = futures::future::join_all(sends)
+        .await
+        .into_iter()
+        .flatten()
+        .collect();
+    numbers.sort();
+    let expected: Vec<String> = (1..=40).map(|n| format!("NL-{n:06}")).collect();
+    assert_eq!(numbers, expected);
+}
