@@ -41,9 +41,24 @@ pub fn links_for(user: &SessionUser) -> Vec<NavLink> {
         ("/admin/events", "Events", Some(Action::ManageHubsAndEvents)),
         ("/admin/users", "Users", Some(Action::ManageUsers)),
     ];
+    // Confirmations: for anyone who may do something that, recorded offline, waits there.
+    let confirms = [
+        Action::RequestTransfer,
+        Action::ConfirmReceipt,
+        Action::Dispatch,
+        Action::PrepareFulfilment,
+        Action::ApproveFulfilment,
+        Action::RejectOrClarifyChangeRequest,
+        Action::EditAfterCompletion,
+    ]
+    .into_iter()
+    .any(|a| may_ever(&actor, a));
     entries
         .into_iter()
-        .filter(|(_, _, action)| action.is_none_or(|a| may_ever(&actor, a)))
+        .filter(|(href, _, action)| match *href {
+            "/confirmations" => confirms,
+            _ => action.is_none_or(|a| may_ever(&actor, a)),
+        })
         .map(|(href, label, _)| NavLink { href, label })
         .collect()
 }
@@ -113,6 +128,21 @@ mod tests {
                 "Dashboard",
                 "Inventory",
                 "Needs lists",
+                "History",
+                "Sync issues",
+                "Notifications"
+            ]
+        );
+        assert_eq!(
+            labels(&user(Role::AgencyHubUser, Some((6, HubType::Agency)))),
+            [
+                "Dashboard",
+                "Inventory",
+                "Intake",
+                "Distribution",
+                "Needs lists",
+                "New needs list",
+                "Confirmations",
                 "History",
                 "Sync issues",
                 "Notifications"
