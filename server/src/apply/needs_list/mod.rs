@@ -1,0 +1,164 @@
+//! The needs-list transitions after creation. Each loads the list, checks the actor at the
+//! list's hub with the one rule, checks the state, writes the change and one timeline row.
+//! Dispatch writes an OUT at every source and an IN at the requester, all carrying one link
+//! id, in the caller's savepoint: all or nothing.
+use std::collections::BTreeMap;
+
+use app::domain::HubType;
+use app::ops::needs_list::{status, LOCK_MINUTES};
+use app::ops::{
+    Allocation, ChangeDecision, ChangeRequestPayload, ChangeRequestProcessPayload,
+    FulfilmentEditPayload, FulfilmentPayload, NeedsListCreatePayload, NeedsListRef,
+    NeedsListUpdatePayload, Operation, Reason,
+};
+use app::permissions::{authorize, Action};
+use serde_json::json;
+use sqlx::SqliteConnection;
+
+use super::{reject, Applied, BatchContext, Failure};
+
+mod allocations;
+mod change_request;
+mod correction;
+mod dispatch;
+mod draft;
+mod fulfilment;
+mod notify;
+
+use crate::db;
+use crate::services::stock;
+use allocations::*;
+pub use change_request::{change_request_create, change_request_process};
+pub use correction::fulfilment_edit;
+pub use dispatch::{dispatch, receive};
+pub use draft::{check_lines, delete, insert_lines, submit, update};
+pub use fulfilment::{fulfilment, review};
+pub use notify::announce_created;
+use notify::*;
+
+#[derive(sqlx::FromRow)]
+pub(super) struct ListRow {
+    id: i64,
+    number: String,
+    hub_id: i64,
+    status: String,
+    locked_by: Option<i64>,
+    locked_at: Option<String>,
+}
+
+pub(super) struct List {
+    row: ListRow,
+    hub_name: String,
+}
+
+/// The list, with the actor allowed to do `action` at its hub (the requester). The operation
+/// must name that hub, so a pending confirmation is listed for the right people.
+pub(super) async fn load(
+    conn: &mut SqliteConnection,
+    ctx: &mut BatchContext,
+    op: &Operation,
+    id: i64,
+    action: Action,
+) -> Result<List, Failure> {
+    let row = find(conn, id).await?;
+    if op.hub_id != row.hub_id {
+        return Err(reject(
+            Reason::Invalid,
+            format!(
+                "Needs list {} belongs to another hub than the one named.",
+                row.number
+            ),
+        ));
+    }
+    let (_, hub_name) = ctx.hub_for(conn, row.hub_id, action).await?;
+    Ok(List { row, hub_name })
+}
+
+pub(super) async fn find(conn: &mut SqliteConnection, id: i64) -> Result<ListRow, Failure> {
+    sqlx::query_as(
+        "SELECT id, number, hub_id, status, locked_by, locked_at FROM needs_lists WHERE id = ?",
+    )
+    .bind(id)
+    .fetch_optional(&mut *conn)
+    .await?
+    .ok_or_else(|| reject(Reason::Invalid, format!("Needs list #{id} does not exist.")))
+}
+
+pub(super) fn expect(list: &ListRow, allowed: &[&str], doing: &str) -> Result<(), Failure> {
+    if allowed.contains(&list.status.as_str()) {
+        return Ok(());
+    }
+    Err(reject(
+        Reason::Invalid,
+        format!(
+            "Needs list {} is {}; it can be {doing} only when {}.",
+            list.number,
+            list.status,
+            allowed.join(" or ")
+        ),
+    ))
+}
+
+/// Moves the list to `to` and records the transition on its timeline.
+#[allow(clippy::too_many_arguments)]
+pub(super) async fn transition(
+    conn: &mut SqliteConnection,
+    ctx: &mut BatchContext,
+    op: &Operation,
+    list: &ListRow,
+    to: &str,
+    action: &'static str,
+    note: Option<&str>,
+) -> Result<(), Failure> {
+    let now = db::now();
+    sqlx::query("UPDATE needs_lists SET status = ?, updated_at = ? WHERE id = ?")
+        .bind(to)
+        .bind(&now)
+        .bind(list.id)
+        .execute(&mut *conn)
+        .await?;
+    timeline(conn, ctx, op, list.id, action, Some(&list.status), to, note).await?;
+    ctx.audit(
+        op,
+        action,
+        "needs_list",
+        list.id.to_string(),
+        json!({ "number": list.number, "from": list.status, "to": to, "note": note }),
+    );
+    announce(conn, ctx, list, action, note).await
+}
+
+#[allow(clippy::too_many_arguments)]
+pub async fn timeline(
+    conn: &mut SqliteConnection,
+    ctx: &BatchContext,
+    op: &Operation,
+    list_id: i64,
+    action: &str,
+    from: Option<&str>,
+    to: &str,
+    note: Option<&str>,
+) -> Result<(), Failure> {
+    sqlx::query(
+        "INSERT INTO needs_list_events (needs_list_id, action, from_status, to_status, user_id, at, note, operation_id) \
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+    )
+    .bind(list_id)
+    .bind(action)
+    .bind(from)
+    .bind(to)
+    .bind(ctx.user.id)
+    .bind(db::now())
+    .bind(note)
+    .bind(op.id.to_string())
+    .execute(&mut *conn)
+    .await?;
+    Ok(())
+}
+
+pub(super) fn done(list: &ListRow, message: String) -> Result<Applied, Failure> {
+    Ok(Applied {
+        reference: list.number.clone(),
+        message,
+    })
+}
