@@ -159,3 +159,73 @@ test('an approval recorded offline waits for confirmation online', async ({ page
   await expect(page.getByRole('main').getByRole('status')).toHaveText(`Needs list ${number} approved for dispatch.`);
   expect(await server()).toBe('Approved');
 });
+
+test('a source hub asks for a change; after receipt an officer corrects what arrived', async ({ browser }) => {
+  test.setTimeout(120_000);
+  const RED_CROSS = 6;
+  const [main, subApi, agencyApi, lo, lm] = await Promise.all(['main', 'sub', 'agency', 'lo', 'lm'].map(api));
+  const events = await (await main.post('/api/fn/events')).json();
+  const items = await (await main.post('/api/fn/items')).json();
+  const item = items.find((i: any) => i.name === ITEM);
+  const op = (kind: string, hub: number, payload: any) => ({
+    id: crypto.randomUUID(), kind, hub_id: hub, created_at: new Date().toISOString(), device_id: 'e2e', payload,
+  });
+  const sync = async (ctx: any, o: any) =>
+    (await (await ctx.post('/api/offline/sync', { data: { device_id: 'e2e', operations: [o] } })).json()).results[0];
+  expect((await sync(main, op('intake', KINGSTON, { item_id: item.id, quantity: 20, event_id: events[0].id }))).status).toBe('applied');
+  expect((await sync(subApi, op('intake', ST_CATHERINE, { item_id: item.id, quantity: 20, event_id: events[0].id }))).status).toBe('applied');
+  // Red Cross asks for 10; the LO takes 6 from St. Catherine and 4 from Kingston; the LM approves.
+  const created = await sync(agencyApi, op('needs_list_create', RED_CROSS, {
+    event_id: events[0].id, priority: 'Urgent', submit: true, lines: [{ item_id: item.id, quantity: 10 }],
+  }));
+  const number = created.reference;
+  const redCrossBefore = await serverStock(agencyApi, RED_CROSS, ITEM);
+  const list = (await (await lo.post('/api/fn/needs_lists', { form: { queue: 'prepare' } })).json()).lists.find((l: any) => l.number === number);
+  expect((await lo.post('/forms/fulfilment', { form: {
+    op_id: crypto.randomUUID(), hub_id: String(RED_CROSS), needs_list_id: String(list.id), decision: 'submit',
+    [`alloc_${item.id}_${ST_CATHERINE}`]: '6', [`alloc_${item.id}_${KINGSTON}`]: '4',
+  } })).ok()).toBeTruthy();
+  expect((await lm.post('/forms/needs-list-action', { form: {
+    op_id: crypto.randomUUID(), hub_id: String(RED_CROSS), needs_list_id: String(list.id), decision: 'approve',
+  } })).ok()).toBeTruthy();
+
+  // St. Catherine can give only 2: it proposes 2 + 8.
+  const sub = await as(browser, 'sub');
+  await open(sub, 'To dispatch', number);
+  await sub.getByLabel(`${ITEM} from St. Catherine Parish Depot`).fill('2');
+  await sub.getByLabel(`${ITEM} from Kingston Central Warehouse`).fill('8');
+  await sub.getByLabel('Reason').fill('Roof repairs here used most of ours');
+  await sub.getByRole('button', { name: 'Send change request' }).click();
+  await expect(sub.getByRole('main').getByRole('status')).toHaveText(/^Change request #\d+ for needs list NL-\d{6} sent for a decision\.$/);
+
+  // The Logistics Manager approves the change: the list is resent for dispatch.
+  const manager = await as(browser, 'lm');
+  await open(manager, 'To dispatch', number);
+  const changes = manager.getByRole('table', { name: 'Change requests' });
+  await expect(changes).toContainText('8 × Tarpaulin 4x6 m from Kingston Central Warehouse, 2 × Tarpaulin 4x6 m from St. Catherine Parish Depot');
+  await changes.getByRole('button', { name: /^Approve change #/ }).click();
+  await expect(manager.getByRole('main').getByRole('status')).toContainText('resent for dispatch');
+  await expect(status(manager)).toHaveText('Resent for Dispatch');
+
+  // Dispatched as changed, received by Red Cross.
+  const officer = await as(browser, 'lo');
+  await open(officer, 'To dispatch', number);
+  await officer.getByRole('button', { name: 'Dispatch' }).click();
+  await expect(status(officer)).toHaveText('Dispatched');
+  expect(await serverStock(agencyApi, RED_CROSS, ITEM)).toBe(redCrossBefore + 10);
+  const agency = await as(browser, 'agency');
+  await open(agency, 'Incoming', number);
+  await agency.getByRole('button', { name: 'Confirm receipt' }).click();
+  await expect(status(agency)).toHaveText('Completed');
+
+  // One of Kingston's tarpaulins was torn and went back: the officer corrects the delivery.
+  await officer.reload();
+  await officer.getByLabel(`${ITEM} from Kingston Central Warehouse`).fill('7');
+  await officer.getByLabel('Reason').fill('One torn, returned to Kingston');
+  await officer.getByRole('button', { name: 'Save correction' }).click();
+  await expect(officer.getByRole('main').getByRole('status')).toContainText(`Needs list ${number}: 1 delivered quantity corrected`);
+  await expect(officer).toHaveURL(new RegExp(`/needs-lists/${list.id}\\?`));
+  const log = officer.getByRole('table', { name: 'Edits after completion' });
+  await expect(log.getByRole('row').nth(1)).toContainText('Tarpaulin 4x6 m from Kingston Central Warehouse87One torn, returned to Kingston');
+  expect(await serverStock(agencyApi, RED_CROSS, ITEM)).toBe(redCrossBefore + 9);
+});

@@ -165,15 +165,23 @@ async fn fulfilment(
     MaybeUser(u): MaybeUser,
     f: Result<Form<FulfilmentForm>, FormRejection>,
 ) -> Response {
-    let (id, submitting) = f
+    let (id, stays, submitting) = f
         .as_ref()
-        .map(|Form(form)| (form.needs_list_id().unwrap_or_default(), form.submitting()))
-        .unwrap_or_default();
-    let page = format!("/needs-lists/{id}/prepare");
-    let done = if submitting {
-        format!("/needs-lists/{id}")
+        .map(|Form(form)| {
+            let id = form.needs_list_id().unwrap_or_default();
+            (id, form.stays_on_prepare(), form.submitting())
+        })
+        .unwrap_or((0, true, false));
+    let prepare = format!("/needs-lists/{id}/prepare");
+    let detail = format!("/needs-lists/{id}");
+    // Preparing happens on the prepare screen (saved: stay; submitted: on to the list);
+    // change requests and corrections are made on the list's page.
+    let (page, done) = if stays {
+        (prepare.clone(), prepare)
+    } else if submitting {
+        (prepare, detail)
     } else {
-        page.clone()
+        (detail.clone(), detail)
     };
     submit_to(s, u, f, &page, &done).await
 }
