@@ -49,6 +49,21 @@ pub fn optional_text(
     }
 }
 
+/// A decision's words: required (named `label`) to reject or to ask, otherwise an optional
+/// note; at most 500 characters either way.
+pub fn decision_reason(
+    field: &str,
+    label: &str,
+    value: Option<&str>,
+    required: bool,
+) -> Result<(), ValidationError> {
+    if required {
+        required_text(field, label, value.unwrap_or(""), 500).map(|_| ())
+    } else {
+        optional_text(field, "Note", value, 500).map(|_| ())
+    }
+}
+
 fn check_length(field: &str, label: &str, value: &str, max: usize) -> Result<(), ValidationError> {
     let len = value.chars().count();
     if len > max {

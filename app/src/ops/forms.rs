@@ -34,6 +34,35 @@ fn op_id(value: &str) -> Result<Uuid, ValidationError> {
     })
 }
 
+/// The operation a form becomes: the id rendered into the page, the hub it names, and the
+/// checks the server applies again (`Operation::validate`).
+fn operation(
+    id: &str,
+    hub: Option<i64>,
+    hub_label: &str,
+    device_id: &str,
+    created_at: String,
+    body: OperationBody,
+) -> Result<Operation, ValidationError> {
+    let op = Operation {
+        id: op_id(id)?,
+        hub_id: required("hub_id", hub_label, hub)?,
+        created_at,
+        device_id: device_id.to_string(),
+        body,
+    };
+    op.validate()?;
+    Ok(op)
+}
+
+/// A non-blank field of a form posted as a map (line and allocation tables).
+fn map_field<'a>(
+    fields: &'a std::collections::BTreeMap<String, String>,
+    name: &str,
+) -> Option<&'a str> {
+    fields.get(name).map(|v| v.trim()).filter(|v| !v.is_empty())
+}
+
 /// A posted form that becomes one operation. The server's no-JS handlers and the browser's
 /// outbox both go through this, so the two paths validate alike.
 pub trait OperationForm {
@@ -95,14 +124,7 @@ impl OperationForm for IntakeForm {
             expiry_date: blank_to_none(&self.expiry_date),
             notes: blank_to_none(&self.notes),
         });
-        body.validate()?;
-        Ok(Operation {
-            id: op_id(&self.op_id)?,
-            hub_id: required("hub_id", "Hub", self.hub_id)?,
-            created_at,
-            device_id: device_id.to_string(),
-            body,
-        })
+        operation(&self.op_id, self.hub_id, "Hub", device_id, created_at, body)
     }
 }
 
@@ -141,14 +163,7 @@ impl OperationForm for DistributionForm {
             event_id: self.event_id,
             notes: blank_to_none(&self.notes),
         });
-        body.validate()?;
-        Ok(Operation {
-            id: op_id(&self.op_id)?,
-            hub_id: required("hub_id", "Hub", self.hub_id)?,
-            created_at,
-            device_id: device_id.to_string(),
-            body,
-        })
+        operation(&self.op_id, self.hub_id, "Hub", device_id, created_at, body)
     }
 }
 
@@ -178,20 +193,20 @@ impl OperationForm for TransferRequestForm {
         device_id: &str,
         created_at: String,
     ) -> Result<Operation, ValidationError> {
-        let op = Operation {
-            id: op_id(&self.op_id)?,
-            hub_id: required("hub_id", "From hub", self.hub_id)?,
+        let body = OperationBody::TransferRequest(TransferRequestPayload {
+            to_hub_id: required("to_hub_id", "To hub", self.to_hub_id)?,
+            item_id: required("item_id", "Item", self.item_id)?,
+            quantity: required("quantity", "Quantity", self.quantity)?,
+            notes: blank_to_none(&self.notes),
+        });
+        operation(
+            &self.op_id,
+            self.hub_id,
+            "From hub",
+            device_id,
             created_at,
-            device_id: device_id.to_string(),
-            body: OperationBody::TransferRequest(TransferRequestPayload {
-                to_hub_id: required("to_hub_id", "To hub", self.to_hub_id)?,
-                item_id: required("item_id", "Item", self.item_id)?,
-                quantity: required("quantity", "Quantity", self.quantity)?,
-                notes: blank_to_none(&self.notes),
-            }),
-        };
-        op.validate()?;
-        Ok(op)
+            body,
+        )
     }
 }
 
@@ -234,15 +249,7 @@ impl OperationForm for TransferReviewForm {
                 ))
             }
         };
-        let op = Operation {
-            id: op_id(&self.op_id)?,
-            hub_id: required("hub_id", "Hub", self.hub_id)?,
-            created_at,
-            device_id: device_id.to_string(),
-            body,
-        };
-        op.validate()?;
-        Ok(op)
+        operation(&self.op_id, self.hub_id, "Hub", device_id, created_at, body)
     }
 }
 
@@ -259,10 +266,7 @@ impl NeedsListForm {
     pub const LINES: usize = 6;
 
     fn field(&self, name: &str) -> Option<&str> {
-        self.fields
-            .get(name)
-            .map(|v| v.trim())
-            .filter(|v| !v.is_empty())
+        map_field(&self.fields, name)
     }
 
     fn number(&self, name: &str, label: &str) -> Result<Option<i64>, ValidationError> {
@@ -340,14 +344,14 @@ impl OperationForm for NeedsListForm {
             }),
             None => OperationBody::NeedsListCreate(list),
         };
-        body.validate()?;
-        Ok(Operation {
-            id: op_id(self.field("op_id").unwrap_or(""))?,
-            hub_id: required("hub_id", "Hub", self.number("hub_id", "Hub")?)?,
+        operation(
+            self.field("op_id").unwrap_or(""),
+            self.number("hub_id", "Hub")?,
+            "Hub",
+            device_id,
             created_at,
-            device_id: device_id.to_string(),
             body,
-        })
+        )
     }
 }
 
@@ -524,14 +528,7 @@ impl OperationForm for NeedsListActionForm {
                 ))
             }
         };
-        body.validate()?;
-        Ok(Operation {
-            id: op_id(&self.op_id)?,
-            hub_id: required("hub_id", "Hub", self.hub_id)?,
-            created_at,
-            device_id: device_id.to_string(),
-            body,
-        })
+        operation(&self.op_id, self.hub_id, "Hub", device_id, created_at, body)
     }
 }
 
@@ -545,10 +542,7 @@ pub struct FulfilmentForm {
 
 impl FulfilmentForm {
     fn field(&self, name: &str) -> Option<&str> {
-        self.fields
-            .get(name)
-            .map(|v| v.trim())
-            .filter(|v| !v.is_empty())
+        map_field(&self.fields, name)
     }
 
     pub fn needs_list_id(&self) -> Option<i64> {
@@ -622,13 +616,13 @@ impl OperationForm for FulfilmentForm {
             }),
             _ => OperationBody::FulfilmentSave(p),
         };
-        body.validate()?;
-        Ok(Operation {
-            id: op_id(self.field("op_id").unwrap_or(""))?,
-            hub_id: required("hub_id", "Hub", self.hub())?,
+        operation(
+            self.field("op_id").unwrap_or(""),
+            self.hub(),
+            "Hub",
+            device_id,
             created_at,
-            device_id: device_id.to_string(),
             body,
-        })
+        )
     }
 }

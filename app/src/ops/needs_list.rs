@@ -6,7 +6,7 @@
 use serde::{Deserialize, Serialize};
 
 use super::NeedsListCreatePayload;
-use crate::domain::text::{self, optional_text, required_text, ValidationError};
+use crate::domain::text::{self, required_text, ValidationError};
 
 /// The states, as stored and shown.
 pub mod status {
@@ -44,17 +44,7 @@ pub struct NeedsListRef {
 
 impl NeedsListRef {
     pub fn validate(&self, reason_required: bool) -> Result<(), ValidationError> {
-        if reason_required {
-            required_text(
-                "reason",
-                "Reason",
-                self.reason.as_deref().unwrap_or(""),
-                500,
-            )?;
-        } else {
-            optional_text("reason", "Note", self.reason.as_deref(), 500)?;
-        }
-        Ok(())
+        text::decision_reason("reason", "Reason", self.reason.as_deref(), reason_required)
     }
 }
 
@@ -153,11 +143,8 @@ pub struct ChangeRequestProcessPayload {
 
 impl ChangeRequestProcessPayload {
     pub fn validate(&self) -> Result<(), ValidationError> {
-        if self.decision == ChangeDecision::Approve {
-            optional_text("note", "Note", self.note.as_deref(), 500).map(|_| ())
-        } else {
-            required_text("note", "Note", self.note.as_deref().unwrap_or(""), 500).map(|_| ())
-        }
+        let asking = self.decision != ChangeDecision::Approve;
+        text::decision_reason("note", "Note", self.note.as_deref(), asking)
     }
 }
 

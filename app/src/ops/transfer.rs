@@ -4,7 +4,7 @@
 //! sync alone: queued offline they come back `pending_confirmation`.
 use serde::{Deserialize, Serialize};
 
-use crate::domain::text::{self, optional_text, required_text, ValidationError};
+use crate::domain::text::{self, optional_text, ValidationError};
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct TransferRequestPayload {
@@ -34,16 +34,6 @@ pub struct TransferReviewPayload {
 
 impl TransferReviewPayload {
     pub fn validate(&self, rejecting: bool) -> Result<(), ValidationError> {
-        if rejecting {
-            required_text(
-                "reason",
-                "Reason",
-                self.reason.as_deref().unwrap_or(""),
-                500,
-            )?;
-        } else {
-            optional_text("reason", "Note", self.reason.as_deref(), 500)?;
-        }
-        Ok(())
+        text::decision_reason("reason", "Reason", self.reason.as_deref(), rejecting)
     }
 }
