@@ -1,8 +1,10 @@
 //! Offline mode's shared core: the outbox record types and the sync engine, a pure state
 //! machine behind small store and transport traits. The browser runner (IndexedDB through
 //! rexie, gloo-net) implements the traits in `frontend`; tests use in-memory fakes.
+pub mod access;
 pub mod backoff;
 pub mod client;
+pub mod crypto;
 pub mod engine;
 pub mod project;
 
