@@ -89,6 +89,13 @@ impl Runner {
     }
 
     pub(crate) async fn sign_in(self: &Rc<Self>, form: SignInForm) -> Result<SignedIn, String> {
+        // Unsynced work of this user on this device keeps it ready until that work is synced,
+        // box ticked or not: nothing recorded here is lost by a sign-in.
+        let waiting = match profile::find_for(&self.store, &self.device_id, &form.username).await
+        {
+            Ok(Some(p)) => self.store.count_of(&p.id).await.unwrap_or(0),
+            _ => 0,
+        };
         let request = SignInRequest {
             username: form.username.clone(),
             password: form.password.clone(),
@@ -96,7 +103,7 @@ impl Runner {
                 id: self.device_id.clone(),
                 name: None,
             }),
-            keep_offline: form.keep_offline,
+            keep_offline: form.keep_offline || waiting > 0,
         };
         match transport::sign_in(&request).await {
             SignInAnswer::Network => self.sign_in_offline(&form).await,
@@ -144,8 +151,8 @@ impl Runner {
         Ok(SignedIn::Offline)
     }
 
-    /// Signed in without "keep this device ready": the user's profile on this device goes,
-    /// unless it still holds unsynced work (then it stays, locked, until that work is synced).
+    /// Signed in without "keep this device ready" (or the policy said online only): the user's
+    /// profile on this device goes.
     async fn keep_nothing(&self, form: &SignInForm) {
         let Ok(Some(found)) = profile::find_for(&self.store, &self.device_id, &form.username).await
         else {
@@ -153,6 +160,8 @@ impl Runner {
         };
         if self.store.count_of(&found.id).await.unwrap_or(1) == 0 {
             let _ = self.store.wipe_profile(&found.id).await;
+        } else {
+            leptos::logging::warn!("DRIMS: unsynced work stays on this device until exported");
         }
     }
 

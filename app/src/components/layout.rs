@@ -83,7 +83,7 @@ fn SignOutForm() -> impl IntoView {
                     Ok(SignOut::Done) => {
                         #[cfg(feature = "hydrate")]
                         if let Some(w) = web_sys::window() {
-                            let _ = w.location().assign("/login");
+                            let _ = w.location().assign("/login?notice=You%20have%20signed%20out.");
                         }
                     }
                     Err(e) => error.set(Some(e)),
