@@ -65,12 +65,9 @@ impl Runner {
             return true;
         }
         if self.store.unlocked().is_some() {
-            // Another user's profile: never used under this session.
-            self.store.lock();
-            self.status.update(|s| {
-                s.unlocked = false;
-                s.access_epoch += 1;
-            });
+            // Another user's profile is open here (signed in offline): its work is never sent
+            // under this session; that user signs in online to sync it.
+            return false;
         }
         let Ok(Some(access)) = transport::offline_access().await else {
             return false;

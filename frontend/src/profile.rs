@@ -278,16 +278,32 @@ pub async fn save_online(
         SecretKey::from_bytes(&unb64(&access.device_secret).map_err(|e| e.to_string())?)
             .map_err(|e| e.to_string())?;
     let existing = find(store, &tag).await?;
-    let reopened = existing.as_ref().and_then(|p| {
+    let mut reopened = existing.as_ref().and_then(|p| {
         unwrap(&device_key, &p.id, "device", &p.wrapped_by_device).map(|k| (p.clone(), k))
     });
+    if let (None, Some(p)) = (&reopened, &existing) {
+        // The server issued a new device secret (offline use was off for a while): the
+        // password just accepted by the server opens the profile as well.
+        if let Ok(kek) = password_key(password, &p.salt, p.iterations).await {
+            reopened = unwrap(&kek, &p.id, "password", &p.wrapped_by_password)
+                .map(|k| (p.clone(), k));
+        }
+    }
     let (id, data_key) = match reopened {
         Some((p, key)) => (p.id, key),
         None => {
             if let Some(old) = existing {
-                // Neither the device secret opens it (the server forgot this device): its
-                // records cannot be read by anyone any more; remove them.
-                store.wipe_profile(&old.id).await.map_err(|e| e.0)?;
+                // Neither the device secret nor this password opens it: no one can read its
+                // records any more. Removed when empty; otherwise left as it is.
+                if store.count_of(&old.id).await.map_err(|e| e.0)? == 0 {
+                    store.wipe_profile(&old.id).await.map_err(|e| e.0)?;
+                } else {
+                    let orphan = ProfileRecord {
+                        tag: format!("orphaned:{}", old.id),
+                        ..old
+                    };
+                    put(store, &orphan).await?;
+                }
             }
             (
                 uuid::Uuid::new_v4().simple().to_string(),

@@ -149,10 +149,12 @@ impl Runner {
                 None
             }
             Ok(Some(user)) if !self.open_for(&user).await => {
-                // Online, but this device keeps nothing for this user: nothing to send.
+                // Online, but this device keeps nothing for this user: nothing to send (or
+                // another user's profile is open here: they sign in to sync it).
+                let other = self.store.unlocked().is_some();
                 self.status.update(|s| {
                     s.online = true;
-                    s.needs_sign_in = false;
+                    s.needs_sign_in = other;
                 });
                 None
             }
