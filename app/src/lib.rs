@@ -105,7 +105,10 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/admin/events") view=admin::events::EventsPage ssr=ssr.clone() />
                     <Route path=path!("/admin/events/:id") view=admin::events::EventEditPage ssr=ssr.clone() />
                     <Route path=path!("/admin/users") view=admin::users::UsersPage ssr=ssr.clone() />
-                    <Route path=path!("/admin/users/:id") view=admin::users::UserEditPage ssr=ssr />
+                    <Route path=path!("/admin/users/:id") view=admin::users::UserEditPage ssr=ssr.clone() />
+                    <Route path=path!("/admin/offline-policy") view=admin::offline_policy::OfflinePolicyPage ssr=ssr.clone() />
+                    <Route path=path!("/admin/import") view=admin::import::ImportPage ssr=ssr.clone() />
+                    <Route path=path!("/admin/imports/:id") view=admin::import::ImportReportPage ssr=ssr />
                 </Routes>
             </main>
         </Router>

@@ -3,6 +3,7 @@
 mod admin;
 mod common;
 mod needs_lists;
+mod offline_access;
 mod pages;
 mod session;
 mod stock_pages;
