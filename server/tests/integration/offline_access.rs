@@ -497,3 +497,38 @@ async fn the_offline_policy_is_admin_only_validated_and_audited() {
     );
     assert_eq!(app.audit_count("offline_policy").await, 2);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_sign_in_form_can_keep_the_device_too() {
+    let app = spawn().await;
+    let client = app.client();
+    let res = client
+        .post(app.url("/login"))
+        .form(&[
+            ("username", "sub"),
+            ("password", "drims-demo"),
+            ("next", "/"),
+            ("device_id", "form-laptop"),
+            ("keep_offline", "on"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    let (status, fresh) = access(&app, &client).await;
+    assert_eq!(status, StatusCode::OK, "{fresh}");
+    assert_eq!(fresh["claims"]["device_id"], "form-laptop");
+    let res = app
+        .client()
+        .post(app.url("/login"))
+        .form(&[
+            ("username", "sub"),
+            ("password", "drims-demo"),
+            ("device_id", "bad id"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    let location = res.headers()["location"].to_str().unwrap().to_string();
+    assert!(location.starts_with("/login?error="), "{location}");
+}
