@@ -3,10 +3,11 @@
 -- comes from, and the record of each import of exported unsynced work.
 
 -- One row (id = 1). offline_window_days: how long a grant lasts, 0 = offline sign-in off.
+-- The allowed ranges are checked once, by OfflinePolicy::validate (app/src/offline/access.rs).
 CREATE TABLE offline_policy (
     id                   INTEGER PRIMARY KEY CHECK (id = 1),
-    offline_window_days  INTEGER NOT NULL DEFAULT 7 CHECK (offline_window_days BETWEEN 0 AND 90),
-    idle_lock_minutes    INTEGER NOT NULL DEFAULT 15 CHECK (idle_lock_minutes BETWEEN 1 AND 1440),
+    offline_window_days  INTEGER NOT NULL DEFAULT 7,
+    idle_lock_minutes    INTEGER NOT NULL DEFAULT 15,
     updated_by           INTEGER REFERENCES users (id),
     updated_at           TEXT
 );

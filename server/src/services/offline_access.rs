@@ -1,7 +1,7 @@
 //! What a device kept for offline use receives: its secret and a fresh signed grant, issued
 //! only to that user's session on that device, and only while the policy allows offline use.
 use app::model::SessionUser;
-use app::offline::access::{GrantClaims, OfflineAccess};
+use app::offline::access::{GrantClaims, OfflineAccess, OfflinePolicy};
 use chrono::Utc;
 
 use super::offline_policy;
@@ -15,8 +15,7 @@ fn access(
     user: &SessionUser,
     device_id: &str,
     secret: String,
-    window_days: i64,
-    idle: i64,
+    policy: &OfflinePolicy,
 ) -> OfflineAccess {
     let now = Utc::now();
     let claims = GrantClaims {
@@ -25,14 +24,14 @@ fn access(
         hub_id: user.hub_id,
         device_id: device_id.to_string(),
         issued_at: db::timestamp(now),
-        expires_at: db::timestamp(now + chrono::Duration::days(window_days)),
+        expires_at: db::timestamp(now + chrono::Duration::days(policy.offline_window_days)),
     };
     OfflineAccess {
         device_secret: secret,
         grant: key.sign(&claims),
         claims,
         server_time: db::timestamp(now),
-        idle_lock_minutes: idle,
+        idle_lock_minutes: policy.idle_lock_minutes,
     }
 }
 
@@ -54,14 +53,7 @@ pub async fn at_sign_in(
         return Ok(None);
     }
     let secret = device::keep(db, user.id, device_id).await?;
-    Ok(Some(access(
-        key,
-        user,
-        device_id,
-        secret,
-        policy.offline_window_days,
-        policy.idle_lock_minutes,
-    )))
+    Ok(Some(access(key, user, device_id, secret, &policy)))
 }
 
 /// On an online start: a fresh grant for the session's own device, if it is kept.
@@ -80,12 +72,5 @@ pub async fn refresh(
     let secret = device::reissue(db, user.id, device_id)
         .await?
         .ok_or_else(not_kept)?;
-    Ok(access(
-        key,
-        user,
-        device_id,
-        secret,
-        policy.offline_window_days,
-        policy.idle_lock_minutes,
-    ))
+    Ok(access(key, user, device_id, secret, &policy))
 }
