@@ -113,6 +113,9 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/admin/events/:id") view=admin::events::EventEditPage ssr=SsrMode::Async />
                     <Route path=path!("/admin/users") view=admin::users::UsersPage ssr=SsrMode::Async />
                     <Route path=path!("/admin/users/:id") view=admin::users::UserEditPage ssr=SsrMode::Async />
+                    <Route path=path!("/admin/offline-policy") view=admin::offline_policy::OfflinePolicyPage ssr=SsrMode::Async />
+                    <Route path=path!("/admin/import") view=admin::import::ImportPage ssr=SsrMode::Async />
+                    <Route path=path!("/admin/imports/:id") view=admin::import::ImportReportPage ssr=SsrMode::Async />
                 </Routes>
                 </Show>
             </main>

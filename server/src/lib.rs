@@ -45,6 +45,9 @@ pub async fn build(
             None => println!("Demo mode: the database already has data, so nothing was seeded."),
         }
     }
+    let grant_key = auth::grant::GrantKey::load_or_create(&db)
+        .await
+        .map_err(|e| format!("cannot load the grant-signing key: {e}"))?;
     let routes = leptos_axum::generate_route_list(app::App);
     let state = AppState {
         leptos_options,
@@ -52,6 +55,7 @@ pub async fn build(
         writer: apply::Writer::new(db.clone()),
         db,
         config: Arc::new(config),
+        grant_key: Arc::new(grant_key),
     };
     Ok((routes::router(state.clone()), state))
 }

@@ -6,6 +6,7 @@ use leptos::config::LeptosOptions;
 use leptos_axum::AxumRouteListing;
 
 use crate::apply::Writer;
+use crate::auth::grant::GrantKey;
 use crate::config::Config;
 use crate::db::Db;
 
@@ -17,4 +18,6 @@ pub struct AppState {
     /// The single write path's entry: one batch writes at a time.
     pub writer: Writer,
     pub config: Arc<Config>,
+    /// Signs offline grants (shared by every server on the database).
+    pub grant_key: Arc<GrantKey>,
 }

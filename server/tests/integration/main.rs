@@ -3,6 +3,8 @@
 mod admin;
 mod common;
 mod needs_lists;
+mod offline_access;
+mod offline_import;
 mod pages;
 mod session;
 mod stock_pages;
