@@ -44,9 +44,22 @@ export async function clientReady(page: Page) {
 
 /** Waits until the client runs and reports an empty outbox, synced. */
 export async function synced(page: Page, timeout = 15_000) {
-  await expect(pill(page)).toHaveAttribute('data-ready', 'true', { timeout });
-  await expect(pill(page)).toContainText('Online – Synced', { timeout });
-  await expect(pill(page)).toContainText('0 pending', { timeout });
+  // One look at one page: across a navigation, separate checks could each pass on a
+  // different page (the old one ready, the new one's server-rendered default "Synced").
+  await expect
+    .poll(
+      () =>
+        page
+          .evaluate(() => {
+            const p = document.querySelector('.sync-pill') as HTMLElement | null;
+            return !!p && p.dataset.ready === 'true' && p.dataset.pending === '0' &&
+              (p.textContent ?? '').includes('Online – Synced');
+          })
+          .catch(() => false),
+      { timeout },
+    )
+    .toBe(true);
+  await expect(pill(page)).toContainText('0 pending');
 }
 
 export async function pending(page: Page): Promise<number> {

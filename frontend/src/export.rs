@@ -3,9 +3,7 @@
 //! WebCrypto) -> AES-256-GCM, associated data `drims:export:v1`. The server opens it on import.
 use app::offline::access::{ExportContents, ExportFile, EXPORT_FORMAT, EXPORT_KDF};
 use app::offline::client::SignInForm;
-use app::offline::crypto::{
-    b64, random_bytes, SecretKey, EXPORT_AAD, PBKDF2_ITERATIONS, SALT_LEN,
-};
+use app::offline::crypto::{b64, random_bytes, SecretKey, EXPORT_AAD, PBKDF2_ITERATIONS, SALT_LEN};
 use wasm_bindgen::JsCast;
 
 use crate::profile::{self, AccessRecord, ACCESS};
@@ -39,7 +37,9 @@ pub async fn export(
     let mut operations: Vec<_> = pending.into_iter().map(|p| p.op).collect();
     operations.extend(issues.into_iter().map(|i| i.op));
     if operations.is_empty() {
-        return Err("Nothing to export: every operation recorded here has reached the server.".into());
+        return Err(
+            "Nothing to export: every operation recorded here has reached the server.".into(),
+        );
     }
     let count = operations.len();
     let contents = ExportContents {
@@ -79,14 +79,14 @@ fn download(text: &str, name: &str) -> Result<(), String> {
     let parts = js_sys::Array::of1(&text.into());
     let options = web_sys::BlobPropertyBag::new();
     options.set_type("application/json");
-    let blob =
-        web_sys::Blob::new_with_str_sequence_and_options(&parts, &options).map_err(fail)?;
+    let blob = web_sys::Blob::new_with_str_sequence_and_options(&parts, &options).map_err(fail)?;
     let url = web_sys::Url::create_object_url_with_blob(&blob).map_err(fail)?;
-    let link: web_sys::HtmlAnchorElement = document
-        .create_element("a")
-        .map_err(fail)?
-        .dyn_into()
-        .map_err(|_| "The file could not be written.".to_string())?;
+    let link: web_sys::HtmlAnchorElement =
+        document
+            .create_element("a")
+            .map_err(fail)?
+            .dyn_into()
+            .map_err(|_| "The file could not be written.".to_string())?;
     link.set_href(&url);
     link.set_download(name);
     link.click();
@@ -94,9 +94,7 @@ fn download(text: &str, name: &str) -> Result<(), String> {
     let release = wasm_bindgen::closure::Closure::once_into_js(move || {
         let _ = web_sys::Url::revoke_object_url(&url);
     });
-    let _ = window.set_timeout_with_callback_and_timeout_and_arguments_0(
-        release.unchecked_ref(),
-        30_000,
-    );
+    let _ = window
+        .set_timeout_with_callback_and_timeout_and_arguments_0(release.unchecked_ref(), 30_000);
     Ok(())
 }

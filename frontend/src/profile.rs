@@ -177,7 +177,9 @@ async fn open_with_password(
         ));
     }
     if profile.iterations < PBKDF2_MIN_ITERATIONS {
-        return Err(UnlockError::Failed("the stored key parameters are too weak".into()));
+        return Err(UnlockError::Failed(
+            "the stored key parameters are too weak".into(),
+        ));
     }
     let kek = password_key(password, &profile.salt, profile.iterations)
         .await
@@ -230,7 +232,10 @@ pub async fn unlock_with_password(
     if rfc3339_ms(&access.last_server_time).is_some_and(|seen| now + CLOCK_SKEW_MS < seen) {
         return Err(UnlockError::ClockBehind);
     }
-    Ok((opened(&profile, &key, access.user.id).map_err(UnlockError::Failed)?, access))
+    Ok((
+        opened(&profile, &key, access.user.id).map_err(UnlockError::Failed)?,
+        access,
+    ))
 }
 
 /// Opens the profile with the password only (no grant check): for exporting the unsynced work
@@ -247,7 +252,10 @@ pub async fn open_for_export(
         .ok_or(UnlockError::NoProfile)?;
     let (profile, key) = open_with_password(store, profile, password).await?;
     let access = read_access(store, &profile, &key).await?;
-    Ok((opened(&profile, &key, access.user.id).map_err(UnlockError::Failed)?, access))
+    Ok((
+        opened(&profile, &key, access.user.id).map_err(UnlockError::Failed)?,
+        access,
+    ))
 }
 
 async fn read_access(
@@ -285,8 +293,8 @@ pub async fn save_online(
         // The server issued a new device secret (offline use was off for a while): the
         // password just accepted by the server opens the profile as well.
         if let Ok(kek) = password_key(password, &p.salt, p.iterations).await {
-            reopened = unwrap(&kek, &p.id, "password", &p.wrapped_by_password)
-                .map(|k| (p.clone(), k));
+            reopened =
+                unwrap(&kek, &p.id, "password", &p.wrapped_by_password).map(|k| (p.clone(), k));
         }
     }
     let (id, data_key) = match reopened {
@@ -348,8 +356,12 @@ pub async fn unlock_with_device(
     let device_key =
         SecretKey::from_bytes(&unb64(&access.device_secret).map_err(|e| e.to_string())?)
             .map_err(|e| e.to_string())?;
-    let Some(data_key) = unwrap(&device_key, &profile.id, "device", &profile.wrapped_by_device)
-    else {
+    let Some(data_key) = unwrap(
+        &device_key,
+        &profile.id,
+        "device",
+        &profile.wrapped_by_device,
+    ) else {
         return Ok(None);
     };
     let unlocked = opened(&profile, &data_key, user.id)?;

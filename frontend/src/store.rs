@@ -326,14 +326,8 @@ impl IdbStore {
         let meta = tx.store(META).map_err(err)?;
         let base_key = u.rkey("snapshot");
         let last_key = u.rkey("last_sync");
-        let base = meta
-            .get(JsValue::from_str(&base_key))
-            .await
-            .map_err(err)?;
-        let last = meta
-            .get(JsValue::from_str(&last_key))
-            .await
-            .map_err(err)?;
+        let base = meta.get(JsValue::from_str(&base_key)).await.map_err(err)?;
+        let last = meta.get(JsValue::from_str(&last_key)).await.map_err(err)?;
         let hubs: Vec<(String, SnapshotHub)> =
             read_all(&tx.store(INVENTORY).map_err(err)?, INVENTORY, &u).await?;
         let lists: Vec<(String, Vec<SnapshotNeedsList>)> =
@@ -427,14 +421,20 @@ impl IdbStore {
         let mut adopted = 0;
         for name in [PENDING, ISSUES] {
             let store = tx.store(name).map_err(err)?;
-            let pairs = store.scan(None, None, None, None).await.map_err(err)?;
-            for (key, value) in pairs {
-                let (Some(k), Some(text)) = (key.as_string(), value.as_string()) else {
+            // Keys first: only version 1's (no profile prefix) are read.
+            let keys = store.get_all_keys(None, None).await.map_err(err)?;
+            for key in keys {
+                let Some(k) = key.as_string().filter(|k| !k.contains(':')) else {
                     continue;
                 };
-                if k.contains(':') {
+                let Some(text) = store
+                    .get(key.clone())
+                    .await
+                    .map_err(err)?
+                    .and_then(|v| v.as_string())
+                else {
                     continue;
-                }
+                };
                 let owner = serde_json::from_str::<serde_json::Value>(&text)
                     .ok()
                     .and_then(|v| v.get("user_id").cloned())
@@ -573,7 +573,11 @@ impl OutboxStore for IdbStore {
             .collect::<Result<_, StoreError>>()?;
         let meta = [
             sealed(META, "snapshot".into(), &base)?,
-            sealed(META, "snapshot_version".into(), &snapshot.version.to_string())?,
+            sealed(
+                META,
+                "snapshot_version".into(),
+                &snapshot.version.to_string(),
+            )?,
             sealed(META, "last_sync".into(), &now)?,
         ];
         let range: JsValue = profile_range(&u.profile)?.into();

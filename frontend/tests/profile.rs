@@ -91,10 +91,13 @@ fn intake() -> Operation {
 async fn the_data_key_opens_only_with_its_password_or_the_device_secret() {
     let store = fresh().await;
     let device = secret();
-    let (unlocked, kdf_ms) = profile::save_online(&store, DEVICE, "right horse", &user(), &access(&device, 24))
-        .await
-        .unwrap();
-    web_sys::console::log_1(&format!("PBKDF2-SHA256 {PBKDF2_ITERATIONS} iterations: {kdf_ms} ms").into());
+    let (unlocked, kdf_ms) =
+        profile::save_online(&store, DEVICE, "right horse", &user(), &access(&device, 24))
+            .await
+            .unwrap();
+    web_sys::console::log_1(
+        &format!("PBKDF2-SHA256 {PBKDF2_ITERATIONS} iterations: {kdf_ms} ms").into(),
+    );
     store.unlock(unlocked.clone());
     store.enqueue(intake()).await.unwrap();
     store.lock();
@@ -105,7 +108,10 @@ async fn the_data_key_opens_only_with_its_password_or_the_device_secret() {
     let text = serde_json::to_string(&stored[0]).unwrap().to_lowercase();
     assert!(!text.contains("sub"), "{text}");
     assert_eq!(stored[0].iterations, PBKDF2_ITERATIONS);
-    assert_eq!(app::offline::crypto::unb64(&stored[0].salt).unwrap().len(), 16);
+    assert_eq!(
+        app::offline::crypto::unb64(&stored[0].salt).unwrap().len(),
+        16
+    );
 
     // Username is case-insensitive; the right password opens the same data.
     let (again, _) = profile::unlock_with_password(&store, DEVICE, "sub", "right horse")
@@ -134,39 +140,56 @@ async fn the_data_key_opens_only_with_its_password_or_the_device_secret() {
     );
 
     // Online: the device secret opens it without the password; another secret does not.
-    assert!(profile::unlock_with_device(&store, DEVICE, &user(), &access(&device, 24))
-        .await
-        .unwrap()
-        .is_some());
-    assert!(profile::unlock_with_device(&store, DEVICE, &user(), &access(&secret(), 24))
-        .await
-        .unwrap()
-        .is_none());
+    assert!(
+        profile::unlock_with_device(&store, DEVICE, &user(), &access(&device, 24))
+            .await
+            .unwrap()
+            .is_some()
+    );
+    assert!(
+        profile::unlock_with_device(&store, DEVICE, &user(), &access(&secret(), 24))
+            .await
+            .unwrap()
+            .is_none()
+    );
 
     // A password changed elsewhere: the next online sign-in re-wraps the same data key.
-    let (rewrapped, _) = profile::save_online(&store, DEVICE, "new pony", &user(), &access(&device, 24))
-        .await
-        .unwrap();
+    let (rewrapped, _) =
+        profile::save_online(&store, DEVICE, "new pony", &user(), &access(&device, 24))
+            .await
+            .unwrap();
     assert_eq!(rewrapped.profile, unlocked.profile);
     store.unlock(rewrapped);
-    assert_eq!(store.pending().await.unwrap().len(), 1, "the queue survived");
+    assert_eq!(
+        store.pending().await.unwrap().len(),
+        1,
+        "the queue survived"
+    );
     assert_eq!(
         profile::unlock_with_password(&store, DEVICE, "sub", "right horse")
             .await
             .err(),
         Some(UnlockError::Incorrect)
     );
-    assert!(profile::unlock_with_password(&store, DEVICE, "sub", "new pony")
-        .await
-        .is_ok());
+    assert!(
+        profile::unlock_with_password(&store, DEVICE, "sub", "new pony")
+            .await
+            .is_ok()
+    );
 }
 
 #[wasm_bindgen_test]
 async fn five_wrong_passwords_make_it_wait_and_wipe_nothing() {
     let store = fresh().await;
-    let (unlocked, _) = profile::save_online(&store, DEVICE, "right horse", &user(), &access(&secret(), 24))
-        .await
-        .unwrap();
+    let (unlocked, _) = profile::save_online(
+        &store,
+        DEVICE,
+        "right horse",
+        &user(),
+        &access(&secret(), 24),
+    )
+    .await
+    .unwrap();
     store.unlock(unlocked);
     store.enqueue(intake()).await.unwrap();
     store.lock();
@@ -180,7 +203,9 @@ async fn five_wrong_passwords_make_it_wait_and_wipe_nothing() {
     }
     // The fifth is still checked (and wrong); then the wait starts.
     assert_eq!(
-        profile::unlock_with_password(&store, DEVICE, "sub", "nope").await.err(),
+        profile::unlock_with_password(&store, DEVICE, "sub", "nope")
+            .await
+            .err(),
         Some(UnlockError::Incorrect)
     );
     match profile::unlock_with_password(&store, DEVICE, "sub", "right horse").await {
@@ -195,9 +220,15 @@ async fn five_wrong_passwords_make_it_wait_and_wipe_nothing() {
 #[wasm_bindgen_test]
 async fn an_expired_grant_or_a_clock_behind_the_server_refuses() {
     let store = fresh().await;
-    profile::save_online(&store, DEVICE, "right horse", &user(), &access(&secret(), -1))
-        .await
-        .unwrap();
+    profile::save_online(
+        &store,
+        DEVICE,
+        "right horse",
+        &user(),
+        &access(&secret(), -1),
+    )
+    .await
+    .unwrap();
     assert_eq!(
         profile::unlock_with_password(&store, DEVICE, "sub", "right horse")
             .await

@@ -3,13 +3,13 @@
 #![cfg(target_arch = "wasm32")]
 
 use app::domain::{HubStatus, HubType, Role};
+use app::offline::crypto::SecretKey;
 use app::offline::engine::OutboxStore;
 use app::offline::SyncIssue;
 use app::ops::sync::{
     Snapshot, SnapshotHub, SnapshotNeedsLine, SnapshotNeedsList, SnapshotUser, StockLine,
 };
 use app::ops::{IntakePayload, Operation, OperationBody};
-use app::offline::crypto::SecretKey;
 use frontend::store::{IdbStore, Unlocked, ALL_STORES, DB_NAME, DB_VERSION, PENDING};
 use rexie::{Rexie, TransactionMode};
 use wasm_bindgen::{JsCast, JsValue};
@@ -316,7 +316,10 @@ async fn the_snapshot_is_split_per_hub_and_shown_only_to_its_user() {
 async fn meta_values_round_trip() {
     let store = fresh(Some(7)).await;
     assert_eq!(store.meta_get::<String>("note").await.unwrap(), None);
-    store.meta_put("note", &"laptop-1".to_string()).await.unwrap();
+    store
+        .meta_put("note", &"laptop-1".to_string())
+        .await
+        .unwrap();
     assert_eq!(
         store.meta_get::<String>("note").await.unwrap().as_deref(),
         Some("laptop-1")
@@ -341,12 +344,22 @@ async fn every_value_is_ciphertext_under_an_opaque_key() {
                 .unwrap_or_else(|| panic!("{name}/{key} is not ciphertext"))
                 .to_vec();
             let text = String::from_utf8_lossy(&bytes);
-            for word in ["Quokka", "Alpha Depot", "Zeta", "user7", "shelter", "intake"] {
+            for word in [
+                "Quokka",
+                "Alpha Depot",
+                "Zeta",
+                "user7",
+                "shelter",
+                "intake",
+            ] {
                 assert!(!text.contains(word), "{name}/{key} shows {word}");
             }
         }
     }
-    assert_eq!(raw(PENDING).await[0].0.as_string().unwrap(), format!("p7:{}", op.id));
+    assert_eq!(
+        raw(PENDING).await[0].0.as_string().unwrap(),
+        format!("p7:{}", op.id)
+    );
 }
 
 #[wasm_bindgen_test]
@@ -374,7 +387,10 @@ async fn a_value_moved_to_another_key_or_read_with_another_key_fails_to_open() {
         .unwrap();
     tx.done().await.unwrap();
     db.close();
-    assert!(store.pending().await.is_err(), "a moved record must not open");
+    assert!(
+        store.pending().await.is_err(),
+        "a moved record must not open"
+    );
 
     // The same prefix with another key (another user's key) opens nothing.
     let store = fresh(Some(7)).await;
@@ -412,4 +428,67 @@ async fn a_locked_store_reads_and_writes_nothing_and_a_wipe_takes_one_profile() 
     }
     set_user(&store, Some(8));
     assert_eq!(store.pending().await.unwrap().len(), 1, "p8 untouched");
+}
+
+#[wasm_bindgen_test]
+async fn version_one_plaintext_is_sealed_for_its_user_and_its_snapshot_dropped() {
+    let store = fresh(None).await;
+    let (mine, theirs) = (intake(3), intake(4));
+    let legacy = |op: &Operation, user: i64| {
+        serde_json::json!({ "op": op, "seq": 1, "attempts": 0, "last_error": null, "user_id": user })
+            .to_string()
+    };
+    let db = raw_db().await;
+    let tx = db
+        .transaction(
+            &[PENDING, frontend::store::META],
+            TransactionMode::ReadWrite,
+        )
+        .unwrap();
+    let pending = tx.store(PENDING).unwrap();
+    for (op, user) in [(&mine, 7), (&theirs, 8)] {
+        pending
+            .put(
+                &JsValue::from_str(&legacy(op, user)),
+                Some(&JsValue::from_str(&op.id.to_string())),
+            )
+            .await
+            .unwrap();
+    }
+    tx.store(frontend::store::META)
+        .unwrap()
+        .put(
+            &JsValue::from_str("{\"hubs\":[]}"),
+            Some(&"snapshot".into()),
+        )
+        .await
+        .unwrap();
+    tx.done().await.unwrap();
+    db.close();
+
+    assert_eq!(store.drop_plaintext_snapshot().await.unwrap(), 1);
+    set_user(&store, Some(7));
+    assert_eq!(store.adopt_plaintext().await.unwrap(), 1);
+    let ids: Vec<_> = store
+        .pending()
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|p| p.op.id)
+        .collect();
+    assert_eq!(ids, vec![mine.id], "user 7's queued work survived, sealed");
+    let keys: Vec<String> = raw(PENDING)
+        .await
+        .into_iter()
+        .map(|(k, _)| k.as_string().unwrap())
+        .collect();
+    assert!(keys.contains(&format!("p7:{}", mine.id)));
+    assert!(
+        keys.contains(&theirs.id.to_string()),
+        "user 8's waits for user 8"
+    );
+    assert!(
+        !keys.contains(&mine.id.to_string()),
+        "the plaintext copy is gone"
+    );
 }

@@ -3,10 +3,10 @@
 use leptos::prelude::*;
 
 use crate::components::offline::SyncPill;
-use crate::offline::client::{use_offline, SignOut};
 use crate::error::ApiError;
 use crate::model::SessionUser;
 use crate::nav::links_for;
+use crate::offline::client::{use_offline, SignOut};
 
 /// The current user, loaded once per page by `App`.
 #[derive(Clone, Copy)]
@@ -80,10 +80,13 @@ fn SignOutForm() -> impl IntoView {
             leptos::task::spawn_local(async move {
                 match port.sign_out(force).await {
                     Ok(SignOut::Pending(n)) => waiting.set(Some(n)),
-                    Ok(SignOut::Done) => {
+                    Ok(SignOut::Done) =>
+                    {
                         #[cfg(feature = "hydrate")]
                         if let Some(w) = web_sys::window() {
-                            let _ = w.location().assign("/login?notice=You%20have%20signed%20out.");
+                            let _ = w
+                                .location()
+                                .assign("/login?notice=You%20have%20signed%20out.");
                         }
                     }
                     Err(e) => error.set(Some(e)),

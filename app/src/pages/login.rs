@@ -32,14 +32,17 @@ pub fn LoginPage() -> impl IntoView {
     let status = offline.status;
     let location = use_location();
     // Where to go afterwards: `?next=`, or the page the lock screen stands in front of.
-    let next = use_query_map().get_untracked().get("next").unwrap_or_else(|| {
-        let path = location.pathname.get_untracked();
-        if path == "/login" {
-            String::new()
-        } else {
-            format!("{path}{}", location.search.get_untracked())
-        }
-    });
+    let next = use_query_map()
+        .get_untracked()
+        .get("next")
+        .unwrap_or_else(|| {
+            let path = location.pathname.get_untracked();
+            if path == "/login" {
+                String::new()
+            } else {
+                format!("{path}{}", location.search.get_untracked())
+            }
+        });
     let error = RwSignal::new(None::<String>);
     let busy = RwSignal::new(false);
     let deactivated = RwSignal::new(None::<(SignInForm, usize)>);
