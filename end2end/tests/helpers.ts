@@ -12,6 +12,23 @@ export async function signIn(page: Page, username: string, password = 'drims-dem
   await page.getByLabel('Password').fill(password);
   if (keepOffline) await page.getByLabel('Keep this device ready for offline use').check();
   await page.getByRole('button', { name: 'Sign in' }).click();
+  // With JavaScript the sign-in runs in the page (key derivation, then a navigation): wait for
+  // its end, the next page or the reason it was refused.
+  await Promise.race([
+    page.waitForURL((u) => !u.pathname.startsWith('/login')),
+    page.getByRole('main').getByRole('alert').first().waitFor(),
+  ]);
+}
+
+/** With no network, a page opened or reloaded shows the sign-in page: the password opens the
+ *  device's profile, then the page renders from the device's data. */
+export async function unlockOffline(page: Page, username: string, password = 'drims-demo') {
+  await page.waitForFunction(() => (window as any).__drimsOfflineShell === true || (window as any).__drimsHydrated === true);
+  await expect(page.getByRole('heading', { name: 'Sign in to DRIMS' })).toBeVisible();
+  await page.getByLabel('Username').fill(username);
+  await page.getByLabel('Password').fill(password);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await expect(page.getByRole('heading', { name: 'Sign in to DRIMS' })).toHaveCount(0, { timeout: 10_000 });
 }
 
 export async function navLabels(page: Page): Promise<string[]> {

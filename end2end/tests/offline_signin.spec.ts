@@ -118,6 +118,9 @@ function hits(dump: string, words: string[]): string[] {
 }
 
 test('the four offline sign-in outcomes, with the exact messages', async ({ page, context }) => {
+  const admin = await api('admin');
+  const itemName = `Outcome kit ${Date.now() % 100000}`;
+  await newItem(admin, itemName);
   // A device that has been online (the service worker is installed) but never kept a profile.
   await page.goto('/login');
   await page.waitForFunction(() => (window as any).__drimsHydrated === true);
@@ -144,7 +147,7 @@ test('the four offline sign-in outcomes, with the exact messages', async ({ page
   await expect(wrong.getByRole('main')).toContainText(HUB_NAME);
   await expect(wrong.getByRole('main').getByText('You are offline and this device has no synced data')).toHaveCount(0);
   await nav(wrong, 'Intake');
-  await wrong.getByLabel('Item').selectOption({ label: 'Toothpaste (Hygiene, kit)' });
+  await wrong.getByLabel('Item').selectOption({ label: `${itemName} (Shelter, each)` });
   await wrong.getByLabel('Quantity').fill('3');
   await wrong.getByRole('button', { name: 'Record intake' }).click();
   await expect(wrong.getByRole('main').getByRole('status').last()).toHaveText('Saved - will sync.');
@@ -182,6 +185,8 @@ test('the four offline sign-in outcomes, with the exact messages', async ({ page
   await context.setOffline(false);
   await wrong.getByRole('button', { name: 'Sync Now' }).click();
   await expect(pill(wrong)).toContainText('0 pending', { timeout: 15_000 });
+  expect(await serverStock(admin, HUB, itemName)).toBe(3);
+  await admin.dispose();
 });
 
 test('after an offline session nothing on the device reads in plaintext; sign-out leaves nothing', async ({ page, context }) => {
@@ -246,10 +251,13 @@ test('sign-out with unsynced work asks first; confirmed, it deletes the work fro
   await signIn(page, 'clerk');
   await clientReady(page);
   const admin = await api('admin');
-  const before = await serverStock(admin, HUB, 'Toothpaste');
+  const itemName = `Sign-out kit ${Date.now() % 100000}`;
+  await newItem(admin, itemName);
+  await page.reload(); // the new item in this page's choices
+  await clientReady(page);
   await context.setOffline(true);
   await nav(page, 'Intake');
-  await page.getByLabel('Item').selectOption({ label: 'Toothpaste (Hygiene, kit)' });
+  await page.getByLabel('Item').selectOption({ label: `${itemName} (Shelter, each)` });
   await page.getByLabel('Quantity').fill('1');
   await page.getByRole('button', { name: 'Record intake' }).click();
   await expect(page.getByRole('main').getByRole('status').last()).toHaveText('Saved - will sync.');
@@ -266,22 +274,23 @@ test('sign-out with unsynced work asks first; confirmed, it deletes the work fro
   await expect(page).toHaveURL(/\/login/);
   expect((await forensicDump(page)).split('\n').filter((l) => l.startsWith('drims/')), 'nothing left').toEqual([]);
   await context.setOffline(false);
-  expect(await serverStock(admin, HUB, 'Toothpaste')).toBe(before);
+  expect(await serverStock(admin, HUB, itemName)).toBe(0);
   await admin.dispose();
 });
 
 test('a password changed on the server while the device was offline: the queue syncs after sign-in with the new one', async ({ page, context }) => {
   const admin = await api('admin');
   const user = await newUser(admin, 'pwchange');
+  const itemName = `Password kit ${Date.now() % 100000}`;
+  await newItem(admin, itemName);
   await signIn(page, user.username, user.password);
   await clientReady(page);
   await context.setOffline(true);
   await nav(page, 'Intake');
-  await page.getByLabel('Item').selectOption({ label: 'Soap bar (Hygiene, kit)' });
+  await page.getByLabel('Item').selectOption({ label: `${itemName} (Shelter, each)` });
   await page.getByLabel('Quantity').fill('9');
   await page.getByRole('button', { name: 'Record intake' }).click();
   await expect(page.getByRole('main').getByRole('status').last()).toHaveText('Saved - will sync.');
-  const before = await serverStock(admin, HUB, 'Soap bar');
 
   await updateUser(admin, user.id, { password: 'brand-new-pass-2' }); // ends the user's sessions
   await context.setOffline(false);
@@ -290,7 +299,7 @@ test('a password changed on the server while the device was offline: the queue s
   await page.getByRole('link', { name: 'Sign in to sync' }).click();
   await submitSignIn(page, user.username, 'brand-new-pass-2');
   await synced(page);
-  expect(await serverStock(admin, HUB, 'Soap bar')).toBe(before + 9);
+  expect(await serverStock(admin, HUB, itemName)).toBe(9);
 
   // Offline now opens with the new password only.
   await context.setOffline(true);
@@ -305,15 +314,16 @@ test('a password changed on the server while the device was offline: the queue s
 test('a deactivated account exports its queue; an LM imports it in a fresh browser: applied once', async ({ page, context, browser }) => {
   const admin = await api('admin');
   const user = await newUser(admin, 'leaver');
+  const itemName = `Leaver kit ${Date.now() % 100000}`;
+  await newItem(admin, itemName);
   await signIn(page, user.username, user.password);
   await clientReady(page);
   await context.setOffline(true);
   await nav(page, 'Intake');
-  await page.getByLabel('Item').selectOption({ label: 'Rice 5 kg (Food, case)' });
+  await page.getByLabel('Item').selectOption({ label: `${itemName} (Shelter, each)` });
   await page.getByLabel('Quantity').fill('11');
   await page.getByRole('button', { name: 'Record intake' }).click();
   await expect(page.getByRole('main').getByRole('status').last()).toHaveText('Saved - will sync.');
-  const before = await serverStock(admin, HUB, 'Rice 5 kg');
 
   await updateUser(admin, user.id, { active: false });
   await context.setOffline(false);
@@ -332,9 +342,9 @@ test('a deactivated account exports its queue; an LM imports it in a fresh brows
   await expect(page.getByText('Exported 1 operations to a file.')).toBeVisible();
   const exported = fs.readFileSync(path, 'utf8');
   expect(JSON.parse(exported).format).toBe('drims-pending-export');
-  expect(hits(exported, [user.username, 'Rice 5 kg', HUB_NAME])).toEqual([]);
+  expect(hits(exported, [user.username, itemName, HUB_NAME])).toEqual([]);
   // Offline sign-in is over for a deactivated account.
-  expect(await serverStock(admin, HUB, 'Rice 5 kg')).toBe(before);
+  expect(await serverStock(admin, HUB, itemName)).toBe(0);
 
   const fresh = await browser.newContext();
   const lm = await fresh.newPage();
@@ -348,13 +358,16 @@ test('a deactivated account exports its queue; an LM imports it in a fresh brows
     await expect(lm).toHaveURL(/\/admin\/imports\/\d+/);
     await expect(lm.getByRole('main')).toContainText(user.username);
     await expect(lm.getByRole('main')).toContainText('applied');
-    expect(await serverStock(admin, HUB, 'Rice 5 kg'), `after import ${round}`).toBe(before + 11);
+    expect(await serverStock(admin, HUB, itemName), `after import ${round}`).toBe(11);
   }
   await fresh.close();
   await admin.dispose();
 });
 
 test('the idle lock: every tab drops the key and asks for the password; nothing queued is lost', async ({ page, context }) => {
+  const admin = await api('admin');
+  const itemName = `Idle kit ${Date.now() % 100000}`;
+  await newItem(admin, itemName);
   await signIn(page, 'sub');
   await clientReady(page);
   const two = await context.newPage();
@@ -362,7 +375,7 @@ test('the idle lock: every tab drops the key and asks for the password; nothing 
   await expect(pill(two)).toHaveAttribute('data-unlocked', 'true');
   await context.setOffline(true);
   await nav(page, 'Intake');
-  await page.getByLabel('Item').selectOption({ label: 'Toothpaste (Hygiene, kit)' });
+  await page.getByLabel('Item').selectOption({ label: `${itemName} (Shelter, each)` });
   await page.getByLabel('Quantity').fill('2');
   await page.getByRole('button', { name: 'Record intake' }).click();
   await expect(page.getByRole('main').getByRole('status').last()).toHaveText('Saved - will sync.');
@@ -377,6 +390,9 @@ test('the idle lock: every tab drops the key and asks for the password; nothing 
   await expect(two.getByRole('heading', { level: 1 })).toContainText('Sync issues');
   await expect(pill(two)).toHaveAttribute('data-pending', '1');
   await context.setOffline(false);
+  await expect(pill(two)).toContainText('0 pending', { timeout: 15_000 });
+  expect(await serverStock(admin, HUB, itemName)).toBe(2);
+  await admin.dispose();
 });
 
 test('measure: key derivation, encrypted enqueue, unlock to dashboard with 200 items', async ({ page, context }) => {
