@@ -66,6 +66,16 @@ async function nav(page: Page, label: string) {
   await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: label, exact: true }).click();
 }
 
+/** Goes offline and records an intake of `qty` × `item` (one of `newItem`'s) in the outbox. */
+async function intakeOffline(page: Page, context: BrowserContext, item: string, qty: number) {
+  await context.setOffline(true);
+  await nav(page, 'Intake');
+  await page.getByLabel('Item').selectOption({ label: `${item} (Shelter, each)` });
+  await page.getByLabel('Quantity').fill(String(qty));
+  await page.getByRole('button', { name: 'Record intake' }).click();
+  await expect(page.getByRole('main').getByRole('status').last()).toHaveText('Saved - will sync.');
+}
+
 /** The sign-in form, filled and sent (online or offline: the same form). */
 async function submitSignIn(page: Page, username: string, password: string) {
   await page.waitForFunction(() => (window as any).__drimsHydrated === true || (window as any).__drimsOfflineShell === true);
@@ -255,12 +265,7 @@ test('sign-out with unsynced work asks first; confirmed, it deletes the work fro
   await newItem(admin, itemName);
   await page.reload(); // the new item in this page's choices
   await clientReady(page);
-  await context.setOffline(true);
-  await nav(page, 'Intake');
-  await page.getByLabel('Item').selectOption({ label: `${itemName} (Shelter, each)` });
-  await page.getByLabel('Quantity').fill('1');
-  await page.getByRole('button', { name: 'Record intake' }).click();
-  await expect(page.getByRole('main').getByRole('status').last()).toHaveText('Saved - will sync.');
+  await intakeOffline(page, context, itemName, 1);
   await page.getByRole('button', { name: 'Sign out' }).click();
   const check = page.getByRole('alertdialog');
   await expect(check).toContainText('1 operations recorded on this device have not reached the server.');
@@ -285,12 +290,7 @@ test('a password changed on the server while the device was offline: the queue s
   await newItem(admin, itemName);
   await signIn(page, user.username, user.password);
   await clientReady(page);
-  await context.setOffline(true);
-  await nav(page, 'Intake');
-  await page.getByLabel('Item').selectOption({ label: `${itemName} (Shelter, each)` });
-  await page.getByLabel('Quantity').fill('9');
-  await page.getByRole('button', { name: 'Record intake' }).click();
-  await expect(page.getByRole('main').getByRole('status').last()).toHaveText('Saved - will sync.');
+  await intakeOffline(page, context, itemName, 9);
 
   await updateUser(admin, user.id, { password: 'brand-new-pass-2' }); // ends the user's sessions
   await context.setOffline(false);
@@ -318,12 +318,7 @@ test('a deactivated account exports its queue; an LM imports it in a fresh brows
   await newItem(admin, itemName);
   await signIn(page, user.username, user.password);
   await clientReady(page);
-  await context.setOffline(true);
-  await nav(page, 'Intake');
-  await page.getByLabel('Item').selectOption({ label: `${itemName} (Shelter, each)` });
-  await page.getByLabel('Quantity').fill('11');
-  await page.getByRole('button', { name: 'Record intake' }).click();
-  await expect(page.getByRole('main').getByRole('status').last()).toHaveText('Saved - will sync.');
+  await intakeOffline(page, context, itemName, 11);
 
   await updateUser(admin, user.id, { active: false });
   await context.setOffline(false);
@@ -373,12 +368,7 @@ test('the idle lock: every tab drops the key and asks for the password; nothing 
   const two = await context.newPage();
   await two.goto('/sync-issues');
   await expect(pill(two)).toHaveAttribute('data-unlocked', 'true');
-  await context.setOffline(true);
-  await nav(page, 'Intake');
-  await page.getByLabel('Item').selectOption({ label: `${itemName} (Shelter, each)` });
-  await page.getByLabel('Quantity').fill('2');
-  await page.getByRole('button', { name: 'Record intake' }).click();
-  await expect(page.getByRole('main').getByRole('status').last()).toHaveText('Saved - will sync.');
+  await intakeOffline(page, context, itemName, 2);
   // Nobody touched either tab for 20 minutes (the default idle lock is 15).
   await page.evaluate(() => localStorage.setItem('drims.last_active', String(Date.now() - 20 * 60_000)));
   for (const tab of [page, two]) {

@@ -183,7 +183,7 @@ impl Runner {
     /// loses offline sign-in and keeps its queue for export.
     async fn deactivated(&self, form: &SignInForm) -> Option<SignedIn> {
         let (unlocked, _) =
-            profile::open_for_export(&self.store, &self.device_id, &form.username, &form.password)
+            profile::open_profile(&self.store, &self.device_id, &form.username, &form.password)
                 .await
                 .ok()?;
         let _ = profile::mark_deactivated(&self.store, &unlocked).await;
