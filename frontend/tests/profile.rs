@@ -40,7 +40,7 @@ async fn fresh() -> IdbStore {
 fn user() -> SessionUser {
     SessionUser {
         id: 5,
-        username: "Sub".into(),
+        username: "Zephyrine.Field".into(),
         display_name: "Sub-Hub User".into(),
         role: Role::SubHubUser,
         hub_id: Some(3),
@@ -106,22 +106,24 @@ async fn the_data_key_opens_only_with_its_password_or_the_device_secret() {
     let stored = profile::all(&store).await.unwrap();
     assert_eq!(stored.len(), 1);
     let text = serde_json::to_string(&stored[0]).unwrap().to_lowercase();
-    assert!(!text.contains("sub"), "{text}");
+    // A name long enough not to turn up by chance in base64.
+    assert!(!text.contains("zephyrine"), "{text}");
     assert_eq!(stored[0].iterations, PBKDF2_ITERATIONS);
     assert_eq!(
         app::offline::crypto::unb64(&stored[0].salt).unwrap().len(),
         16
     );
 
-    // Username is case-insensitive; the right password opens the same data.
-    let (again, _) = profile::unlock_with_password(&store, DEVICE, "sub", "right horse")
-        .await
-        .unwrap();
+    // The username is case-insensitive; the right password opens the same data.
+    let (again, _) =
+        profile::unlock_with_password(&store, DEVICE, "zephyrine.field", "right horse")
+            .await
+            .unwrap();
     store.unlock(again);
     assert_eq!(store.pending().await.unwrap().len(), 1);
 
     assert_eq!(
-        profile::unlock_with_password(&store, DEVICE, "sub", "wrong horse")
+        profile::unlock_with_password(&store, DEVICE, "zephyrine.field", "wrong horse")
             .await
             .err(),
         Some(UnlockError::Incorrect)
@@ -133,7 +135,7 @@ async fn the_data_key_opens_only_with_its_password_or_the_device_secret() {
         Some(UnlockError::NoProfile)
     );
     assert_eq!(
-        profile::unlock_with_password(&store, "another-device", "sub", "right horse")
+        profile::unlock_with_password(&store, "another-device", "zephyrine.field", "right horse")
             .await
             .err(),
         Some(UnlockError::NoProfile)
@@ -166,13 +168,13 @@ async fn the_data_key_opens_only_with_its_password_or_the_device_secret() {
         "the queue survived"
     );
     assert_eq!(
-        profile::unlock_with_password(&store, DEVICE, "sub", "right horse")
+        profile::unlock_with_password(&store, DEVICE, "zephyrine.field", "right horse")
             .await
             .err(),
         Some(UnlockError::Incorrect)
     );
     assert!(
-        profile::unlock_with_password(&store, DEVICE, "sub", "new pony")
+        profile::unlock_with_password(&store, DEVICE, "zephyrine.field", "new pony")
             .await
             .is_ok()
     );
@@ -195,7 +197,7 @@ async fn five_wrong_passwords_make_it_wait_and_wipe_nothing() {
     store.lock();
     for _ in 0..4 {
         assert_eq!(
-            profile::unlock_with_password(&store, DEVICE, "sub", "nope")
+            profile::unlock_with_password(&store, DEVICE, "zephyrine.field", "nope")
                 .await
                 .err(),
             Some(UnlockError::Incorrect)
@@ -203,12 +205,12 @@ async fn five_wrong_passwords_make_it_wait_and_wipe_nothing() {
     }
     // The fifth is still checked (and wrong); then the wait starts.
     assert_eq!(
-        profile::unlock_with_password(&store, DEVICE, "sub", "nope")
+        profile::unlock_with_password(&store, DEVICE, "zephyrine.field", "nope")
             .await
             .err(),
         Some(UnlockError::Incorrect)
     );
-    match profile::unlock_with_password(&store, DEVICE, "sub", "right horse").await {
+    match profile::unlock_with_password(&store, DEVICE, "zephyrine.field", "right horse").await {
         Err(UnlockError::Wait(s)) => assert!((55..=60).contains(&s), "waits {s} s"),
         other => panic!("expected a wait, got {:?}", other.map(|_| ())),
     }
@@ -230,7 +232,7 @@ async fn an_expired_grant_or_a_clock_behind_the_server_refuses() {
     .await
     .unwrap();
     assert_eq!(
-        profile::unlock_with_password(&store, DEVICE, "sub", "right horse")
+        profile::unlock_with_password(&store, DEVICE, "zephyrine.field", "right horse")
             .await
             .err(),
         Some(UnlockError::Expired)
@@ -247,7 +249,7 @@ async fn an_expired_grant_or_a_clock_behind_the_server_refuses() {
         .await
         .unwrap();
     assert_eq!(
-        profile::unlock_with_password(&store, DEVICE, "sub", "right horse")
+        profile::unlock_with_password(&store, DEVICE, "zephyrine.field", "right horse")
             .await
             .err(),
         Some(UnlockError::ClockBehind)
