@@ -1,5 +1,6 @@
 //! The page frame: header with the signed-in user, role-filtered navigation, sign-out and the
 //! slot (top right) where the sync status pill lives.
+use crate::components::csrf::CsrfField;
 use leptos::prelude::*;
 
 use crate::components::offline::SyncPill;
@@ -57,6 +58,7 @@ fn SignedInBar(user: SessionUser) -> impl IntoView {
             <span class="user-name">{user.display_name.clone()}</span>
             <span class="user-role">{format!("{}{hub}", user.role.name())}</span>
             <form method="post" action="/logout" class="inline">
+                <CsrfField />
                 <button type="submit" class="secondary">"Sign out"</button>
             </form>
         </div>

@@ -1,4 +1,5 @@
 //! Sign-in page. A plain form posting to `/login`, so it works with JavaScript off.
+use crate::components::csrf::CsrfField;
 use leptos::prelude::*;
 use leptos_router::hooks::use_query_map;
 
@@ -28,6 +29,7 @@ pub fn LoginPage() -> impl IntoView {
             </Suspense>
             <Flash />
             <form method="post" action="/login" class="stack">
+                <CsrfField />
                 <input type="hidden" name="next" value=next />
                 <label for="username">"Username"</label>
                 <input id="username" name="username" type="text" autocomplete="username"

@@ -9,7 +9,7 @@ use axum::{Form, Router};
 use serde::{Deserialize, Serialize};
 
 use super::admin_api::StatusInput;
-use super::redirect::{echo, with_query};
+use super::redirect::{echo, with_echo, with_query};
 use crate::auth::extract::{ClientAddress, MaybeUser};
 use crate::auth::{session, sign_in::sign_in};
 use crate::error::{AppError, AppResult};
@@ -34,6 +34,7 @@ pub fn router() -> Router<AppState> {
 
 /// Runs a service call for a signed-in user and turns its outcome into a redirect.
 async fn submit<T, I: Serialize, F>(
+    secure: bool,
     user: Option<SessionUser>,
     form: Result<Form<I>, FormRejection>,
     back: &str,
@@ -59,11 +60,11 @@ where
             let (path, notice) = success(&value);
             with_query(&path, &[("notice", notice)]).into_response()
         }
-        (Err(e), input) => {
-            let mut pairs = vec![("error".to_string(), e.to_api().message)];
-            pairs.extend(echo(&input));
-            with_query(back, &pairs).into_response()
-        }
+        (Err(e), input) => with_echo(
+            with_query(back, &[("error", e.to_api().message)]),
+            echo(&input),
+            secure,
+        ),
     }
 }
 
@@ -77,9 +78,16 @@ struct LoginForm {
     next: String,
 }
 
-/// Only local paths are followed after sign-in (no open redirect).
-fn safe_next(next: &str) -> &str {
-    if next.starts_with('/') && !next.starts_with("//") && !next.starts_with("/login") {
+/// Only local paths are followed after sign-in (no open redirect): a single `/` followed by
+/// a path character, and nothing a browser would read as another host (`//`, `/\\`), no
+/// control characters.
+pub fn safe_next(next: &str) -> &str {
+    let path_char = |c: char| c.is_ascii_alphanumeric() || "-._~%!$&'()*+,;=:@?#".contains(c);
+    let local = next == "/"
+        || (next.starts_with('/')
+            && next[1..].chars().next().is_some_and(path_char)
+            && next.chars().all(|c| c.is_ascii_graphic() && c != '\\'));
+    if local && !next.starts_with("/login") {
         next
     } else {
         "/"
@@ -111,15 +119,14 @@ async fn login(
             )
                 .into_response()
         }
-        Err(e) => with_query(
-            "/login",
-            &[
-                ("error", e.to_api().message),
-                ("username", form.username),
-                ("next", form.next),
-            ],
-        )
-        .into_response(),
+        Err(e) => with_echo(
+            with_query(
+                "/login",
+                &[("error", e.to_api().message), ("next", form.next)],
+            ),
+            vec![("username".into(), form.username)],
+            state.config.secure_cookie,
+        ),
     }
 }
 
@@ -127,7 +134,7 @@ async fn logout(
     State(state): State<AppState>,
     headers: axum::http::HeaderMap,
 ) -> AppResult<Response> {
-    if let Some(token) = session::token_from_headers(&headers) {
+    if let Some(token) = session::token_from_headers(&headers, state.config.secure_cookie) {
         session::delete(&state.db, &token).await?;
     }
     let cookie = session::clear_cookie(state.config.secure_cookie);
@@ -144,6 +151,7 @@ async fn create_hub(
     f: Result<Form<HubInput>, FormRejection>,
 ) -> Response {
     submit(
+        s.config.secure_cookie,
         u,
         f,
         "/admin/hubs",
@@ -160,6 +168,7 @@ async fn update_hub(
     f: Result<Form<HubInput>, FormRejection>,
 ) -> Response {
     submit(
+        s.config.secure_cookie,
         u,
         f,
         &format!("/admin/hubs/{id}"),
@@ -176,6 +185,7 @@ async fn hub_status(
     f: Result<Form<StatusInput>, FormRejection>,
 ) -> Response {
     submit(
+        s.config.secure_cookie,
         u,
         f,
         "/admin/hubs",
@@ -196,6 +206,7 @@ async fn create_item(
     f: Result<Form<ItemInput>, FormRejection>,
 ) -> Response {
     submit(
+        s.config.secure_cookie,
         u,
         f,
         "/admin/items",
@@ -217,6 +228,7 @@ async fn update_item(
     f: Result<Form<ItemInput>, FormRejection>,
 ) -> Response {
     submit(
+        s.config.secure_cookie,
         u,
         f,
         &format!("/admin/items/{id}"),
@@ -232,6 +244,7 @@ async fn create_event(
     f: Result<Form<EventInput>, FormRejection>,
 ) -> Response {
     submit(
+        s.config.secure_cookie,
         u,
         f,
         "/admin/events",
@@ -253,6 +266,7 @@ async fn update_event(
     f: Result<Form<EventInput>, FormRejection>,
 ) -> Response {
     submit(
+        s.config.secure_cookie,
         u,
         f,
         &format!("/admin/events/{id}"),
@@ -270,6 +284,7 @@ async fn create_user(
     f: Result<Form<UserInput>, FormRejection>,
 ) -> Response {
     submit(
+        s.config.secure_cookie,
         u,
         f,
         "/admin/users",
@@ -291,6 +306,7 @@ async fn update_user(
     f: Result<Form<UserInput>, FormRejection>,
 ) -> Response {
     submit(
+        s.config.secure_cookie,
         u,
         f,
         &format!("/admin/users/{id}"),

@@ -14,7 +14,7 @@ use axum::routing::{get, post};
 use axum::{Form, Router};
 use serde::Serialize;
 
-use super::redirect::{echo, with_query};
+use super::redirect::{echo, with_echo, with_query};
 use crate::apply;
 use crate::auth::extract::{MaybeUser, RequireUser};
 use crate::db;
@@ -92,8 +92,12 @@ async fn submit_to<F: OperationForm + Serialize>(
         }
         Err(message) => {
             back.push(("error".into(), message));
-            back.extend(echo(&form).into_iter().filter(|(k, _)| k != "hub_id"));
-            with_query(page, &back).into_response()
+            let entered = echo(&form).into_iter().filter(|(k, _)| k != "hub_id");
+            with_echo(
+                with_query(page, &back),
+                entered.collect(),
+                state.config.secure_cookie,
+            )
         }
     }
 }

@@ -4,6 +4,7 @@ mod admin;
 mod common;
 mod needs_lists;
 mod pages;
+mod security;
 mod session;
 mod stock_pages;
 mod sync;

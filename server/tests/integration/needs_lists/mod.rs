@@ -77,7 +77,7 @@ pub(super) async fn post(
     path: &str,
     form: &[(String, String)],
 ) -> Result<String, String> {
-    let res = client.post(app.url(path)).form(form).send().await.unwrap();
+    let res = app.post_form(client, path, form).await;
     assert_eq!(res.status(), StatusCode::SEE_OTHER, "{path}");
     let location = res.headers()["location"].to_str().unwrap().to_string();
     let query = location.split_once('?').map(|q| q.1).unwrap_or_default();

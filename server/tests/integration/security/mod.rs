@@ -1,0 +1,5 @@
+//! The security review's findings (issue 10), each pinned: sign-in abuse, cross-site requests,
+//! headers, form echoes, CSV injection, agency leaks, idempotency conflicts.
+mod forms;
+mod headers;
+mod sign_in;
