@@ -152,13 +152,14 @@ pub async fn apply_one(writer: &Writer, user: &SessionUser, op: &Operation) -> A
 async fn apply_in_tx(
     conn: &mut SqliteConnection,
     ctx: &mut BatchContext,
-    stored: &mut HashMap<String, Outcome>,
+    stored: &mut HashMap<String, record::Stored>,
     op: &Operation,
     via: Via,
 ) -> AppResult<Outcome> {
     let id = op.id.to_string();
-    if let Some(outcome) = stored.get(&id) {
-        return Ok(outcome.clone());
+    // Already final: the stored outcome (or `id_conflict`); nothing is recorded again.
+    if let Some(done) = stored.get(&id) {
+        return Ok(done.answer(op));
     }
     let pending = via == Via::Sync && op.body.needs_online_confirmation();
     let executed = match op.validate() {
@@ -183,7 +184,14 @@ async fn apply_in_tx(
         Err(Failure::Internal(e)) => return Err(e),
     };
     if outcome.is_final() {
-        stored.insert(id, outcome.clone());
+        let digest = Some(record::digest(op));
+        stored.insert(
+            id,
+            record::Stored {
+                outcome: outcome.clone(),
+                digest,
+            },
+        );
     }
     ctx.record_outcome(op, &outcome)?;
     Ok(outcome)

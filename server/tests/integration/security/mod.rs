@@ -2,4 +2,5 @@
 //! headers, form echoes, CSV injection, agency leaks, idempotency conflicts.
 mod forms;
 mod headers;
+mod ids;
 mod sign_in;
