@@ -11,6 +11,7 @@ mod changes;
 mod life;
 mod locks_and_dispatch;
 mod roles;
+mod security;
 
 pub(super) const ROLES: [&str; 8] = [
     "admin", "lm", "lo", "main", "sub", "agency", "clerk", "auditor",
