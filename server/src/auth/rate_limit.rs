@@ -65,7 +65,7 @@ pub async fn begin(state: &AppState, username: &str, address: &str) -> AppResult
         (pair_key(username, address), cfg.max_failures_per_account),
         (address_key(address), cfg.max_failures_per_address),
     ];
-    let mut tx = state.db.begin_with("BEGIN IMMEDIATE").await?;
+    let mut tx = db::write_tx(&state.db).await?;
     let mut until: Option<DateTime<Utc>> = None;
     for (key, limit) in &keys {
         if let Some(t) = waiting_until(&mut tx, key, &since, *limit, window).await? {
@@ -120,7 +120,7 @@ pub async fn succeeded(
     username: &str,
     address: &str,
 ) -> AppResult<()> {
-    let mut tx = state.db.begin().await?;
+    let mut tx = db::write_tx(&state.db).await?;
     for id in attempt.ids {
         sqlx::query("DELETE FROM login_failures WHERE id = ?")
             .bind(id)

@@ -44,6 +44,11 @@ pub async fn create(db: &Db, user_id: i64, ttl_minutes: i64, address: &str) -> A
     .bind(address)
     .execute(db)
     .await?;
+    // Expired sessions are of no use to anyone: forget them at each sign-in.
+    sqlx::query("DELETE FROM sessions WHERE expires_at <= ?")
+        .bind(db::timestamp(now))
+        .execute(db)
+        .await?;
     Ok(token)
 }
 

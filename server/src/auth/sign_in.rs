@@ -3,6 +3,7 @@ use app::domain::text::{NewPassword, Username, ValidationError};
 use app::model::SessionUser;
 
 use super::{password, rate_limit, session};
+use crate::db;
 use crate::error::{AppError, AppResult};
 use crate::services::audit;
 use crate::state::AppState;
@@ -92,7 +93,7 @@ pub async fn sign_in(
     let user = session::lookup(&state.db, &token)
         .await?
         .ok_or_else(|| AppError::Internal("new session not found".into()))?;
-    let mut tx = state.db.begin().await?;
+    let mut tx = db::write_tx(&state.db).await?;
     audit::record(
         &mut tx,
         Some(user.id),

@@ -17,7 +17,12 @@ pub fn with_query<K: AsRef<str>>(path: &str, pairs: &[(K, String)]) -> Redirect 
         .map(|(k, v)| (k.as_ref(), v.as_str()))
         .collect();
     let query = serde_urlencoded::to_string(pairs).unwrap_or_default();
-    Redirect::to(&format!("{path}?{query}"))
+    let target = format!("{path}?{query}");
+    // `Redirect::to` panics on a value that is no valid header: never redirect with one.
+    if axum::http::HeaderValue::from_str(&target).is_err() {
+        return Redirect::to("/");
+    }
+    Redirect::to(&target)
 }
 
 /// A redirect that hands `echo` to the next page through the cookie.

@@ -124,11 +124,12 @@ async fn needs_list(
     f: Result<Form<NeedsListForm>, FormRejection>,
 ) -> Response {
     // An edit of a Draft goes back to its edit page on refusal, to the list when saved.
+    // Only a number goes into the redirect (a newline would make an invalid header).
     let id = f
         .as_ref()
         .ok()
-        .and_then(|Form(form)| form.fields.get("needs_list_id").cloned())
-        .filter(|v| !v.trim().is_empty());
+        .and_then(|Form(form)| form.fields.get("needs_list_id"))
+        .and_then(|v| v.trim().parse::<i64>().ok());
     match id {
         Some(id) => {
             let (page, done) = (

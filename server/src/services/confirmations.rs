@@ -126,7 +126,7 @@ pub async fn confirm(state: &AppState, user: &SessionUser, id: i64) -> AppResult
     };
     match apply::apply_one(&state.writer, user, &now_op).await? {
         Outcome::Applied { message, .. } => {
-            let mut tx = state.db.begin().await?;
+            let mut tx = db::write_tx(&state.db).await?;
             sqlx::query(
                 "UPDATE pending_confirmations SET status = 'confirmed', decided_by = ?, decided_at = ?, \
                  result = ? WHERE id = ? AND status = 'pending'",
@@ -161,7 +161,7 @@ pub async fn confirm(state: &AppState, user: &SessionUser, id: i64) -> AppResult
 
 pub async fn discard(db: &Db, user: &SessionUser, id: i64) -> AppResult<String> {
     let (row, op) = load(db, user, id).await?;
-    let mut tx = db.begin().await?;
+    let mut tx = db::write_tx(db).await?;
     sqlx::query(
         "UPDATE pending_confirmations SET status = 'discarded', decided_by = ?, decided_at = ?, \
          result = 'discarded' WHERE id = ? AND status = 'pending'",
