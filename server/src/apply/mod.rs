@@ -7,6 +7,7 @@
 //! it reads stays true until it commits. Checks come before writes; an operation that writes
 //! more than one row does so under a savepoint, so a rejected operation leaves nothing behind
 //! and never blocks the others. Outcomes and audit rows are buffered and written per batch.
+pub mod claims;
 mod context;
 mod distribution;
 mod intake;
@@ -52,14 +53,20 @@ pub enum Incoming {
 }
 
 impl Incoming {
-    pub fn from_json(index: usize, raw: Value) -> Self {
+    /// Parses one operation of a batch sent by `device` (already checked), whose device is
+    /// recorded on it (see `claims`).
+    pub fn from_json(index: usize, raw: Value, device: &str) -> Self {
         let id = raw.get("id").cloned().unwrap_or(Value::Null);
+        let malformed = |why: String| Incoming::Malformed {
+            id: id.clone(),
+            message: format!("Operation {} is malformed: {why}", index + 1),
+        };
         match serde_json::from_value::<Operation>(raw) {
-            Ok(op) => Incoming::Parsed(op),
-            Err(e) => Incoming::Malformed {
-                id,
-                message: format!("Operation {} is malformed: {e}.", index + 1),
+            Ok(mut op) => match claims::settle(&mut op, device) {
+                Ok(()) => Incoming::Parsed(op),
+                Err(why) => malformed(why),
             },
+            Err(e) => malformed(format!("{e}.")),
         }
     }
 }

@@ -17,12 +17,9 @@ pub async fn sync(
     RequireUser(user): RequireUser,
     JsonBody(req): JsonBody<SyncRequest>,
 ) -> AppResult<Json<SyncResponse>> {
-    if req.device_id.trim().is_empty() || req.device_id.len() > 100 {
-        return Err(AppError::Invalid(ValidationError::new(
-            "device_id",
-            "device_id is required (at most 100 characters).",
-        )));
-    }
+    let device = req.device_id.trim().to_string();
+    apply::claims::check_device(&device)
+        .map_err(|e| AppError::Invalid(ValidationError::new("device_id", e)))?;
     if req.operations.len() > MAX_BATCH {
         return Err(AppError::Invalid(ValidationError::new(
             "operations",
@@ -36,7 +33,7 @@ pub async fn sync(
         .operations
         .into_iter()
         .enumerate()
-        .map(|(i, raw)| Incoming::from_json(i, raw))
+        .map(|(i, raw)| Incoming::from_json(i, raw, &device))
         .collect();
     let results = apply::apply_batch(&state.writer, &user, ops).await?;
     Ok(Json(SyncResponse {

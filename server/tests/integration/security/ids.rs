@@ -113,3 +113,59 @@ async fn a_refused_confirmation_can_be_retried_by_another_confirmer() {
         1
     );
 }
+
+/// Finding 14: an operation's device and time are checked for shape, a device cannot pass for
+/// the server's own (`web-form`) or for another device: the authenticated batch's is recorded.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn device_and_time_claims_are_checked_and_the_real_device_recorded() {
+    let app = spawn().await;
+    let lm = app.signed_in("lm").await;
+    let hub = app.hub_id("Kingston Central Warehouse").await;
+    let rice = item_id(&app, "Rice 5 kg").await;
+    let event = event_id(&app).await;
+    let with = |device: &str, created_at: &str| {
+        let mut op = intake_op(hub, rice, event, 1);
+        op["device_id"] = json!(device);
+        op["created_at"] = json!(created_at);
+        op
+    };
+    let long = "9".repeat(500);
+    let cases = [
+        with("web-form", "2026-11-30T10:00:00Z"),
+        with("confirmation", "2026-11-30T10:00:00Z"),
+        with("laptop\nforged", "2026-11-30T10:00:00Z"),
+        with(&"d".repeat(101), "2026-11-30T10:00:00Z"),
+        with("test-laptop", "yesterday"),
+        with("test-laptop", &long),
+        with("test-laptop", ""),
+    ];
+    let (_, body) = sync(&app, &lm, &cases).await;
+    for (i, r) in body["results"].as_array().unwrap().iter().enumerate() {
+        assert_eq!(r["status"], "rejected", "case {i}: {r}");
+        assert_eq!(r["reason"], "invalid", "case {i}: {r}");
+    }
+    // Another (well-formed) device name in the operation: the batch's device is recorded.
+    let other = with("someone-elses-tablet", "2026-11-30T10:00:00+01:00");
+    let (_, body) = sync(&app, &lm, std::slice::from_ref(&other)).await;
+    assert_eq!(body["results"][0]["status"], "applied", "{body}");
+    let db = app.db().await;
+    let recorded: (String, String) = sqlx::query_as(
+        "SELECT o.device_id, a.device_id FROM operations o JOIN audit_log a ON a.operation_id = o.id WHERE o.id = ?",
+    )
+    .bind(other["id"].as_str().unwrap())
+    .fetch_one(&db)
+    .await
+    .unwrap();
+    assert_eq!(
+        recorded,
+        ("test-laptop".to_string(), "test-laptop".to_string())
+    );
+    // The batch itself may not claim to be the server's form device.
+    let res = lm
+        .post(app.url("/api/offline/sync"))
+        .json(&json!({ "device_id": "web-form", "operations": [] }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::BAD_REQUEST);
+}
