@@ -2,9 +2,10 @@
 //! is applied here: idempotent by operation id, authorised by the one rule, validated against
 //! current state, and written (change + ledger + balance + audit + outcome) atomically.
 //!
-//! A batch runs in one `BEGIN IMMEDIATE` transaction behind an in-process writer lock, so it
-//! holds SQLite's write lock from the start without waiting in SQLite's busy handler, and what
-//! it reads stays true until it commits. Checks come before writes; an operation that writes
+//! A batch runs in chunks of `CHUNK` operations, each one `BEGIN IMMEDIATE` transaction behind
+//! an in-process writer lock, so it holds SQLite's write lock from the start without waiting in
+//! SQLite's busy handler, what it reads stays true until it commits, and no batch holds the
+//! lock for longer than one chunk. Checks come before writes; an operation that writes
 //! more than one row does so under a savepoint, so a rejected operation leaves nothing behind
 //! and never blocks the others. Outcomes and audit rows are buffered and written per batch.
 pub mod claims;
@@ -30,11 +31,18 @@ use crate::db::Db;
 use crate::error::{AppError, AppResult};
 pub use context::BatchContext;
 
-/// The database plus the lock that lets one batch write at a time (fair, FIFO).
+/// Operations applied per transaction: the writer lock is released between chunks, so a
+/// large batch never holds it for more than one chunk's time and other writers get turns.
+pub const CHUNK: usize = 100;
+
+/// The database plus the lock that lets one chunk write at a time (fair, FIFO), and one gate
+/// per user so that one user's parallel batches queue behind each other, not in front of
+/// everyone else's.
 #[derive(Clone)]
 pub struct Writer {
     pub db: Db,
     lock: Arc<Mutex<()>>,
+    users: Arc<std::sync::Mutex<HashMap<i64, Arc<Mutex<()>>>>>,
 }
 
 impl Writer {
@@ -42,7 +50,15 @@ impl Writer {
         Self {
             db,
             lock: Arc::new(Mutex::new(())),
+            users: Arc::default(),
         }
+    }
+
+    fn user_gate(&self, user_id: i64) -> Arc<Mutex<()>> {
+        let mut users = self.users.lock().unwrap_or_else(|e| e.into_inner());
+        // Forget gates nobody holds, so the map stays as small as the users syncing now.
+        users.retain(|_, gate| Arc::strong_count(gate) > 1);
+        users.entry(user_id).or_default().clone()
     }
 }
 
@@ -109,7 +125,24 @@ pub enum Via {
 }
 
 /// Applies a sync batch in order and returns one result per operation, in the same order.
+/// Chunks of `CHUNK` operations commit one after another; a user's batches run one at a time.
 pub async fn apply_batch(
+    writer: &Writer,
+    user: &SessionUser,
+    ops: Vec<Incoming>,
+) -> AppResult<Vec<SyncResult>> {
+    let gate = writer.user_gate(user.id);
+    let _mine = gate.lock().await;
+    let mut results = Vec::with_capacity(ops.len());
+    let mut ops = ops.into_iter().peekable();
+    while ops.peek().is_some() {
+        let chunk: Vec<Incoming> = ops.by_ref().take(CHUNK).collect();
+        results.extend(apply_chunk(writer, user, chunk).await?);
+    }
+    Ok(results)
+}
+
+async fn apply_chunk(
     writer: &Writer,
     user: &SessionUser,
     ops: Vec<Incoming>,

@@ -7,6 +7,7 @@ use serde_json::{json, Value};
 use crate::common::{read, spawn, TestApp};
 use crate::sync::{balance, event_id, intake_op, item_id, op, sync};
 
+mod bounds;
 mod changes;
 mod life;
 mod locks_and_dispatch;
