@@ -48,7 +48,10 @@ bench:
 fuzz-long:
 	DRIMS_FUZZ_CASES=100000 cargo test -p server --test integration fuzz -- --test-threads=1 --nocapture
 
-## Dependency audit against the RustSec advisory database (installs cargo-audit if missing).
+## Dependency audit against the RustSec advisory database (exceptions, with reasons, in
+## .cargo/audit.toml). With ADVISORY_DB=<a checkout of rustsec/advisory-db> it runs offline
+## (.ci/audit-offline.py, for machines that cannot install cargo-audit or reach GitHub);
+## otherwise cargo audit, installed first if missing.
 audit:
-	command -v cargo-audit >/dev/null || cargo install cargo-audit --locked
-	cargo audit
+	@if [ -n "$(ADVISORY_DB)" ]; then python3 .ci/audit-offline.py "$(ADVISORY_DB)" Cargo.lock; \
+	else command -v cargo-audit >/dev/null || cargo install cargo-audit --locked; cargo audit; fi
