@@ -31,7 +31,7 @@ unit:
 wasm:
 	CHROMEDRIVER=/usr/bin/chromedriver WASM_BINDGEN_TEST_TIMEOUT=120 \
 	CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER=wasm-bindgen-test-runner \
-	cargo test -p frontend --target wasm32-unknown-unknown --test store
+	cargo test -p frontend --target wasm32-unknown-unknown --tests
 
 e2e:
 	cargo leptos build

@@ -139,3 +139,15 @@ pub async fn get_notifications() -> Result<crate::reports::NotificationsView, Ap
     let (backend, user) = ctx::signed_in()?;
     backend.notifications(&user).await
 }
+
+#[server(prefix = "/api/fn", endpoint = "offline_policy")]
+pub async fn get_offline_policy() -> Result<crate::offline::access::OfflinePolicy, ApiError> {
+    let (backend, user) = ctx::signed_in()?;
+    backend.offline_policy(&user).await
+}
+
+#[server(prefix = "/api/fn", endpoint = "offline_import")]
+pub async fn get_offline_import(id: i64) -> Result<crate::offline::access::ImportReport, ApiError> {
+    let (backend, user) = ctx::signed_in()?;
+    backend.offline_import(&user, id).await
+}

@@ -68,6 +68,17 @@ pub trait Backend: Send + Sync + 'static {
         user: &SessionUser,
         id: i64,
     ) -> Result<crate::reports::NeedsListEditView, ApiError>;
+    /// The offline policy (ADMIN).
+    async fn offline_policy(
+        &self,
+        user: &SessionUser,
+    ) -> Result<crate::offline::access::OfflinePolicy, ApiError>;
+    /// A stored import of exported unsynced work (LM, ADMIN).
+    async fn offline_import(
+        &self,
+        user: &SessionUser,
+        id: i64,
+    ) -> Result<crate::offline::access::ImportReport, ApiError>;
 }
 
 /// Provided to every render and server function by the server.

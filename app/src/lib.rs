@@ -58,9 +58,11 @@ pub fn App() -> impl IntoView {
             inert
         }
     };
-    // Offline, the header and pages know the user from the device's last snapshot.
+    // Offline, the header and pages know the user from the open profile's last snapshot; the
+    // user is looked up again whenever the open profile changes.
+    let status = offline.status;
     let user = Resource::new(
-        || (),
+        move || status.with(|s| s.access_epoch),
         move |_| {
             let offline = offline.clone();
             async move {
@@ -74,8 +76,8 @@ pub fn App() -> impl IntoView {
         },
     );
     provide_context(components::layout::UserResource(user));
-    // Async SSR: every page is complete HTML before it is sent, so it works without JavaScript.
-    let ssr = SsrMode::Async;
+    // Async SSR on every route: each page is complete HTML before it is sent, so it works
+    // without JavaScript.
     view! {
         <Stylesheet id="drims-css" href="/drims.css" />
         <Title text="DRIMS" />
@@ -83,31 +85,40 @@ pub fn App() -> impl IntoView {
             <a class="skip-link" href="#main">"Skip to content"</a>
             <Header />
             <main id="main" tabindex="-1">
+                // No open profile offline (or locked after the idle time): only the sign-in page.
+                <Show
+                    when=move || !status.with(|s| s.needs_unlock)
+                    fallback=|| view! { <LoginPage /> }
+                >
                 <Routes fallback=|| view! { <NotFound /> }>
-                    <Route path=path!("/") view=HomePage ssr=ssr.clone() />
-                    <Route path=path!("/login") view=LoginPage ssr=ssr.clone() />
-                    <Route path=path!("/inventory") view=stock::inventory::InventoryPage ssr=ssr.clone() />
-                    <Route path=path!("/intake") view=stock::intake::IntakePage ssr=ssr.clone() />
-                    <Route path=path!("/distribution") view=stock::distribution::DistributionPage ssr=ssr.clone() />
-                    <Route path=path!("/needs-lists") view=pages::needs_lists::NeedsListsPage ssr=ssr.clone() />
-                    <Route path=path!("/needs-lists/new") view=pages::needs_list::NeedsListNewPage ssr=ssr.clone() />
-                    <Route path=path!("/needs-lists/:id") view=pages::needs_lists::NeedsListDetailPage ssr=ssr.clone() />
-                    <Route path=path!("/needs-lists/:id/edit") view=pages::needs_lists::NeedsListEditPage ssr=ssr.clone() />
-                    <Route path=path!("/needs-lists/:id/prepare") view=pages::needs_lists::PreparePage ssr=ssr.clone() />
-                    <Route path=path!("/transfers") view=pages::transfers::TransfersPage ssr=ssr.clone() />
-                    <Route path=path!("/confirmations") view=pages::transfers::ConfirmationsPage ssr=ssr.clone() />
-                    <Route path=path!("/history") view=stock::history::HistoryPage ssr=ssr.clone() />
-                    <Route path=path!("/notifications") view=pages::notifications::NotificationsPage ssr=ssr.clone() />
-                    <Route path=path!("/sync-issues") view=pages::sync_issues::SyncIssuesPage ssr=ssr.clone() />
-                    <Route path=path!("/admin/hubs") view=admin::hubs::HubsPage ssr=ssr.clone() />
-                    <Route path=path!("/admin/hubs/:id") view=admin::hubs::HubEditPage ssr=ssr.clone() />
-                    <Route path=path!("/admin/items") view=admin::items::ItemsPage ssr=ssr.clone() />
-                    <Route path=path!("/admin/items/:id") view=admin::items::ItemEditPage ssr=ssr.clone() />
-                    <Route path=path!("/admin/events") view=admin::events::EventsPage ssr=ssr.clone() />
-                    <Route path=path!("/admin/events/:id") view=admin::events::EventEditPage ssr=ssr.clone() />
-                    <Route path=path!("/admin/users") view=admin::users::UsersPage ssr=ssr.clone() />
-                    <Route path=path!("/admin/users/:id") view=admin::users::UserEditPage ssr=ssr />
+                    <Route path=path!("/") view=HomePage ssr=SsrMode::Async />
+                    <Route path=path!("/login") view=LoginPage ssr=SsrMode::Async />
+                    <Route path=path!("/inventory") view=stock::inventory::InventoryPage ssr=SsrMode::Async />
+                    <Route path=path!("/intake") view=stock::intake::IntakePage ssr=SsrMode::Async />
+                    <Route path=path!("/distribution") view=stock::distribution::DistributionPage ssr=SsrMode::Async />
+                    <Route path=path!("/needs-lists") view=pages::needs_lists::NeedsListsPage ssr=SsrMode::Async />
+                    <Route path=path!("/needs-lists/new") view=pages::needs_list::NeedsListNewPage ssr=SsrMode::Async />
+                    <Route path=path!("/needs-lists/:id") view=pages::needs_lists::NeedsListDetailPage ssr=SsrMode::Async />
+                    <Route path=path!("/needs-lists/:id/edit") view=pages::needs_lists::NeedsListEditPage ssr=SsrMode::Async />
+                    <Route path=path!("/needs-lists/:id/prepare") view=pages::needs_lists::PreparePage ssr=SsrMode::Async />
+                    <Route path=path!("/transfers") view=pages::transfers::TransfersPage ssr=SsrMode::Async />
+                    <Route path=path!("/confirmations") view=pages::transfers::ConfirmationsPage ssr=SsrMode::Async />
+                    <Route path=path!("/history") view=stock::history::HistoryPage ssr=SsrMode::Async />
+                    <Route path=path!("/notifications") view=pages::notifications::NotificationsPage ssr=SsrMode::Async />
+                    <Route path=path!("/sync-issues") view=pages::sync_issues::SyncIssuesPage ssr=SsrMode::Async />
+                    <Route path=path!("/admin/hubs") view=admin::hubs::HubsPage ssr=SsrMode::Async />
+                    <Route path=path!("/admin/hubs/:id") view=admin::hubs::HubEditPage ssr=SsrMode::Async />
+                    <Route path=path!("/admin/items") view=admin::items::ItemsPage ssr=SsrMode::Async />
+                    <Route path=path!("/admin/items/:id") view=admin::items::ItemEditPage ssr=SsrMode::Async />
+                    <Route path=path!("/admin/events") view=admin::events::EventsPage ssr=SsrMode::Async />
+                    <Route path=path!("/admin/events/:id") view=admin::events::EventEditPage ssr=SsrMode::Async />
+                    <Route path=path!("/admin/users") view=admin::users::UsersPage ssr=SsrMode::Async />
+                    <Route path=path!("/admin/users/:id") view=admin::users::UserEditPage ssr=SsrMode::Async />
+                    <Route path=path!("/admin/offline-policy") view=admin::offline_policy::OfflinePolicyPage ssr=SsrMode::Async />
+                    <Route path=path!("/admin/import") view=admin::import::ImportPage ssr=SsrMode::Async />
+                    <Route path=path!("/admin/imports/:id") view=admin::import::ImportReportPage ssr=SsrMode::Async />
                 </Routes>
+                </Show>
             </main>
         </Router>
     }

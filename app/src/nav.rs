@@ -10,7 +10,7 @@ pub struct NavLink {
 /// The links a user sees, in display order. The server still checks every request.
 pub fn links_for(user: &SessionUser) -> Vec<NavLink> {
     let actor = user.actor();
-    let entries: [(&'static str, &'static str, Option<Action>); 15] = [
+    let entries: [(&'static str, &'static str, Option<Action>); 17] = [
         ("/", "Dashboard", None),
         ("/inventory", "Inventory", Some(Action::ViewInventory)),
         ("/intake", "Intake", Some(Action::RecordIntake)),
@@ -40,6 +40,17 @@ pub fn links_for(user: &SessionUser) -> Vec<NavLink> {
         ("/admin/items", "Items", Some(Action::ManageItems)),
         ("/admin/events", "Events", Some(Action::ManageHubsAndEvents)),
         ("/admin/users", "Users", Some(Action::ManageUsers)),
+        (
+            "/admin/offline-policy",
+            "Offline policy",
+            Some(Action::ManageUsers),
+        ),
+        // Importing someone's exported queue is resolving their sync issues (LM, ADMIN).
+        (
+            "/admin/import",
+            "Import offline work",
+            Some(Action::ReviewSyncIssues),
+        ),
     ];
     // Confirmations: for anyone who may do something that, recorded offline, waits there.
     let confirms = [
@@ -102,7 +113,9 @@ mod tests {
                 "Hubs",
                 "Items",
                 "Events",
-                "Users"
+                "Users",
+                "Offline policy",
+                "Import offline work"
             ]
         );
         assert_eq!(

@@ -1,10 +1,16 @@
 // Shared steps: sign in through the real form, read the main navigation.
 import { APIRequestContext, expect, Page, request, test } from '@playwright/test';
 
-export async function signIn(page: Page, username: string, password = 'drims-demo') {
+/** Signs in through the real form; with JavaScript, once the client runs (so the device's
+ *  offline profile is made), with "Keep this device ready for offline use" ticked by default. */
+export async function signIn(page: Page, username: string, password = 'drims-demo', keepOffline = true) {
   await page.goto('/login');
+  if (test.info().project.use.javaScriptEnabled !== false) {
+    await page.waitForFunction(() => (window as any).__drimsHydrated === true);
+  }
   await page.getByLabel('Username').fill(username);
   await page.getByLabel('Password').fill(password);
+  if (keepOffline) await page.getByLabel('Keep this device ready for offline use').check();
   await page.getByRole('button', { name: 'Sign in' }).click();
 }
 

@@ -320,7 +320,10 @@ test('signed out meanwhile: everything is kept until the user signs in again', a
 
 test('with the WASM failing to load, the pages still work as plain HTML', async ({ page }) => {
   await page.route('**/pkg/*.wasm', (route) => route.abort());
-  await signIn(page, 'sub');
+  await page.goto('/login');
+  await page.getByLabel('Username').fill('sub');
+  await page.getByLabel('Password').fill('drims-demo');
+  await page.getByRole('button', { name: 'Sign in' }).click();
   await page.goto('/intake');
   await page.getByLabel('Item').selectOption({ label: 'Soap bar (Hygiene, kit)' });
   await page.getByLabel('Quantity').fill('12');

@@ -1,20 +1,37 @@
-//! How records are written to IndexedDB: JSON text today. This is the one place that turns a
-//! record into a stored value and back, so encryption at rest (AES-GCM under the user's data
-//! key) wraps exactly here.
+//! How records are written to IndexedDB: JSON sealed with AES-256-GCM under the signed-in
+//! user's data key (fresh random nonce per write; the store and record key are the associated
+//! data, so a value moved to another record fails to open). This is the one place a record
+//! becomes a stored value and back; nothing else writes user data to IndexedDB.
+use app::offline::crypto::{record_aad, SecretKey};
 use app::offline::engine::StoreError;
 use serde::{de::DeserializeOwned, Serialize};
-use wasm_bindgen::JsValue;
+use wasm_bindgen::{JsCast, JsValue};
 
-pub fn encode<T: Serialize>(value: &T) -> Result<JsValue, StoreError> {
-    serde_json::to_string(value)
-        .map(|s| JsValue::from_str(&s))
-        .map_err(|e| StoreError(format!("could not encode a record: {e}")))
+pub fn encode<T: Serialize>(
+    key: &SecretKey,
+    store: &str,
+    record_key: &str,
+    value: &T,
+) -> Result<JsValue, StoreError> {
+    let plain = serde_json::to_vec(value)
+        .map_err(|e| StoreError(format!("could not encode a record: {e}")))?;
+    let sealed = key.seal(&record_aad(store, record_key), &plain);
+    Ok(js_sys::Uint8Array::from(sealed.as_slice()).into())
 }
 
-pub fn decode<T: DeserializeOwned>(value: &JsValue) -> Result<T, StoreError> {
-    let text = value
-        .as_string()
+pub fn decode<T: DeserializeOwned>(
+    key: &SecretKey,
+    store: &str,
+    record_key: &str,
+    value: &JsValue,
+) -> Result<T, StoreError> {
+    let bytes = value
+        .dyn_ref::<js_sys::Uint8Array>()
+        .map(|a| a.to_vec())
         .ok_or_else(|| StoreError("a stored record is not in the expected format".into()))?;
-    serde_json::from_str(&text)
+    let plain = key
+        .open(&record_aad(store, record_key), &bytes)
+        .map_err(|e| StoreError(format!("could not open a stored record: {e}")))?;
+    serde_json::from_slice(&plain)
         .map_err(|e| StoreError(format!("could not read a stored record: {e}")))
 }

@@ -1,10 +1,14 @@
 #![recursion_limit = "256"]
 //! The WASM entry: start the offline client (IndexedDB store, sync runner) and hydrate the
 //! server-rendered app, or, on the service worker's offline page, render it on the client.
+pub mod access;
 pub mod codec;
+pub mod export;
+pub mod profile;
 pub mod runner;
 pub mod store;
 pub mod transport;
+pub mod webcrypto;
 
 use leptos::prelude::*;
 
@@ -18,7 +22,7 @@ fn mark(flag: &str) {
 pub fn hydrate() {
     console_error_panic_hook::set_once();
     leptos::mount::hydrate_body(|| {
-        provide_context(runner::start());
+        provide_context(runner::start(false));
         view! { <app::App /> }
     });
     mark("__drimsHydrated");
@@ -30,7 +34,7 @@ pub fn hydrate() {
 pub fn mount_offline() {
     console_error_panic_hook::set_once();
     leptos::mount::mount_to_body(|| {
-        provide_context(runner::start());
+        provide_context(runner::start(true));
         view! { <app::App /> }
     });
     mark("__drimsOfflineShell");

@@ -5,7 +5,9 @@ use std::cell::{Cell, RefCell};
 use std::future::Future;
 use std::rc::Rc;
 
-use app::offline::client::{LocalData, LocalFuture, Offline, OfflinePort, SyncStatus};
+use app::offline::client::{
+    LocalData, LocalFuture, Offline, OfflinePort, SignInForm, SignOut, SignedIn, SyncStatus,
+};
 use app::offline::engine::{RunEnd, SyncEngine};
 use app::ops::Operation;
 use leptos::prelude::*;
@@ -17,11 +19,11 @@ use crate::store::IdbStore;
 use crate::transport::{reachable, session_user, HttpTransport};
 
 const LOCK: &str = "drims-sync";
-const CHANNEL: &str = "drims";
+pub(crate) const CHANNEL: &str = "drims";
 /// How often to look again while offline with something pending.
 const OFFLINE_RETRY_MS: u64 = 10_000;
 
-fn device_id() -> String {
+pub(crate) fn device_id() -> String {
     let storage = web_sys::window().and_then(|w| w.local_storage().ok().flatten());
     if let Some(id) = storage
         .as_ref()
@@ -66,23 +68,29 @@ async fn with_lock(work: impl Future<Output = ()> + 'static) {
 }
 
 pub struct Runner {
-    store: IdbStore,
-    status: RwSignal<SyncStatus>,
+    pub(crate) store: IdbStore,
+    pub(crate) status: RwSignal<SyncStatus>,
     engine: RefCell<Option<SyncEngine<IdbStore, HttpTransport>>>,
-    channel: Option<web_sys::BroadcastChannel>,
+    pub(crate) channel: Option<web_sys::BroadcastChannel>,
     timer: Cell<Option<i32>>,
-    device_id: String,
+    pub(crate) device_id: String,
+    /// The open profile's idle lock, in milliseconds (from the offline policy).
+    pub(crate) idle_ms: Cell<f64>,
 }
 
 impl Runner {
-    fn broadcast(&self) {
+    pub(crate) fn broadcast(&self) {
+        self.tell("changed");
+    }
+
+    pub(crate) fn tell(&self, message: &str) {
         if let Some(c) = &self.channel {
-            let _ = c.post_message(&"changed".into());
+            let _ = c.post_message(&message.into());
         }
     }
 
     /// Reads the counts for the pill and tells the pages that data changed.
-    async fn refresh(&self) {
+    pub(crate) async fn refresh(&self) {
         if let Ok((pending, failed, last_synced)) = self.store.counts().await {
             self.status.update(|s| {
                 s.pending = pending;
@@ -140,9 +148,17 @@ impl Runner {
                 });
                 None
             }
-            Ok(Some(id)) => {
-                self.store.set_user(Some(id));
-                let _ = self.store.meta_put("user_id", &id.to_string()).await;
+            Ok(Some(user)) if !self.open_for(&user).await => {
+                // Online, but this device keeps nothing for this user: nothing to send (or
+                // another user's profile is open here: they sign in to sync it).
+                let other = self.store.unlocked().is_some();
+                self.status.update(|s| {
+                    s.online = true;
+                    s.needs_sign_in = other;
+                });
+                None
+            }
+            Ok(Some(_)) => {
                 self.status.update(|s| {
                     s.online = true;
                     s.needs_sign_in = false;
@@ -189,15 +205,22 @@ impl Runner {
         online.forget();
         let status = self.status;
         let offline = Closure::<dyn FnMut()>::new(move || status.update(|s| s.online = false));
+        self.listen_idle();
         let _ =
             window.add_event_listener_with_callback("offline", offline.as_ref().unchecked_ref());
         offline.forget();
         if let Some(channel) = &self.channel {
             let me = Rc::clone(self);
-            let message = Closure::<dyn FnMut(web_sys::MessageEvent)>::new(move |_| {
-                let me = Rc::clone(&me);
-                leptos::task::spawn_local(async move { me.refresh().await });
-            });
+            let message = Closure::<dyn FnMut(web_sys::MessageEvent)>::new(
+                move |ev: web_sys::MessageEvent| {
+                    let me = Rc::clone(&me);
+                    match ev.data().as_string().as_deref() {
+                        Some("lock") => me.lock_here(),
+                        Some("signed-out") => me.signed_out_elsewhere(),
+                        _ => leptos::task::spawn_local(async move { me.refresh().await }),
+                    }
+                },
+            );
             channel.set_onmessage(Some(message.as_ref().unchecked_ref()));
             message.forget();
         }
@@ -243,6 +266,25 @@ impl OfflinePort for Port {
         let r = Rc::clone(&self.0);
         Box::pin(async move { r.sync().await })
     }
+
+    fn sign_in(&self, form: SignInForm) -> LocalFuture<Result<SignedIn, String>> {
+        let r = Rc::clone(&self.0);
+        Box::pin(async move { r.sign_in(form).await })
+    }
+
+    fn sign_out(&self, force: bool) -> LocalFuture<Result<SignOut, String>> {
+        let r = Rc::clone(&self.0);
+        Box::pin(async move { r.sign_out(force).await })
+    }
+
+    fn export(
+        &self,
+        passphrase: String,
+        credentials: Option<SignInForm>,
+    ) -> LocalFuture<Result<usize, String>> {
+        let r = Rc::clone(&self.0);
+        Box::pin(async move { crate::export::export(&r, passphrase, credentials).await })
+    }
 }
 
 fn register_service_worker() {
@@ -256,8 +298,13 @@ fn register_service_worker() {
 }
 
 /// Starts the offline client: the store, the listeners, and a first sync once the page is up.
-pub fn start() -> Offline {
-    let status = RwSignal::new(SyncStatus::default());
+/// `shell`: the service worker's offline page, started with no network: nothing is shown until
+/// the user signs in with this device's offline access.
+pub fn start(shell: bool) -> Offline {
+    let status = RwSignal::new(SyncStatus {
+        needs_unlock: shell,
+        ..SyncStatus::default()
+    });
     let runner = Rc::new(Runner {
         store: IdbStore::default(),
         status,
@@ -265,16 +312,17 @@ pub fn start() -> Offline {
         channel: web_sys::BroadcastChannel::new(CHANNEL).ok(),
         timer: Cell::new(None),
         device_id: device_id(),
+        idle_ms: Cell::new(f64::INFINITY),
     });
     runner.listen();
     register_service_worker();
     let first = Rc::clone(&runner);
     leptos::task::spawn_local(async move {
-        // The last known user, so work recorded before the first answer is theirs.
-        if let Ok(Some(id)) = first.store.meta_get("user_id").await {
-            first.store.set_user(id.parse().ok());
+        // Version 1 kept snapshots in plaintext: gone before anything else runs.
+        if let Err(e) = first.store.drop_plaintext_snapshot().await {
+            leptos::logging::error!("DRIMS: the device store could not be opened: {}", e.0);
         }
-        let _ = first.store.meta_put("device_id", &first.device_id).await;
+        first.finish_sign_out().await;
         // Real counts first, then "ready": the pill never shows a default as the device's state.
         first.refresh().await;
         first.status.update(|s| s.ready = true);

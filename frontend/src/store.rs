@@ -1,33 +1,39 @@
-//! The device's offline data in IndexedDB (database `drims`, through rexie): the outbox, the
-//! last snapshot split per hub and per user/hub, Sync Issues and `meta`. Every value passes
-//! through `codec`, the one place where encryption at rest will wrap it. Inside a transaction
-//! nothing but IndexedDB requests is awaited.
+//! The device's offline data in IndexedDB (database `drims`, through rexie): per profile, the
+//! outbox, the last snapshot split per hub, Sync Issues and `meta`; and the `profiles` store
+//! (wrapped keys only). Every other value is sealed by `codec` under the open profile's data
+//! key; record keys are `<profile id>:<id>` (random ids and database ids only). With no profile
+//! open, nothing can be read or written. Inside a transaction only IndexedDB requests are awaited.
 use std::cell::{Cell, RefCell};
 use std::rc::Rc;
 
+use app::offline::crypto::SecretKey;
 use app::offline::engine::{OutboxStore, StoreError};
 use app::offline::{PendingOp, SyncIssue};
 use app::ops::sync::{Snapshot, SnapshotHub, SnapshotNeedsList};
 use app::ops::Operation;
-use rexie::{ObjectStore, Rexie, TransactionMode};
+use rexie::{KeyRange, ObjectStore, Rexie, Store, TransactionMode};
+use serde::de::DeserializeOwned;
 use uuid::Uuid;
 use wasm_bindgen::JsValue;
 
 use crate::codec::{decode, encode};
 
 pub const DB_NAME: &str = "drims";
-/// Schema version. An upgrade adds stores (rexie creates what is missing on open); a change
-/// of record shape bumps this and converts records in the upgrade.
-pub const DB_VERSION: u32 = 1;
+/// Schema version. 2: values sealed per profile, keys prefixed by the profile id, `profiles`.
+/// rexie creates missing stores on open; version 1's plaintext records are removed on open.
+pub const DB_VERSION: u32 = 2;
 
 pub const PENDING: &str = "pending_operations";
 pub const INVENTORY: &str = "last_synced_inventory";
 pub const NEEDS_LISTS: &str = "last_synced_needs_lists";
 pub const ISSUES: &str = "sync_issues";
 pub const META: &str = "meta";
-pub const ALL_STORES: [&str; 5] = [PENDING, INVENTORY, NEEDS_LISTS, ISSUES, META];
+pub const PROFILES: &str = "profiles";
+/// The stores holding a profile's sealed records.
+pub const DATA_STORES: [&str; 5] = [PENDING, INVENTORY, NEEDS_LISTS, ISSUES, META];
+pub const ALL_STORES: [&str; 6] = [PENDING, INVENTORY, NEEDS_LISTS, ISSUES, META, PROFILES];
 
-fn err(e: impl std::fmt::Display) -> StoreError {
+pub fn err(e: impl std::fmt::Display) -> StoreError {
     StoreError(e.to_string())
 }
 
@@ -39,17 +45,74 @@ async fn open() -> Result<Rexie, StoreError> {
     builder.build().await.map_err(err)
 }
 
-/// The stores, opened once per page. Cloning shares the connection.
+/// The open profile: whose records this tab reads and writes, and the key that seals them.
+/// In memory only.
+#[derive(Clone)]
+pub struct Unlocked {
+    pub profile: String,
+    pub key: SecretKey,
+    pub user_id: i64,
+}
+
+impl Unlocked {
+    fn rkey(&self, id: &str) -> String {
+        format!("{}:{id}", self.profile)
+    }
+}
+
+/// Every key of one profile: `<profile>:` up to (not including) `<profile>;`.
+pub fn profile_range(profile: &str) -> Result<web_sys::IdbKeyRange, StoreError> {
+    web_sys::IdbKeyRange::bound_with_lower_open_and_upper_open(
+        &JsValue::from_str(&format!("{profile}:")),
+        &JsValue::from_str(&format!("{profile};")),
+        false,
+        true,
+    )
+    .map_err(|_| StoreError("could not build a key range".into()))
+}
+
+fn rexie_range(profile: &str) -> Result<KeyRange, StoreError> {
+    KeyRange::bound(
+        &JsValue::from_str(&format!("{profile}:")),
+        &JsValue::from_str(&format!("{profile};")),
+        Some(false),
+        Some(true),
+    )
+    .map_err(err)
+}
+
+/// All (key, value) pairs of one profile in a store, opened.
+async fn read_all<T: DeserializeOwned>(
+    store: &Store,
+    name: &str,
+    u: &Unlocked,
+) -> Result<Vec<(String, T)>, StoreError> {
+    let (keys, values) = futures::future::join(
+        store.get_all_keys(Some(rexie_range(&u.profile)?), None),
+        store.get_all(Some(rexie_range(&u.profile)?), None),
+    )
+    .await;
+    let (keys, values) = (keys.map_err(err)?, values.map_err(err)?);
+    keys.iter()
+        .zip(values.iter())
+        .map(|(k, v)| {
+            let k = k.as_string().unwrap_or_default();
+            let value = decode(&u.key, name, &k, v)?;
+            Ok((k, value))
+        })
+        .collect()
+}
+
+/// The stores, opened once per page. Cloning shares the connection and the open profile.
 #[derive(Clone, Default)]
 pub struct IdbStore {
     db: Rc<RefCell<Option<Rc<Rexie>>>>,
-    /// The signed-in user: only their operations are sent, only their snapshot is read.
-    user: Rc<Cell<Option<i64>>>,
+    open: Rc<RefCell<Option<Unlocked>>>,
     seq: Rc<Cell<u64>>,
 }
 
 impl IdbStore {
-    async fn db(&self) -> Result<Rc<Rexie>, StoreError> {
+    pub async fn db(&self) -> Result<Rc<Rexie>, StoreError> {
         if let Some(db) = self.db.borrow().as_ref() {
             return Ok(Rc::clone(db));
         }
@@ -58,12 +121,27 @@ impl IdbStore {
         Ok(db)
     }
 
-    pub fn set_user(&self, user: Option<i64>) {
-        self.user.set(user);
+    /// Opens a profile in this tab (its key stays in memory only).
+    pub fn unlock(&self, unlocked: Unlocked) {
+        *self.open.borrow_mut() = Some(unlocked);
+    }
+
+    /// Drops the key: nothing can be read until the profile is opened again.
+    pub fn lock(&self) {
+        *self.open.borrow_mut() = None;
+    }
+
+    pub fn unlocked(&self) -> Option<Unlocked> {
+        self.open.borrow().clone()
     }
 
     pub fn user(&self) -> Option<i64> {
-        self.user.get()
+        self.open.borrow().as_ref().map(|u| u.user_id)
+    }
+
+    fn current(&self) -> Result<Unlocked, StoreError> {
+        self.unlocked()
+            .ok_or_else(|| StoreError("this device's data is locked: sign in".into()))
     }
 
     /// Monotonic within a tab, time-ordered across tabs.
@@ -74,7 +152,25 @@ impl IdbStore {
         next
     }
 
-    pub async fn meta_get(&self, key: &str) -> Result<Option<String>, StoreError> {
+    pub async fn meta_get<T: DeserializeOwned>(&self, name: &str) -> Result<Option<T>, StoreError> {
+        self.meta_get_with(&self.current()?, name).await
+    }
+
+    pub async fn meta_put<T: serde::Serialize>(
+        &self,
+        name: &str,
+        value: &T,
+    ) -> Result<(), StoreError> {
+        self.meta_put_with(&self.current()?, name, value).await
+    }
+
+    /// A `meta` record of a given profile (which need not be the open one).
+    pub async fn meta_get_with<T: DeserializeOwned>(
+        &self,
+        u: &Unlocked,
+        name: &str,
+    ) -> Result<Option<T>, StoreError> {
+        let key = u.rkey(name);
         let db = self.db().await?;
         let tx = db
             .transaction(&[META], TransactionMode::ReadOnly)
@@ -82,20 +178,27 @@ impl IdbStore {
         let value = tx
             .store(META)
             .map_err(err)?
-            .get(key.into())
+            .get(JsValue::from_str(&key))
             .await
             .map_err(err)?;
-        value.map(|v| decode::<String>(&v)).transpose()
+        value.map(|v| decode(&u.key, META, &key, &v)).transpose()
     }
 
-    pub async fn meta_put(&self, key: &str, value: &str) -> Result<(), StoreError> {
+    pub async fn meta_put_with<T: serde::Serialize>(
+        &self,
+        u: &Unlocked,
+        name: &str,
+        value: &T,
+    ) -> Result<(), StoreError> {
+        let key = u.rkey(name);
+        let value = encode(&u.key, META, &key, value)?;
         let db = self.db().await?;
         let tx = db
             .transaction(&[META], TransactionMode::ReadWrite)
             .map_err(err)?;
-        let store = tx.store(META).map_err(err)?;
-        store
-            .put(&encode(&value.to_string())?, Some(&key.into()))
+        tx.store(META)
+            .map_err(err)?
+            .put(&value, Some(&JsValue::from_str(&key)))
             .await
             .map_err(err)?;
         tx.done().await.map_err(err)?;
@@ -105,15 +208,17 @@ impl IdbStore {
     /// Queues an operation; if it was a Sync Issue (edit and retry), it leaves the issues in
     /// the same transaction.
     pub async fn enqueue(&self, op: Operation) -> Result<(), StoreError> {
-        let key = JsValue::from_str(&op.id.to_string());
+        let u = self.current()?;
+        let key = u.rkey(&op.id.to_string());
         let record = PendingOp {
             op,
             seq: self.next_seq(),
             attempts: 0,
             last_error: None,
-            user_id: self.user(),
+            user_id: Some(u.user_id),
         };
-        let value = encode(&record)?;
+        let value = encode(&u.key, PENDING, &key, &record)?;
+        let key = JsValue::from_str(&key);
         let db = self.db().await?;
         let tx = db
             .transaction(&[PENDING, ISSUES], TransactionMode::ReadWrite)
@@ -132,154 +237,232 @@ impl IdbStore {
     }
 
     pub async fn discard_issue(&self, id: Uuid) -> Result<(), StoreError> {
+        let u = self.current()?;
         let db = self.db().await?;
         let tx = db
             .transaction(&[ISSUES], TransactionMode::ReadWrite)
             .map_err(err)?;
         tx.store(ISSUES)
             .map_err(err)?
-            .delete(JsValue::from_str(&id.to_string()))
+            .delete(JsValue::from_str(&u.rkey(&id.to_string())))
             .await
             .map_err(err)?;
         tx.done().await.map_err(err)?;
         Ok(())
     }
 
-    /// Pending and refused operations on this device, and the last sync time: cheap counts
-    /// for the status pill (every user's records on the device are counted).
+    /// The open profile's pending and refused operations and its last sync time, for the pill.
+    /// With no profile open: nothing (another user's work is neither counted nor shown).
     pub async fn counts(&self) -> Result<(usize, usize, Option<String>), StoreError> {
+        let Some(u) = self.unlocked() else {
+            return Ok((0, 0, None));
+        };
         let db = self.db().await?;
         let tx = db
-            .transaction(&[PENDING, ISSUES, META], TransactionMode::ReadOnly)
+            .transaction(&[PENDING, ISSUES], TransactionMode::ReadOnly)
             .map_err(err)?;
-        let pending = tx
-            .store(PENDING)
-            .map_err(err)?
-            .count(None)
-            .await
-            .map_err(err)?;
-        let failed = tx
-            .store(ISSUES)
-            .map_err(err)?
-            .count(None)
-            .await
-            .map_err(err)?;
-        let last = tx
-            .store(META)
-            .map_err(err)?
-            .get("last_sync".into())
-            .await
-            .map_err(err)?;
+        let (pending, failed) = futures::future::join(
+            tx.store(PENDING)
+                .map_err(err)?
+                .count(Some(rexie_range(&u.profile)?)),
+            tx.store(ISSUES)
+                .map_err(err)?
+                .count(Some(rexie_range(&u.profile)?)),
+        )
+        .await;
+        let (pending, failed) = (pending.map_err(err)?, failed.map_err(err)?);
         tx.done().await.map_err(err)?;
-        let last = last.map(|v| decode::<String>(&v)).transpose()?;
+        let last = self.meta_get::<String>("last_sync").await?;
         Ok((pending as usize, failed as usize, last))
     }
 
-    fn mine(&self, user: Option<i64>) -> bool {
-        // Records without an owner (queued before the user was known) belong to whoever
-        // signs in next on this device.
-        match (self.user(), user) {
-            (Some(me), Some(owner)) => me == owner,
-            _ => true,
-        }
+    /// How many operations of a profile have not reached the server (outbox and Sync Issues).
+    /// Counting needs no key.
+    pub async fn count_of(&self, profile: &str) -> Result<usize, StoreError> {
+        let db = self.db().await?;
+        let tx = db
+            .transaction(&[PENDING, ISSUES], TransactionMode::ReadOnly)
+            .map_err(err)?;
+        let (pending, failed) = futures::future::join(
+            tx.store(PENDING)
+                .map_err(err)?
+                .count(Some(rexie_range(profile)?)),
+            tx.store(ISSUES)
+                .map_err(err)?
+                .count(Some(rexie_range(profile)?)),
+        )
+        .await;
+        let total = pending.map_err(err)? + failed.map_err(err)?;
+        tx.done().await.map_err(err)?;
+        Ok(total as usize)
+    }
+
+    /// A profile's outbox (oldest first) and Sync Issues, for an export.
+    pub async fn records_of(
+        &self,
+        u: &Unlocked,
+    ) -> Result<(Vec<PendingOp>, Vec<SyncIssue>), StoreError> {
+        let db = self.db().await?;
+        let tx = db
+            .transaction(&[PENDING, ISSUES], TransactionMode::ReadOnly)
+            .map_err(err)?;
+        let pending: Vec<(String, PendingOp)> =
+            read_all(&tx.store(PENDING).map_err(err)?, PENDING, u).await?;
+        let issues: Vec<(String, SyncIssue)> =
+            read_all(&tx.store(ISSUES).map_err(err)?, ISSUES, u).await?;
+        tx.done().await.map_err(err)?;
+        let mut pending: Vec<PendingOp> = pending.into_iter().map(|(_, p)| p).collect();
+        pending.sort_by_key(|p| p.seq);
+        Ok((pending, issues.into_iter().map(|(_, i)| i).collect()))
     }
 
     /// Everything for the pages in one read-only transaction.
     pub async fn local_data(&self) -> Result<app::offline::client::LocalData, StoreError> {
+        let u = self.current()?;
         let db = self.db().await?;
         let tx = db
-            .transaction(&ALL_STORES, TransactionMode::ReadOnly)
+            .transaction(&DATA_STORES, TransactionMode::ReadOnly)
             .map_err(err)?;
         let meta = tx.store(META).map_err(err)?;
-        let base = meta.get("snapshot".into()).await.map_err(err)?;
-        let last = meta.get("last_sync".into()).await.map_err(err)?;
-        let hubs = tx
-            .store(INVENTORY)
-            .map_err(err)?
-            .get_all(None, None)
-            .await
-            .map_err(err)?;
-        let lists = tx
-            .store(NEEDS_LISTS)
-            .map_err(err)?
-            .get_all(None, None)
-            .await
-            .map_err(err)?;
-        let pending = tx
-            .store(PENDING)
-            .map_err(err)?
-            .get_all(None, None)
-            .await
-            .map_err(err)?;
-        let issues = tx
-            .store(ISSUES)
-            .map_err(err)?
-            .get_all(None, None)
-            .await
-            .map_err(err)?;
+        let base_key = u.rkey("snapshot");
+        let last_key = u.rkey("last_sync");
+        let base = meta.get(JsValue::from_str(&base_key)).await.map_err(err)?;
+        let last = meta.get(JsValue::from_str(&last_key)).await.map_err(err)?;
+        let hubs: Vec<(String, SnapshotHub)> =
+            read_all(&tx.store(INVENTORY).map_err(err)?, INVENTORY, &u).await?;
+        let lists: Vec<(String, Vec<SnapshotNeedsList>)> =
+            read_all(&tx.store(NEEDS_LISTS).map_err(err)?, NEEDS_LISTS, &u).await?;
+        let pending: Vec<(String, PendingOp)> =
+            read_all(&tx.store(PENDING).map_err(err)?, PENDING, &u).await?;
+        let issues: Vec<(String, SyncIssue)> =
+            read_all(&tx.store(ISSUES).map_err(err)?, ISSUES, &u).await?;
         tx.done().await.map_err(err)?;
 
-        let mut snapshot: Option<Snapshot> = base.map(|v| decode(&v)).transpose()?;
+        let mut snapshot: Option<Snapshot> = base
+            .map(|v| decode(&u.key, META, &base_key, &v))
+            .transpose()?;
         if let Some(s) = snapshot.as_mut() {
-            if self.user().is_some_and(|me| me != s.user.id) {
-                snapshot = None; // another user's data: never shown
-            } else {
-                s.hubs = hubs
-                    .iter()
-                    .map(decode::<SnapshotHub>)
-                    .collect::<Result<_, _>>()?;
-                s.hubs.sort_by(|a, b| a.name.cmp(&b.name));
-                for list in &lists {
-                    let batch: Vec<SnapshotNeedsList> = decode(list)?;
-                    s.needs_lists.extend(batch);
-                }
+            s.hubs = hubs.into_iter().map(|(_, h)| h).collect();
+            s.hubs.sort_by(|a, b| a.name.cmp(&b.name));
+            for (_, batch) in lists {
+                s.needs_lists.extend(batch);
             }
         }
-        let mut pending: Vec<PendingOp> = pending
-            .iter()
-            .map(decode::<PendingOp>)
-            .collect::<Result<Vec<_>, _>>()?
-            .into_iter()
-            .filter(|p| self.mine(p.user_id))
-            .collect();
+        let mut pending: Vec<PendingOp> = pending.into_iter().map(|(_, p)| p).collect();
         pending.sort_by_key(|p| p.seq);
-        let mut issues: Vec<SyncIssue> = issues
-            .iter()
-            .map(decode::<SyncIssue>)
-            .collect::<Result<Vec<_>, _>>()?
-            .into_iter()
-            .filter(|i| self.mine(i.user_id))
-            .collect();
+        let mut issues: Vec<SyncIssue> = issues.into_iter().map(|(_, i)| i).collect();
         issues.sort_by(|a, b| b.failed_at.cmp(&a.failed_at));
         Ok(app::offline::client::LocalData {
             snapshot,
             pending,
             issues,
-            last_synced: last.map(|v| decode::<String>(&v)).transpose()?,
+            last_synced: last
+                .map(|v| decode(&u.key, META, &last_key, &v))
+                .transpose()?,
         })
+    }
+
+    /// Deletes every record of one profile, and the profile itself, in one transaction.
+    pub async fn wipe_profile(&self, profile: &str) -> Result<(), StoreError> {
+        let range: JsValue = profile_range(profile)?.into();
+        let db = self.db().await?;
+        let tx = db
+            .transaction(&ALL_STORES, TransactionMode::ReadWrite)
+            .map_err(err)?;
+        for name in DATA_STORES {
+            tx.store(name)
+                .map_err(err)?
+                .delete(range.clone())
+                .await
+                .map_err(err)?;
+        }
+        tx.store(PROFILES)
+            .map_err(err)?
+            .delete(JsValue::from_str(profile))
+            .await
+            .map_err(err)?;
+        tx.done().await.map_err(err)?;
+        if self.unlocked().is_some_and(|u| u.profile == profile) {
+            self.lock();
+        }
+        Ok(())
+    }
+
+    /// Version 1 of the schema stored plaintext JSON under keys without a profile prefix. Its
+    /// snapshot copies are deleted (the next sync brings them back); its outbox and Sync Issues
+    /// are kept until their user opens a profile here (`adopt_plaintext`), so nothing is lost.
+    pub async fn drop_plaintext_snapshot(&self) -> Result<usize, StoreError> {
+        let db = self.db().await?;
+        let tx = db
+            .transaction(&[INVENTORY, NEEDS_LISTS, META], TransactionMode::ReadWrite)
+            .map_err(err)?;
+        let mut dropped = 0;
+        for name in [INVENTORY, NEEDS_LISTS, META] {
+            let store = tx.store(name).map_err(err)?;
+            for key in store.get_all_keys(None, None).await.map_err(err)? {
+                if key.as_string().is_none_or(|k| !k.contains(':')) {
+                    store.delete(key).await.map_err(err)?;
+                    dropped += 1;
+                }
+            }
+        }
+        tx.done().await.map_err(err)?;
+        Ok(dropped)
+    }
+
+    /// Seals version 1's plaintext outbox and Sync Issues of the open profile's user (or of
+    /// no known user) under its key, and deletes the plaintext.
+    pub async fn adopt_plaintext(&self) -> Result<usize, StoreError> {
+        let u = self.current()?;
+        let db = self.db().await?;
+        let tx = db
+            .transaction(&[PENDING, ISSUES], TransactionMode::ReadWrite)
+            .map_err(err)?;
+        let mut adopted = 0;
+        for name in [PENDING, ISSUES] {
+            let store = tx.store(name).map_err(err)?;
+            let pairs = store.scan(None, None, None, None).await.map_err(err)?;
+            for (key, value) in pairs {
+                let (Some(k), Some(text)) = (key.as_string(), value.as_string()) else {
+                    continue;
+                };
+                if k.contains(':') {
+                    continue;
+                }
+                let owner = serde_json::from_str::<serde_json::Value>(&text)
+                    .ok()
+                    .and_then(|v| v.get("user_id").cloned())
+                    .and_then(|v| v.as_i64());
+                if owner.is_some_and(|o| o != u.user_id) {
+                    continue;
+                }
+                let new_key = u.rkey(&k);
+                let parsed: serde_json::Value = serde_json::from_str(&text).map_err(err)?;
+                let sealed = encode(&u.key, name, &new_key, &parsed)?;
+                store
+                    .put(&sealed, Some(&JsValue::from_str(&new_key)))
+                    .await
+                    .map_err(err)?;
+                store.delete(key).await.map_err(err)?;
+                adopted += 1;
+            }
+        }
+        tx.done().await.map_err(err)?;
+        Ok(adopted)
     }
 }
 
 impl OutboxStore for IdbStore {
     async fn pending(&self) -> Result<Vec<PendingOp>, StoreError> {
+        let u = self.current()?;
         let db = self.db().await?;
         let tx = db
             .transaction(&[PENDING], TransactionMode::ReadOnly)
             .map_err(err)?;
-        let all = tx
-            .store(PENDING)
-            .map_err(err)?
-            .get_all(None, None)
-            .await
-            .map_err(err)?;
+        let all: Vec<(String, PendingOp)> =
+            read_all(&tx.store(PENDING).map_err(err)?, PENDING, &u).await?;
         tx.done().await.map_err(err)?;
-        let mut ops: Vec<PendingOp> = all
-            .iter()
-            .map(decode::<PendingOp>)
-            .collect::<Result<Vec<_>, _>>()?
-            .into_iter()
-            .filter(|p| self.mine(p.user_id))
-            .collect();
+        let mut ops: Vec<PendingOp> = all.into_iter().map(|(_, p)| p).collect();
         ops.sort_by_key(|p| p.seq);
         Ok(ops)
     }
@@ -288,6 +471,7 @@ impl OutboxStore for IdbStore {
         if ids.is_empty() {
             return Ok(());
         }
+        let u = self.current()?;
         let db = self.db().await?;
         let tx = db
             .transaction(&[PENDING], TransactionMode::ReadWrite)
@@ -295,7 +479,7 @@ impl OutboxStore for IdbStore {
         let store = tx.store(PENDING).map_err(err)?;
         for id in ids {
             store
-                .delete(JsValue::from_str(&id.to_string()))
+                .delete(JsValue::from_str(&u.rkey(&id.to_string())))
                 .await
                 .map_err(err)?;
         }
@@ -304,9 +488,11 @@ impl OutboxStore for IdbStore {
     }
 
     async fn move_to_issues(&self, mut issue: SyncIssue) -> Result<(), StoreError> {
-        let key = JsValue::from_str(&issue.op.id.to_string());
-        issue.user_id = issue.user_id.or(self.user());
-        let value = encode(&issue)?;
+        let u = self.current()?;
+        let key = u.rkey(&issue.op.id.to_string());
+        issue.user_id = issue.user_id.or(Some(u.user_id));
+        let value = encode(&u.key, ISSUES, &key, &issue)?;
+        let key = JsValue::from_str(&key);
         let db = self.db().await?;
         let tx = db
             .transaction(&[PENDING, ISSUES], TransactionMode::ReadWrite)
@@ -326,19 +512,22 @@ impl OutboxStore for IdbStore {
     }
 
     async fn record_attempt(&self, ids: &[Uuid], error: &str) -> Result<(), StoreError> {
+        let u = self.current()?;
         let db = self.db().await?;
         let tx = db
             .transaction(&[PENDING], TransactionMode::ReadWrite)
             .map_err(err)?;
         let store = tx.store(PENDING).map_err(err)?;
         for id in ids {
-            let key = JsValue::from_str(&id.to_string());
-            if let Some(value) = store.get(key.clone()).await.map_err(err)? {
-                let mut record: PendingOp = decode(&value)?;
+            let key = u.rkey(&id.to_string());
+            let js_key = JsValue::from_str(&key);
+            if let Some(value) = store.get(js_key.clone()).await.map_err(err)? {
+                // Sealing is synchronous: the transaction stays active.
+                let mut record: PendingOp = decode(&u.key, PENDING, &key, &value)?;
                 record.attempts += 1;
                 record.last_error = Some(error.to_string());
                 store
-                    .put(&encode(&record)?, Some(&key))
+                    .put(&encode(&u.key, PENDING, &key, &record)?, Some(&js_key))
                     .await
                     .map_err(err)?;
             }
@@ -348,8 +537,13 @@ impl OutboxStore for IdbStore {
     }
 
     async fn save_snapshot(&self, snapshot: Snapshot) -> Result<(), StoreError> {
+        let u = self.current()?;
+        if snapshot.user.id != u.user_id {
+            return Err(StoreError(
+                "a snapshot for another user was not stored".into(),
+            ));
+        }
         let now = chrono::Utc::now().to_rfc3339();
-        let user = snapshot.user.id;
         let mut base = snapshot.clone();
         base.hubs.clear();
         base.needs_lists.clear();
@@ -357,44 +551,66 @@ impl OutboxStore for IdbStore {
         for list in snapshot.needs_lists {
             lists.entry(list.hub_id).or_default().push(list);
         }
-        // Encode first: nothing but IndexedDB requests inside the transaction.
+        // Seal first: nothing but IndexedDB requests inside the transaction.
+        let sealed = |store: &str, id: String, value: &dyn erased::Value| {
+            let key = u.rkey(&id);
+            Ok::<_, StoreError>((JsValue::from_str(&key), value.seal(&u.key, store, &key)?))
+        };
         let hubs: Vec<(JsValue, JsValue)> = snapshot
             .hubs
             .iter()
-            .map(|h| Ok((JsValue::from_f64(h.id as f64), encode(h)?)))
+            .map(|h| sealed(INVENTORY, h.id.to_string(), h))
             .collect::<Result<_, StoreError>>()?;
         let lists: Vec<(JsValue, JsValue)> = lists
             .iter()
-            .map(|(hub, l)| Ok((JsValue::from_str(&format!("{user}:{hub}")), encode(l)?)))
+            .map(|(hub, l)| sealed(NEEDS_LISTS, hub.to_string(), l))
             .collect::<Result<_, StoreError>>()?;
-        let base = encode(&base)?;
-        let version = encode(&snapshot.version.to_string())?;
-        let now = encode(&now)?;
+        let meta = [
+            sealed(META, "snapshot".into(), &base)?,
+            sealed(
+                META,
+                "snapshot_version".into(),
+                &snapshot.version.to_string(),
+            )?,
+            sealed(META, "last_sync".into(), &now)?,
+        ];
+        let range: JsValue = profile_range(&u.profile)?.into();
         let db = self.db().await?;
         let tx = db
             .transaction(&[INVENTORY, NEEDS_LISTS, META], TransactionMode::ReadWrite)
             .map_err(err)?;
         let inventory = tx.store(INVENTORY).map_err(err)?;
-        inventory.clear().await.map_err(err)?;
+        inventory.delete(range.clone()).await.map_err(err)?;
         for (key, value) in &hubs {
             inventory.put(value, Some(key)).await.map_err(err)?;
         }
         let needs = tx.store(NEEDS_LISTS).map_err(err)?;
-        needs.clear().await.map_err(err)?;
+        needs.delete(range).await.map_err(err)?;
         for (key, value) in &lists {
             needs.put(value, Some(key)).await.map_err(err)?;
         }
-        let meta = tx.store(META).map_err(err)?;
-        meta.put(&base, Some(&"snapshot".into()))
-            .await
-            .map_err(err)?;
-        meta.put(&version, Some(&"snapshot_version".into()))
-            .await
-            .map_err(err)?;
-        meta.put(&now, Some(&"last_sync".into()))
-            .await
-            .map_err(err)?;
+        let meta_store = tx.store(META).map_err(err)?;
+        for (key, value) in &meta {
+            meta_store.put(value, Some(key)).await.map_err(err)?;
+        }
         tx.done().await.map_err(err)?;
         Ok(())
+    }
+}
+
+/// Lets `save_snapshot` seal records of different types through one closure.
+mod erased {
+    use app::offline::crypto::SecretKey;
+    use app::offline::engine::StoreError;
+    use wasm_bindgen::JsValue;
+
+    pub trait Value {
+        fn seal(&self, key: &SecretKey, store: &str, record: &str) -> Result<JsValue, StoreError>;
+    }
+
+    impl<T: serde::Serialize> Value for T {
+        fn seal(&self, key: &SecretKey, store: &str, record: &str) -> Result<JsValue, StoreError> {
+            crate::codec::encode(key, store, record, self)
+        }
     }
 }

@@ -1,4 +1,6 @@
 //! The engine's transport over HTTP (gloo-net), with timeouts, and the connectivity check.
+use app::model::SessionUser;
+use app::offline::access::{OfflineAccess, SignInRequest, SignInResponse};
 use app::offline::engine::{SyncTransport, TransportError};
 use app::ops::sync::{Snapshot, SyncResponse};
 use app::ops::Operation;
@@ -112,22 +114,90 @@ pub async fn reachable() -> bool {
         .unwrap_or(false)
 }
 
-/// The signed-in user's id: `Ok(None)` when signed out (401), `Err` when unreachable.
-pub async fn session_user() -> Result<Option<i64>, TransportError> {
+/// The signed-in user: `Ok(None)` when signed out (401), `Err` when unreachable.
+pub async fn session_user() -> Result<Option<SessionUser>, TransportError> {
     let deadline = Deadline::new(8_000);
     let response = Request::get("/api/session")
         .abort_signal(deadline.as_ref().map(|d| d.signal()).as_ref())
         .send()
         .await;
     match classify(response).await {
-        Ok(r) => {
-            let user: serde_json::Value = r
-                .json()
-                .await
-                .map_err(|e| TransportError::Network(e.to_string()))?;
-            Ok(user.get("id").and_then(|v| v.as_i64()))
-        }
+        Ok(r) => r
+            .json::<SessionUser>()
+            .await
+            .map(Some)
+            .map_err(|e| TransportError::Network(e.to_string())),
         Err(TransportError::Unauthorized) => Ok(None),
         Err(e) => Err(e),
     }
+}
+
+/// The message of an `{"error": {"message"}}` answer, or a plain one.
+async fn error_message(response: Response) -> String {
+    let status = response.status();
+    let body: serde_json::Value = response.json().await.unwrap_or_default();
+    body.pointer("/error/message")
+        .and_then(|m| m.as_str())
+        .map(str::to_string)
+        .unwrap_or_else(|| format!("The server could not sign you in (error {status}). Try again."))
+}
+
+/// How `POST /api/session` answered.
+pub enum SignInAnswer {
+    Ok(Box<SignInResponse>),
+    /// 4xx/5xx with the server's message (403: deactivated).
+    Refused(u16, String),
+    /// No answer: no network, or the server is unreachable.
+    Network,
+}
+
+pub async fn sign_in(req: &SignInRequest) -> SignInAnswer {
+    let deadline = Deadline::new(20_000);
+    let request = match Request::post("/api/session")
+        .abort_signal(deadline.as_ref().map(|d| d.signal()).as_ref())
+        .json(req)
+    {
+        Ok(r) => r,
+        Err(_) => return SignInAnswer::Network,
+    };
+    match request.send().await {
+        Err(_) => SignInAnswer::Network,
+        Ok(r) if r.ok() => match r.json::<SignInResponse>().await {
+            Ok(answer) => SignInAnswer::Ok(Box::new(answer)),
+            Err(_) => SignInAnswer::Refused(502, "The server's answer could not be read.".into()),
+        },
+        Ok(r) => {
+            let status = r.status();
+            SignInAnswer::Refused(status, error_message(r).await)
+        }
+    }
+}
+
+/// The device's offline access for the signed-in session: `Ok(None)` when this device is not
+/// kept for offline use.
+pub async fn offline_access() -> Result<Option<OfflineAccess>, TransportError> {
+    let deadline = Deadline::new(8_000);
+    let response = Request::get("/api/offline/access")
+        .abort_signal(deadline.as_ref().map(|d| d.signal()).as_ref())
+        .send()
+        .await;
+    match classify(response).await {
+        Ok(r) => r
+            .json::<OfflineAccess>()
+            .await
+            .map(Some)
+            .map_err(|e| TransportError::Network(e.to_string())),
+        Err(TransportError::Refused(404, _)) => Ok(None),
+        Err(e) => Err(e),
+    }
+}
+
+/// Ends the server session (`DELETE /api/session`); `false` when the server was unreachable.
+pub async fn sign_out() -> bool {
+    let deadline = Deadline::new(8_000);
+    Request::delete("/api/session")
+        .abort_signal(deadline.as_ref().map(|d| d.signal()).as_ref())
+        .send()
+        .await
+        .is_ok()
 }

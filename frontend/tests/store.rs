@@ -3,29 +3,51 @@
 #![cfg(target_arch = "wasm32")]
 
 use app::domain::{HubStatus, HubType, Role};
+use app::offline::crypto::SecretKey;
 use app::offline::engine::OutboxStore;
 use app::offline::SyncIssue;
 use app::ops::sync::{
     Snapshot, SnapshotHub, SnapshotNeedsLine, SnapshotNeedsList, SnapshotUser, StockLine,
 };
 use app::ops::{IntakePayload, Operation, OperationBody};
-use frontend::store::{IdbStore, ALL_STORES, DB_NAME, DB_VERSION};
+use frontend::store::{IdbStore, Unlocked, ALL_STORES, DB_NAME, DB_VERSION, PENDING};
 use rexie::{Rexie, TransactionMode};
+use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_test::*;
 
 wasm_bindgen_test_configure!(run_in_browser);
 
-/// Every test starts from empty stores, in the same database the app uses.
-async fn fresh(user: Option<i64>) -> IdbStore {
-    let store = IdbStore::default();
-    store.set_user(user);
-    // Opening through the store creates the schema; then clear what an earlier test left.
-    store.counts().await.expect("the database opens");
-    let db = Rexie::builder(DB_NAME)
+/// A user's profile on this device: its own prefix and its own key.
+fn profile(user: i64) -> Unlocked {
+    Unlocked {
+        profile: format!("p{user}"),
+        key: SecretKey::from_bytes(&[user as u8; 32]).unwrap(),
+        user_id: user,
+    }
+}
+
+/// Opens `user`'s profile in the store (as a sign-in does).
+fn set_user(store: &IdbStore, user: Option<i64>) {
+    match user {
+        Some(u) => store.unlock(profile(u)),
+        None => store.lock(),
+    }
+}
+
+async fn raw_db() -> Rexie {
+    Rexie::builder(DB_NAME)
         .version(DB_VERSION)
         .build()
         .await
-        .unwrap();
+        .unwrap()
+}
+
+/// Every test starts from empty stores, in the same database the app uses.
+async fn fresh(user: Option<i64>) -> IdbStore {
+    let store = IdbStore::default();
+    // Opening through the store creates the schema; then clear what an earlier test left.
+    store.db().await.expect("the database opens");
+    let db = raw_db().await;
     let tx = db
         .transaction(&ALL_STORES, TransactionMode::ReadWrite)
         .unwrap();
@@ -34,7 +56,25 @@ async fn fresh(user: Option<i64>) -> IdbStore {
     }
     tx.done().await.unwrap();
     db.close();
+    set_user(&store, user);
     store
+}
+
+/// Every (key, value) of a store as IndexedDB holds it.
+async fn raw(store_name: &str) -> Vec<(JsValue, JsValue)> {
+    let db = raw_db().await;
+    let tx = db
+        .transaction(&[store_name], TransactionMode::ReadOnly)
+        .unwrap();
+    let pairs = tx
+        .store(store_name)
+        .unwrap()
+        .scan(None, None, None, None)
+        .await
+        .unwrap();
+    tx.done().await.unwrap();
+    db.close();
+    pairs
 }
 
 fn intake(quantity: i64) -> Operation {
@@ -214,17 +254,19 @@ async fn only_the_signed_in_users_operations_are_sent() {
     let store = fresh(Some(7)).await;
     let mine = intake(1);
     store.enqueue(mine.clone()).await.unwrap();
-    store.set_user(Some(8));
+    set_user(&store, Some(8));
     let theirs = intake(2);
     store.enqueue(theirs.clone()).await.unwrap();
 
     let ids =
         |ops: Vec<app::offline::PendingOp>| ops.into_iter().map(|p| p.op.id).collect::<Vec<_>>();
     assert_eq!(ids(store.pending().await.unwrap()), vec![theirs.id]);
-    store.set_user(Some(7));
+    // The pill counts the open profile's records only.
+    assert_eq!(store.counts().await.unwrap().0, 1);
+    set_user(&store, Some(7));
     assert_eq!(ids(store.pending().await.unwrap()), vec![mine.id]);
-    // The pill counts the device's records, whoever's they are.
-    assert_eq!(store.counts().await.unwrap().0, 2);
+    assert_eq!(store.counts().await.unwrap().0, 1);
+    assert_eq!(store.count_of("p8").await.unwrap(), 1);
 }
 
 #[wasm_bindgen_test]
@@ -232,7 +274,11 @@ async fn the_snapshot_is_split_per_hub_and_shown_only_to_its_user() {
     let store = fresh(Some(7)).await;
     store.save_snapshot(snapshot(7)).await.unwrap();
     assert_eq!(
-        store.meta_get("snapshot_version").await.unwrap().as_deref(),
+        store
+            .meta_get::<String>("snapshot_version")
+            .await
+            .unwrap()
+            .as_deref(),
         Some("42")
     );
     let (_, _, last) = store.counts().await.unwrap();
@@ -252,11 +298,11 @@ async fn the_snapshot_is_split_per_hub_and_shown_only_to_its_user() {
     assert_eq!(data.last_synced, last);
 
     // Another user on this laptop never sees it.
-    store.set_user(Some(8));
+    set_user(&store, Some(8));
     assert!(store.local_data().await.unwrap().snapshot.is_none());
 
     // A newer snapshot replaces the old one whole: no hub of the old one lingers.
-    store.set_user(Some(7));
+    set_user(&store, Some(7));
     let mut next = snapshot(7);
     next.hubs.retain(|h| h.id == 3);
     next.version = 43;
@@ -268,11 +314,118 @@ async fn the_snapshot_is_split_per_hub_and_shown_only_to_its_user() {
 
 #[wasm_bindgen_test]
 async fn meta_values_round_trip() {
-    let store = fresh(None).await;
-    assert_eq!(store.meta_get("device_id").await.unwrap(), None);
-    store.meta_put("device_id", "laptop-1").await.unwrap();
+    let store = fresh(Some(7)).await;
+    assert_eq!(store.meta_get::<String>("note").await.unwrap(), None);
+    store
+        .meta_put("note", &"laptop-1".to_string())
+        .await
+        .unwrap();
     assert_eq!(
-        store.meta_get("device_id").await.unwrap().as_deref(),
+        store.meta_get::<String>("note").await.unwrap().as_deref(),
         Some("laptop-1")
     );
+}
+
+#[wasm_bindgen_test]
+async fn every_value_is_ciphertext_under_an_opaque_key() {
+    let store = fresh(Some(7)).await;
+    let mut op = intake(5);
+    if let OperationBody::Intake(p) = &mut op.body {
+        p.donor = Some("Donor Quokka-Forensic".into());
+    }
+    store.enqueue(op.clone()).await.unwrap();
+    store.save_snapshot(snapshot(7)).await.unwrap();
+    for name in ALL_STORES {
+        for (key, value) in raw(name).await {
+            let key = key.as_string().unwrap();
+            assert!(key.starts_with("p7:"), "{name}: key {key}");
+            let bytes = value
+                .dyn_ref::<js_sys::Uint8Array>()
+                .unwrap_or_else(|| panic!("{name}/{key} is not ciphertext"))
+                .to_vec();
+            let text = String::from_utf8_lossy(&bytes);
+            for word in [
+                "Quokka",
+                "Alpha Depot",
+                "Zeta",
+                "user7",
+                "shelter",
+                "intake",
+            ] {
+                assert!(!text.contains(word), "{name}/{key} shows {word}");
+            }
+        }
+    }
+    assert_eq!(
+        raw(PENDING).await[0].0.as_string().unwrap(),
+        format!("p7:{}", op.id)
+    );
+}
+
+#[wasm_bindgen_test]
+async fn a_value_moved_to_another_key_or_read_with_another_key_fails_to_open() {
+    let store = fresh(Some(7)).await;
+    let (a, b) = (intake(1), intake(2));
+    store.enqueue(a.clone()).await.unwrap();
+    store.enqueue(b.clone()).await.unwrap();
+    // Copy a's sealed value over b's record.
+    let pairs = raw(PENDING).await;
+    let a_value = pairs
+        .iter()
+        .find(|(k, _)| k.as_string().unwrap().ends_with(&a.id.to_string()))
+        .unwrap()
+        .1
+        .clone();
+    let db = raw_db().await;
+    let tx = db
+        .transaction(&[PENDING], TransactionMode::ReadWrite)
+        .unwrap();
+    tx.store(PENDING)
+        .unwrap()
+        .put(&a_value, Some(&JsValue::from_str(&format!("p7:{}", b.id))))
+        .await
+        .unwrap();
+    tx.done().await.unwrap();
+    db.close();
+    assert!(
+        store.pending().await.is_err(),
+        "a moved record must not open"
+    );
+
+    // The same prefix with another key (another user's key) opens nothing.
+    let store = fresh(Some(7)).await;
+    store.enqueue(a.clone()).await.unwrap();
+    store.unlock(Unlocked {
+        profile: "p7".into(),
+        key: SecretKey::from_bytes(&[9u8; 32]).unwrap(),
+        user_id: 7,
+    });
+    assert!(store.pending().await.is_err());
+}
+
+#[wasm_bindgen_test]
+async fn a_locked_store_reads_and_writes_nothing_and_a_wipe_takes_one_profile() {
+    let store = fresh(Some(7)).await;
+    store.enqueue(intake(1)).await.unwrap();
+    store.save_snapshot(snapshot(7)).await.unwrap();
+    set_user(&store, Some(8));
+    store.enqueue(intake(2)).await.unwrap();
+
+    store.lock();
+    assert!(store.enqueue(intake(3)).await.is_err());
+    assert!(store.local_data().await.is_err());
+    assert_eq!(store.counts().await.unwrap(), (0, 0, None));
+
+    store.wipe_profile("p7").await.unwrap();
+    for name in ALL_STORES {
+        assert!(
+            raw(name)
+                .await
+                .iter()
+                .all(|(k, _)| !k.as_string().unwrap().starts_with("p7")),
+            "{name} still holds p7"
+        );
+    }
+    set_user(&store, Some(8));
+    assert_eq!(store.pending().await.unwrap().len(), 1, "p8 untouched");
 }

@@ -111,4 +111,17 @@ impl Backend for ServerBackend {
     ) -> Result<app::reports::NeedsListEditView, ApiError> {
         api(needs_lists::edit(&self.db, user, id).await)
     }
+    async fn offline_policy(
+        &self,
+        user: &SessionUser,
+    ) -> Result<app::offline::access::OfflinePolicy, ApiError> {
+        api(crate::services::offline_policy::get(&self.db, user).await)
+    }
+    async fn offline_import(
+        &self,
+        user: &SessionUser,
+        id: i64,
+    ) -> Result<app::offline::access::ImportReport, ApiError> {
+        api(crate::services::offline_import::load(&self.db, user, id).await)
+    }
 }

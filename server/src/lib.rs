@@ -46,6 +46,9 @@ pub async fn build(
             None => println!("Demo mode: the database already has data, so nothing was seeded."),
         }
     }
+    let grant_key = auth::grant::GrantKey::load_or_create(&db)
+        .await
+        .map_err(|e| format!("cannot load the grant-signing key: {e}"))?;
     let routes = leptos_axum::generate_route_list(app::App);
     let state = AppState {
         leptos_options,
@@ -56,6 +59,7 @@ pub async fn build(
             config.max_concurrent_sign_ins.max(1),
         )),
         config: Arc::new(config),
+        grant_key: Arc::new(grant_key),
     };
     Ok((routes::router(state.clone()), state))
 }

@@ -6,6 +6,7 @@ use leptos::config::LeptosOptions;
 use leptos_axum::AxumRouteListing;
 
 use crate::apply::Writer;
+use crate::auth::grant::GrantKey;
 use crate::config::Config;
 use crate::db::Db;
 
@@ -19,4 +20,6 @@ pub struct AppState {
     pub config: Arc<Config>,
     /// Bounds the password checks running at once (`DRIMS_LOGIN_MAX_CONCURRENT`).
     pub sign_in_gate: Arc<tokio::sync::Semaphore>,
+    /// Signs offline grants (shared by every server on the database).
+    pub grant_key: Arc<GrantKey>,
 }

@@ -39,6 +39,7 @@ pub fn SyncPill() -> impl IntoView {
                 data-pending=move || status.read().pending.to_string()
                 data-failed=move || status.read().failed.to_string()
                 data-ready=move || status.read().ready.to_string()
+                data-unlocked=move || status.read().unlocked.to_string()
                 data-syncing=move || status.read().syncing.to_string()
                 data-last-synced=move || status.read().last_synced.clone().unwrap_or_default()
             >
@@ -237,6 +238,11 @@ mod browser {
         let Some(port) = offline.port() else {
             return; // no client: the browser posts the form
         };
+        if !offline.status.get_untracked().unlocked {
+            // No profile open (a device not kept for offline use): the browser posts the
+            // form to the server, which applies it through the same path.
+            return;
+        }
         ev.prevent_default();
         let Some(form) = ev
             .target()

@@ -32,6 +32,13 @@ pub struct SyncStatus {
     pub last_synced: Option<String>,
     /// Bumped on every change of the outbox, the issues or the snapshot (in any tab).
     pub changes: u64,
+    /// A profile is open in this tab: its data key is in memory, the outbox can be used.
+    pub unlocked: bool,
+    /// Show the sign-in page instead of any content: offline with no open profile, or locked
+    /// after the idle time. Never set on the server (its pages are the server's to guard).
+    pub needs_unlock: bool,
+    /// Bumped whenever the open profile changes (sign-in, lock, sign-out).
+    pub access_epoch: u64,
 }
 
 impl Default for SyncStatus {
@@ -45,6 +52,9 @@ impl Default for SyncStatus {
             needs_sign_in: false,
             last_synced: None,
             changes: 0,
+            unlocked: false,
+            needs_unlock: false,
+            access_epoch: 0,
         }
     }
 }
@@ -89,8 +99,50 @@ pub struct LocalData {
     pub last_synced: Option<String>,
 }
 
+/// What the sign-in form sends to the device.
+#[derive(Clone, Debug)]
+pub struct SignInForm {
+    pub username: String,
+    pub password: String,
+    pub keep_offline: bool,
+}
+
+/// How a sign-in through the device ended.
+#[derive(Clone, Debug, PartialEq)]
+pub enum SignedIn {
+    /// Signed in with the server: load the next page from it.
+    Online,
+    /// No network: the device's profile is open; the pages render from its data.
+    Offline,
+    /// The server deactivated the account; `pending` operations recorded here are kept and
+    /// can be exported.
+    Deactivated { pending: usize },
+}
+
+/// How a sign-out request ended.
+#[derive(Clone, Debug, PartialEq)]
+pub enum SignOut {
+    /// Operations wait to be synced: ask before deleting them from the device.
+    Pending(usize),
+    /// Signed out; this user's data is gone from the device.
+    Done,
+}
+
 /// The device side of offline mode, implemented over IndexedDB by the `frontend` crate.
 pub trait OfflinePort {
+    /// Signs in with the server (and keeps the device ready for offline use when asked), or,
+    /// with no network, opens the user's profile on this device with the password.
+    fn sign_in(&self, form: SignInForm) -> LocalFuture<Result<SignedIn, String>>;
+    /// Signs out: with `force` false and operations waiting, only reports how many.
+    fn sign_out(&self, force: bool) -> LocalFuture<Result<SignOut, String>>;
+    /// Writes the open profile's unsynced operations to a file encrypted under `passphrase`
+    /// (or, for a deactivated account, the profile opened with `credentials`). Resolves to the
+    /// number of operations exported.
+    fn export(
+        &self,
+        passphrase: String,
+        credentials: Option<SignInForm>,
+    ) -> LocalFuture<Result<usize, String>>;
     fn device_id(&self) -> String;
     /// Puts the operation in the outbox (taking it out of Sync Issues if it was there, in the
     /// same transaction) and wakes the engine. Resolves once it is stored.

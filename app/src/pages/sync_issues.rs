@@ -3,6 +3,7 @@
 use leptos::prelude::*;
 
 use crate::api::get_sync_issues;
+use crate::components::export::ExportForm;
 use crate::components::notice::{show_result, Flash};
 use crate::domain::text::display_time;
 use crate::offline::client::use_offline;
@@ -87,6 +88,9 @@ fn DeviceIssues() -> impl IntoView {
                     </table>
                     {empty.then(|| view! { <p class="empty">"Nothing refused on this device."</p> })}
                     <WaitingList waiting names />
+                    <h3>"Export pending operations"</h3>
+                    <p>"When this device cannot reach the server (or your account was deactivated), write its unsynced work to a file encrypted under a passphrase. A Logistics Manager imports it at any connected DRIMS; each operation is applied once."</p>
+                    <ExportForm />
                 </section>
             }
         })

@@ -27,21 +27,30 @@ pub fn token_hash(token: &str) -> String {
     hex(&Sha256::digest(token.as_bytes()))
 }
 
-/// Creates a session and returns the raw token for the cookie.
-pub async fn create(db: &Db, user_id: i64, ttl_minutes: i64, address: &str) -> AppResult<String> {
+/// Creates a session (from `device_id`, when the client named its device) and returns the raw
+/// token for the cookie.
+pub async fn create(
+    db: &Db,
+    user_id: i64,
+    ttl_minutes: i64,
+    address: &str,
+    device_id: Option<&str>,
+) -> AppResult<String> {
     let mut bytes = [0u8; 32];
     OsRng.fill_bytes(&mut bytes);
     let token = hex(&bytes);
     let now = chrono::Utc::now();
     let expires = now + chrono::Duration::minutes(ttl_minutes);
     sqlx::query(
-        "INSERT INTO sessions (token_hash, user_id, created_at, expires_at, address) VALUES (?, ?, ?, ?, ?)",
+        "INSERT INTO sessions (token_hash, user_id, created_at, expires_at, address, device_id) \
+         VALUES (?, ?, ?, ?, ?, ?)",
     )
     .bind(token_hash(&token))
     .bind(user_id)
     .bind(db::timestamp(now))
     .bind(db::timestamp(expires))
     .bind(address)
+    .bind(device_id)
     .execute(db)
     .await?;
     // Expired sessions are of no use to anyone: forget them at each sign-in.
@@ -52,12 +61,36 @@ pub async fn create(db: &Db, user_id: i64, ttl_minutes: i64, address: &str) -> A
     Ok(token)
 }
 
+/// Signs out: the session ends, and the device it came from is no longer kept for offline
+/// use by that user (its device secret is deleted with it).
 pub async fn delete(db: &Db, token: &str) -> AppResult<()> {
+    let hash = token_hash(token);
+    let mut tx = db.begin().await?;
+    sqlx::query(
+        "DELETE FROM device_keys WHERE (user_id, device_id) IN \
+         (SELECT user_id, device_id FROM sessions WHERE token_hash = ? AND device_id IS NOT NULL)",
+    )
+    .bind(&hash)
+    .execute(&mut *tx)
+    .await?;
     sqlx::query("DELETE FROM sessions WHERE token_hash = ?")
-        .bind(token_hash(token))
-        .execute(db)
+        .bind(&hash)
+        .execute(&mut *tx)
         .await?;
+    tx.commit().await?;
     Ok(())
+}
+
+/// The device a live session was opened from, if the client named one.
+pub async fn device_id(db: &Db, token: &str) -> AppResult<Option<String>> {
+    Ok(sqlx::query_scalar::<_, Option<String>>(
+        "SELECT device_id FROM sessions WHERE token_hash = ? AND expires_at > ?",
+    )
+    .bind(token_hash(token))
+    .bind(db::now())
+    .fetch_optional(db)
+    .await?
+    .flatten())
 }
 
 pub async fn delete_for_user(db: &Db, user_id: i64) -> AppResult<()> {

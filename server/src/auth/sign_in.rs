@@ -1,25 +1,24 @@
 //! The sign-in check shared by the JSON API and the HTML form.
 use app::domain::text::{NewPassword, Username, ValidationError};
 use app::model::SessionUser;
+use app::offline::access::{OfflineAccess, SignInRequest};
 
-use super::{password, rate_limit, session};
+use super::{device, password, rate_limit, session};
 use crate::db;
 use crate::error::{AppError, AppResult};
-use crate::services::audit;
+use crate::services::{audit, offline_access};
 use crate::state::AppState;
 
 pub struct SignedIn {
     pub user: SessionUser,
     pub token: String,
+    /// Present when the device is kept for offline use (asked for, and the policy allows it).
+    pub offline: Option<OfflineAccess>,
 }
 
-pub async fn sign_in(
-    state: &AppState,
-    username: &str,
-    password_text: &str,
-    address: &str,
-) -> AppResult<SignedIn> {
-    let name = username.trim();
+pub async fn sign_in(state: &AppState, req: &SignInRequest, address: &str) -> AppResult<SignedIn> {
+    let password_text = req.password.as_str();
+    let name = req.username.trim();
     if name.is_empty() {
         return Err(ValidationError::new("username", "Username is required.").into());
     }
@@ -46,6 +45,7 @@ pub async fn sign_in(
         )
         .into());
     }
+    let device_id = device::parse(req.device.as_ref())?;
     let attempt = rate_limit::begin(state, name, address).await?;
     // Each verify holds ~19 MiB on the blocking pool: only a few run at once.
     let permit = tokio::time::timeout(
@@ -88,11 +88,20 @@ pub async fn sign_in(
         user_id,
         state.config.session_ttl_minutes,
         address,
+        device_id.as_deref(),
     )
     .await?;
     let user = session::lookup(&state.db, &token)
         .await?
         .ok_or_else(|| AppError::Internal("new session not found".into()))?;
+    let offline = offline_access::at_sign_in(
+        &state.db,
+        &state.grant_key,
+        &user,
+        device_id.as_deref(),
+        req.keep_offline,
+    )
+    .await?;
     let mut tx = db::write_tx(&state.db).await?;
     audit::record(
         &mut tx,
@@ -100,9 +109,31 @@ pub async fn sign_in(
         "sign_in",
         "user",
         user.id,
-        serde_json::json!({ "address": address }),
+        serde_json::json!({
+            "address": address,
+            "device_id": device_id,
+            "device_name": req
+                .device
+                .as_ref()
+                .and_then(|d| d.name.as_ref())
+                .map(|n| n.chars().take(100).collect::<String>()),
+            "device_mode": mode(offline.is_some()),
+        }),
     )
     .await?;
     tx.commit().await?;
-    Ok(SignedIn { user, token })
+    Ok(SignedIn {
+        user,
+        token,
+        offline,
+    })
+}
+
+/// `offline` when the device is kept for offline use, `online-only` otherwise.
+pub fn mode(kept: bool) -> &'static str {
+    if kept {
+        "offline"
+    } else {
+        "online-only"
+    }
 }

@@ -16,6 +16,7 @@ use crate::error::{AppError, AppResult};
 use crate::services::{events, hubs, items, users};
 use crate::state::AppState;
 use app::model::{EventInput, HubInput, ItemInput, SessionUser, UserInput};
+use app::offline::access::{DeviceRef, SignInRequest};
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -33,7 +34,7 @@ pub fn router() -> Router<AppState> {
 }
 
 /// Runs a service call for a signed-in user and turns its outcome into a redirect.
-async fn submit<T, I: Serialize, F>(
+pub(super) async fn submit<T, I: Serialize, F>(
     secure: bool,
     user: Option<SessionUser>,
     form: Result<Form<I>, FormRejection>,
@@ -76,6 +77,26 @@ struct LoginForm {
     password: String,
     #[serde(default)]
     next: String,
+    /// Set by the browser client when it runs (a page without JavaScript has no device id).
+    #[serde(default)]
+    device_id: String,
+    /// The "Keep this device ready for offline use" checkbox (any value = ticked).
+    #[serde(default)]
+    keep_offline: Option<String>,
+}
+
+impl LoginForm {
+    fn request(&self) -> SignInRequest {
+        SignInRequest {
+            username: self.username.clone(),
+            password: self.password.clone(),
+            device: (!self.device_id.is_empty()).then(|| DeviceRef {
+                id: self.device_id.clone(),
+                name: None,
+            }),
+            keep_offline: self.keep_offline.as_deref().is_some_and(|v| v != "false"),
+        }
+    }
 }
 
 /// Only local paths are followed after sign-in (no open redirect): a single `/` followed by
@@ -106,7 +127,7 @@ async fn login(
         )
         .into_response();
     };
-    match sign_in(&state, &form.username, &form.password, &address).await {
+    match sign_in(&state, &form.request(), &address).await {
         Ok(signed_in) => {
             let cookie = session::set_cookie(
                 &signed_in.token,

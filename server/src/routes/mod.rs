@@ -3,7 +3,9 @@ mod admin_api;
 mod forms;
 mod health;
 mod json;
+mod offline_access_api;
 mod offline_api;
+mod offline_forms;
 mod pages;
 mod redirect;
 mod session_api;
@@ -32,6 +34,8 @@ pub fn router(state: AppState) -> Router {
         .route("/api/offline/snapshot", get(offline_api::snapshot))
         .route("/api/offline/issues", get(offline_api::issues))
         .merge(admin_api::router())
+        .merge(offline_access_api::router())
+        .merge(offline_forms::router())
         .merge(forms::router())
         .merge(stock_forms::router())
         .route(

@@ -1,36 +1,34 @@
-//! `POST/GET/DELETE /api/session`: sign in, who am I, sign out.
+//! `POST/GET/DELETE /api/session`: sign in (with the device and, when kept for offline use,
+//! its offline access), who am I, sign out (which also stops keeping the device).
+use app::offline::access::{SignInRequest, SignInResponse};
 use axum::extract::State;
 use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
-use serde::Deserialize;
 
 use super::json::JsonBody;
 use crate::auth::extract::{ClientAddress, RequireUser};
-use crate::auth::{session, sign_in::sign_in};
+use crate::auth::{session, sign_in};
 use crate::error::AppResult;
 use crate::state::AppState;
-
-#[derive(Deserialize)]
-pub struct Credentials {
-    #[serde(default)]
-    username: String,
-    #[serde(default)]
-    password: String,
-}
 
 pub async fn create(
     State(state): State<AppState>,
     ClientAddress(address): ClientAddress,
-    JsonBody(creds): JsonBody<Credentials>,
+    JsonBody(req): JsonBody<SignInRequest>,
 ) -> AppResult<Response> {
-    let signed_in = sign_in(&state, &creds.username, &creds.password, &address).await?;
+    let signed_in = sign_in::sign_in(&state, &req, &address).await?;
     let cookie = session::set_cookie(
         &signed_in.token,
         state.config.session_ttl_minutes,
         state.config.secure_cookie,
     );
-    Ok(([(header::SET_COOKIE, cookie)], Json(signed_in.user)).into_response())
+    let body = SignInResponse {
+        user: signed_in.user,
+        device_mode: sign_in::mode(signed_in.offline.is_some()).to_string(),
+        offline: signed_in.offline,
+    };
+    Ok(([(header::SET_COOKIE, cookie)], Json(body)).into_response())
 }
 
 pub async fn current(RequireUser(user): RequireUser) -> impl IntoResponse {

@@ -18,6 +18,14 @@ pub fn set(name: &str, value: &str, max_age_seconds: i64, secure: bool) -> Strin
     )
 }
 
+/// A cookie that ends with the browser session (no Max-Age).
+pub fn session(name: &str, value: &str, secure: bool) -> String {
+    format!(
+        "{name}={value}; Path=/; HttpOnly; SameSite=Lax{}",
+        if secure { "; Secure" } else { "" }
+    )
+}
+
 /// The first non-empty value of cookie `name` in the request.
 pub fn get(headers: &HeaderMap, name: &str) -> Option<String> {
     headers

@@ -1,7 +1,9 @@
 //! Cross-site request forgery guard, in one place for every route. A state-changing request
 //! must come from this site (`Sec-Fetch-Site` same-origin or none, `Origin` this host), and a
-//! form post outside `/api/` must carry the page's form token (field `csrf`), derived from the
-//! session cookie, or before sign-in from a random HttpOnly cookie (login CSRF). The JSON API
+//! form post outside `/api/` must carry the page's form token (field `csrf`): derived from a
+//! random HttpOnly browser-session cookie (`drims_csrf`, `__Host-` over HTTPS) set with the
+//! first page, so the sign-in form is covered too (login CSRF); a token derived from the
+//! session cookie is accepted as well. The JSON API
 //! needs no token: it accepts only `application/json`, which a cross-site page cannot send
 //! without a CORS preflight that this server never grants.
 use axum::body::{to_bytes, Body, Bytes};
@@ -21,7 +23,8 @@ use crate::state::AppState;
 pub const FIELD: &str = "csrf";
 const PRE_SESSION: &str = "drims_csrf";
 const FORM_LIMIT: usize = 2 * 1024 * 1024;
-const MULTIPART_LIMIT: usize = 16 * 1024 * 1024;
+/// At least the largest multipart form accepted (the import form takes 20 MiB).
+const MULTIPART_LIMIT: usize = 24 * 1024 * 1024;
 
 /// The token pages render into forms (a request extension for the page handler).
 #[derive(Clone, Debug)]
@@ -175,10 +178,12 @@ pub async fn guard(State(state): State<AppState>, mut req: Request, next: Next) 
         }
         return next.run(req).await;
     }
-    // A page: give it the token to render, starting a pre-session secret if there is none.
-    let (secret, fresh) = match (session, pre) {
-        (Some(s), _) | (None, Some(s)) => (s, false),
-        (None, None) => (super::random_hex(32), true),
+    // A page: give it the token to render, from this browser's form secret (started here if
+    // there is none). Not from the session: the browser client signs in with JavaScript and
+    // navigates without reloading, so the token in the page must outlive a change of session.
+    let (secret, fresh) = match pre {
+        Some(p) => (p, false),
+        None => (super::random_hex(32), true),
     };
     req.extensions_mut().insert(FormToken(token_for(&secret)));
     let mut res = next.run(req).await;
@@ -188,7 +193,8 @@ pub async fn guard(State(state): State<AppState>, mut req: Request, next: Next) 
         .and_then(|v| v.to_str().ok())
         .is_some_and(|v| v.starts_with("text/html"));
     if fresh && html {
-        let cookie = cookies::set(&pre_name, &secret, 12 * 60 * 60, secure);
+        // A browser-session cookie (no Max-Age): it ends when the browser does.
+        let cookie = cookies::session(&pre_name, &secret, secure);
         if let Ok(value) = HeaderValue::from_str(&cookie) {
             res.headers_mut().append(header::SET_COOKIE, value);
         }

@@ -4,6 +4,8 @@ mod admin;
 mod common;
 mod fuzz;
 mod needs_lists;
+mod offline_access;
+mod offline_import;
 mod pages;
 mod security;
 mod session;

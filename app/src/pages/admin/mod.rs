@@ -1,5 +1,8 @@
-//! Administration pages: hubs, items, disaster events, users. Forms post to `/forms/...`.
+//! Administration pages: hubs, items, disaster events, users, the offline policy and the import
+//! of offline work. Forms post to `/forms/...`.
 pub mod events;
 pub mod hubs;
+pub mod import;
 pub mod items;
+pub mod offline_policy;
 pub mod users;

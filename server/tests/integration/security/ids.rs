@@ -160,6 +160,19 @@ async fn device_and_time_claims_are_checked_and_the_real_device_recorded() {
         recorded,
         ("test-laptop".to_string(), "test-laptop".to_string())
     );
+    // A session signed in on a device: that device is recorded, whatever the batch says.
+    let (on_laptop, _) =
+        crate::offline_access::sign_in_on(&app, "lm", "drims-demo", Some("lm-laptop-7"), false)
+            .await;
+    let op = with("test-laptop", "2026-11-30T10:00:00Z");
+    let (_, body) = sync(&app, &on_laptop, std::slice::from_ref(&op)).await;
+    assert_eq!(body["results"][0]["status"], "applied", "{body}");
+    let device: String = sqlx::query_scalar("SELECT device_id FROM operations WHERE id = ?")
+        .bind(op["id"].as_str().unwrap())
+        .fetch_one(&db)
+        .await
+        .unwrap();
+    assert_eq!(device, "lm-laptop-7");
     // The batch itself may not claim to be the server's form device.
     let res = lm
         .post(app.url("/api/offline/sync"))
