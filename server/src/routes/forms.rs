@@ -341,3 +341,26 @@ async fn update_user(
     )
     .await
 }
+
+#[cfg(test)]
+mod tests {
+    use super::safe_next;
+
+    #[test]
+    fn only_local_paths_are_followed() {
+        for (next, to) in [
+            ("/", "/"),
+            ("/needs-lists?queue=all", "/needs-lists?queue=all"),
+            ("/%5Cx", "/%5Cx"),
+            ("//evil.example", "/"),
+            ("/\\evil.example", "/"),
+            ("/\t/evil.example", "/"),
+            ("/ok\\..", "/"),
+            ("https://evil.example", "/"),
+            ("/login?next=/x", "/"),
+            ("", "/"),
+        ] {
+            assert_eq!(safe_next(next), to, "{next:?}");
+        }
+    }
+}
