@@ -81,3 +81,42 @@ async fn a_large_batch_does_not_hold_everyone_else_up() {
         "the small batch waited for the whole large one"
     );
 }
+
+/// One user's batches run one after the other (a per-user gate): two sent at once do not
+/// interleave their chunks, so one user cannot take every other turn at the writer.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn one_users_batches_take_turns() {
+    let w = world().await;
+    let main = w.app.signed_in("main").await;
+    let event = event_id(&w.app).await;
+    let batch = || -> Vec<Value> {
+        (0..300)
+            .map(|_| intake_op(w.kingston, w.soap, event, 1))
+            .collect()
+    };
+    let (x, y) = (batch(), batch());
+    let (a, b) = tokio::join!(sync(&w.app, &main, &x), sync(&w.app, &main, &y));
+    assert_eq!((a.0, b.0), (StatusCode::OK, StatusCode::OK));
+    let db = w.app.db().await;
+    let span = |ops: &[Value]| {
+        let ids: Vec<String> = ops
+            .iter()
+            .map(|o| format!("'{}'", o["id"].as_str().unwrap()))
+            .collect();
+        let db = db.clone();
+        async move {
+            sqlx::query_as::<_, (i64, i64)>(&format!(
+                "SELECT MIN(rowid), MAX(rowid) FROM operations WHERE id IN ({})",
+                ids.join(",")
+            ))
+            .fetch_one(&db)
+            .await
+            .unwrap()
+        }
+    };
+    let ((x_first, x_last), (y_first, y_last)) = (span(&x).await, span(&y).await);
+    assert!(
+        x_last < y_first || y_last < x_first,
+        "interleaved: {x_first}..{x_last} and {y_first}..{y_last}"
+    );
+}
