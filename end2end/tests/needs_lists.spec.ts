@@ -3,7 +3,7 @@
 // approves, the Kingston warehouse dispatches, the SUB hub confirms receipt. Runs with
 // JavaScript off (plain forms) and on (hydrated; the request goes through the outbox).
 import { Browser, expect, Page, test } from '@playwright/test';
-import { api, clientReady, pending, pill, serverStock, signIn } from './helpers';
+import { api, clientReady, pending, pill, serverStock, signIn, unlockOffline } from './helpers';
 
 const ST_CATHERINE = 3;
 const KINGSTON = 1;
@@ -139,6 +139,7 @@ test('an approval recorded offline waits for confirmation online', async ({ page
   await clientReady(page);
   await context.setOffline(true);
   await page.goto(`/needs-lists/${list.id}`);
+  await unlockOffline(page, 'lm');
   await expect(page.getByRole('heading', { level: 1 })).toHaveText(`Needs list ${number}`);
   await expect(page.getByText('Offline: the list as last synced.', { exact: false })).toBeVisible();
   await expect(status(page)).toHaveText('Awaiting Approval');

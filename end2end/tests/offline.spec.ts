@@ -1,7 +1,7 @@
 // Offline mode in Chromium: the outbox in IndexedDB, the status pill, the offline pages, Sync
 // Issues, and exactly-once delivery when the network comes back.
 import { expect, Page, test } from '@playwright/test';
-import { api, clientReady, contrast, pending, pill, serverMovements, serverStock, signIn, synced } from './helpers';
+import { api, clientReady, contrast, pending, pill, serverMovements, serverStock, signIn, synced, unlockOffline } from './helpers';
 
 // St. Catherine Parish Depot, the `sub` user's hub in the demo data.
 const HUB = 3;
@@ -73,6 +73,9 @@ test('recorded offline, kept across a reload, synced exactly once', async ({ pag
   // A reload with no network: the service worker's offline page starts the app from the device.
   await page.reload();
   await page.waitForFunction(() => (window as any).__drimsOfflineShell === true);
+  // A new page with no network asks for the password first (no user data before it).
+  await expect(page.getByText('Not signed in')).toBeVisible();
+  await unlockOffline(page, 'sub');
   await expect(pill(page)).toContainText('Offline – Working in offline mode');
   await expect.poll(() => pending(page)).toBe(3);
   await expect(page.getByRole('heading', { name: 'New needs list' })).toBeVisible();

@@ -66,8 +66,19 @@ async function nav(page: Page, label: string) {
   await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: label, exact: true }).click();
 }
 
+/** Goes offline and records an intake of `qty` × `item` (one of `newItem`'s) in the outbox. */
+async function intakeOffline(page: Page, context: BrowserContext, item: string, qty: number) {
+  await context.setOffline(true);
+  await nav(page, 'Intake');
+  await page.getByLabel('Item').selectOption({ label: `${item} (Shelter, each)` });
+  await page.getByLabel('Quantity').fill(String(qty));
+  await page.getByRole('button', { name: 'Record intake' }).click();
+  await expect(page.getByRole('main').getByRole('status').last()).toHaveText('Saved - will sync.');
+}
+
 /** The sign-in form, filled and sent (online or offline: the same form). */
 async function submitSignIn(page: Page, username: string, password: string) {
+  await page.waitForFunction(() => (window as any).__drimsHydrated === true || (window as any).__drimsOfflineShell === true);
   await page.getByLabel('Username').fill(username);
   await page.getByLabel('Password').fill(password);
   await page.getByRole('button', { name: 'Sign in' }).click();
@@ -117,6 +128,9 @@ function hits(dump: string, words: string[]): string[] {
 }
 
 test('the four offline sign-in outcomes, with the exact messages', async ({ page, context }) => {
+  const admin = await api('admin');
+  const itemName = `Outcome kit ${Date.now() % 100000}`;
+  await newItem(admin, itemName);
   // A device that has been online (the service worker is installed) but never kept a profile.
   await page.goto('/login');
   await page.waitForFunction(() => (window as any).__drimsHydrated === true);
@@ -143,7 +157,7 @@ test('the four offline sign-in outcomes, with the exact messages', async ({ page
   await expect(wrong.getByRole('main')).toContainText(HUB_NAME);
   await expect(wrong.getByRole('main').getByText('You are offline and this device has no synced data')).toHaveCount(0);
   await nav(wrong, 'Intake');
-  await wrong.getByLabel('Item').selectOption({ label: 'Toothpaste (Hygiene, kit)' });
+  await wrong.getByLabel('Item').selectOption({ label: `${itemName} (Shelter, each)` });
   await wrong.getByLabel('Quantity').fill('3');
   await wrong.getByRole('button', { name: 'Record intake' }).click();
   await expect(wrong.getByRole('main').getByRole('status').last()).toHaveText('Saved - will sync.');
@@ -181,6 +195,8 @@ test('the four offline sign-in outcomes, with the exact messages', async ({ page
   await context.setOffline(false);
   await wrong.getByRole('button', { name: 'Sync Now' }).click();
   await expect(pill(wrong)).toContainText('0 pending', { timeout: 15_000 });
+  expect(await serverStock(admin, HUB, itemName)).toBe(3);
+  await admin.dispose();
 });
 
 test('after an offline session nothing on the device reads in plaintext; sign-out leaves nothing', async ({ page, context }) => {
@@ -241,41 +257,40 @@ test('after an offline session nothing on the device reads in plaintext; sign-ou
   await admin.dispose();
 });
 
-test('sign-out with unsynced work asks first: sync now, export, or delete', async ({ page, context }) => {
+test('sign-out with unsynced work asks first; confirmed, it deletes the work from the device', async ({ page, context }) => {
   await signIn(page, 'clerk');
   await clientReady(page);
-  await context.setOffline(true);
-  await nav(page, 'Intake');
-  await page.getByLabel('Item').selectOption({ label: 'Toothpaste (Hygiene, kit)' });
-  await page.getByLabel('Quantity').fill('1');
-  await page.getByRole('button', { name: 'Record intake' }).click();
-  await expect(page.getByRole('main').getByRole('status').last()).toHaveText('Saved - will sync.');
+  const admin = await api('admin');
+  const itemName = `Sign-out kit ${Date.now() % 100000}`;
+  await newItem(admin, itemName);
+  await page.reload(); // the new item in this page's choices
+  await clientReady(page);
+  await intakeOffline(page, context, itemName, 1);
   await page.getByRole('button', { name: 'Sign out' }).click();
   const check = page.getByRole('alertdialog');
   await expect(check).toContainText('1 operations recorded on this device have not reached the server.');
+  await expect(check.getByRole('button', { name: 'Sync now' })).toBeVisible();
   await expect(check.getByRole('link', { name: 'Export pending operations' })).toBeVisible();
   await check.getByRole('button', { name: 'Cancel' }).click();
+  await expect(check).toHaveCount(0);
   expect(await pending(page)).toBe(1);
-  await context.setOffline(false);
   await page.getByRole('button', { name: 'Sign out' }).click();
-  await page.getByRole('alertdialog').getByRole('button', { name: 'Sync now' }).click();
-  await expect(pill(page)).toContainText('0 pending', { timeout: 15_000 });
-  await page.getByRole('button', { name: 'Sign out' }).click();
+  await page.getByRole('alertdialog').getByRole('button', { name: 'Sign out and delete them' }).click();
   await expect(page).toHaveURL(/\/login/);
+  expect((await forensicDump(page)).split('\n').filter((l) => l.startsWith('drims/')), 'nothing left').toEqual([]);
+  await context.setOffline(false);
+  expect(await serverStock(admin, HUB, itemName)).toBe(0);
+  await admin.dispose();
 });
 
 test('a password changed on the server while the device was offline: the queue syncs after sign-in with the new one', async ({ page, context }) => {
   const admin = await api('admin');
   const user = await newUser(admin, 'pwchange');
+  const itemName = `Password kit ${Date.now() % 100000}`;
+  await newItem(admin, itemName);
   await signIn(page, user.username, user.password);
   await clientReady(page);
-  await context.setOffline(true);
-  await nav(page, 'Intake');
-  await page.getByLabel('Item').selectOption({ label: 'Soap bar (Hygiene, kit)' });
-  await page.getByLabel('Quantity').fill('9');
-  await page.getByRole('button', { name: 'Record intake' }).click();
-  await expect(page.getByRole('main').getByRole('status').last()).toHaveText('Saved - will sync.');
-  const before = await serverStock(admin, HUB, 'Soap bar');
+  await intakeOffline(page, context, itemName, 9);
 
   await updateUser(admin, user.id, { password: 'brand-new-pass-2' }); // ends the user's sessions
   await context.setOffline(false);
@@ -284,7 +299,7 @@ test('a password changed on the server while the device was offline: the queue s
   await page.getByRole('link', { name: 'Sign in to sync' }).click();
   await submitSignIn(page, user.username, 'brand-new-pass-2');
   await synced(page);
-  expect(await serverStock(admin, HUB, 'Soap bar')).toBe(before + 9);
+  expect(await serverStock(admin, HUB, itemName)).toBe(9);
 
   // Offline now opens with the new password only.
   await context.setOffline(true);
@@ -299,15 +314,11 @@ test('a password changed on the server while the device was offline: the queue s
 test('a deactivated account exports its queue; an LM imports it in a fresh browser: applied once', async ({ page, context, browser }) => {
   const admin = await api('admin');
   const user = await newUser(admin, 'leaver');
+  const itemName = `Leaver kit ${Date.now() % 100000}`;
+  await newItem(admin, itemName);
   await signIn(page, user.username, user.password);
   await clientReady(page);
-  await context.setOffline(true);
-  await nav(page, 'Intake');
-  await page.getByLabel('Item').selectOption({ label: 'Rice 5 kg (Food, case)' });
-  await page.getByLabel('Quantity').fill('11');
-  await page.getByRole('button', { name: 'Record intake' }).click();
-  await expect(page.getByRole('main').getByRole('status').last()).toHaveText('Saved - will sync.');
-  const before = await serverStock(admin, HUB, 'Rice 5 kg');
+  await intakeOffline(page, context, itemName, 11);
 
   await updateUser(admin, user.id, { active: false });
   await context.setOffline(false);
@@ -326,9 +337,9 @@ test('a deactivated account exports its queue; an LM imports it in a fresh brows
   await expect(page.getByText('Exported 1 operations to a file.')).toBeVisible();
   const exported = fs.readFileSync(path, 'utf8');
   expect(JSON.parse(exported).format).toBe('drims-pending-export');
-  expect(hits(exported, [user.username, 'Rice 5 kg', HUB_NAME])).toEqual([]);
+  expect(hits(exported, [user.username, itemName, HUB_NAME])).toEqual([]);
   // Offline sign-in is over for a deactivated account.
-  expect(await serverStock(admin, HUB, 'Rice 5 kg')).toBe(before);
+  expect(await serverStock(admin, HUB, itemName)).toBe(0);
 
   const fresh = await browser.newContext();
   const lm = await fresh.newPage();
@@ -336,41 +347,42 @@ test('a deactivated account exports its queue; an LM imports it in a fresh brows
   await expect(lm.getByRole('heading', { level: 1 })).toContainText('Welcome');
   for (const round of [1, 2]) {
     await lm.goto('/admin/import');
-    await lm.getByLabel('Export file').setInputFiles(path);
-    await lm.getByLabel('Passphrase').fill('correct horse battery');
+    await lm.getByLabel('Export file', { exact: true }).setInputFiles(path);
+    await lm.getByLabel('Passphrase', { exact: true }).fill('correct horse battery');
     await lm.getByRole('button', { name: 'Import' }).click();
     await expect(lm).toHaveURL(/\/admin\/imports\/\d+/);
     await expect(lm.getByRole('main')).toContainText(user.username);
     await expect(lm.getByRole('main')).toContainText('applied');
-    expect(await serverStock(admin, HUB, 'Rice 5 kg'), `after import ${round}`).toBe(before + 11);
+    expect(await serverStock(admin, HUB, itemName), `after import ${round}`).toBe(11);
   }
   await fresh.close();
   await admin.dispose();
 });
 
 test('the idle lock: every tab drops the key and asks for the password; nothing queued is lost', async ({ page, context }) => {
+  const admin = await api('admin');
+  const itemName = `Idle kit ${Date.now() % 100000}`;
+  await newItem(admin, itemName);
   await signIn(page, 'sub');
   await clientReady(page);
   const two = await context.newPage();
   await two.goto('/sync-issues');
   await expect(pill(two)).toHaveAttribute('data-unlocked', 'true');
-  await context.setOffline(true);
-  await nav(page, 'Intake');
-  await page.getByLabel('Item').selectOption({ label: 'Toothpaste (Hygiene, kit)' });
-  await page.getByLabel('Quantity').fill('2');
-  await page.getByRole('button', { name: 'Record intake' }).click();
-  await expect(page.getByRole('main').getByRole('status').last()).toHaveText('Saved - will sync.');
+  await intakeOffline(page, context, itemName, 2);
   // Nobody touched either tab for 20 minutes (the default idle lock is 15).
   await page.evaluate(() => localStorage.setItem('drims.last_active', String(Date.now() - 20 * 60_000)));
   for (const tab of [page, two]) {
     await expect(tab.getByRole('heading', { name: 'Sign in to DRIMS' })).toBeVisible({ timeout: 15_000 });
-    await expect(pill(tab)).toHaveAttribute('data-unlocked', 'false');
     await expect(tab.getByText('Not signed in')).toBeVisible();
+    await expect(tab.getByText('Sasha Sub')).toHaveCount(0);
   }
   await submitSignIn(two, 'sub', 'drims-demo');
   await expect(two.getByRole('heading', { level: 1 })).toContainText('Sync issues');
   await expect(pill(two)).toHaveAttribute('data-pending', '1');
   await context.setOffline(false);
+  await expect(pill(two)).toContainText('0 pending', { timeout: 15_000 });
+  expect(await serverStock(admin, HUB, itemName)).toBe(2);
+  await admin.dispose();
 });
 
 test('measure: key derivation, encrypted enqueue, unlock to dashboard with 200 items', async ({ page, context }) => {
@@ -383,7 +395,7 @@ test('measure: key derivation, encrypted enqueue, unlock to dashboard with 200 i
 
   await signIn(page, user.username, user.password);
   await clientReady(page);
-  const kdfMs = await page.evaluate(() => (window as any).__drimsKdfMs ?? null);
+  const kdfMs = await page.evaluate(() => sessionStorage.getItem('drims.kdf_ms'));
   await context.setOffline(true);
   const runs: number[] = [];
   for (let i = 0; i < 3; i++) {

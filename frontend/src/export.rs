@@ -17,7 +17,7 @@ pub async fn export(
 ) -> Result<usize, String> {
     let unlocked = match &credentials {
         Some(c) => {
-            profile::open_for_export(&r.store, &r.device_id, &c.username, &c.password)
+            profile::open_profile(&r.store, &r.device_id, &c.username, &c.password)
                 .await
                 .map_err(|e| e.message())?
                 .0

@@ -214,12 +214,7 @@ pub async fn unlock_with_password(
     username: &str,
     password: &str,
 ) -> Result<(Unlocked, AccessRecord), UnlockError> {
-    let profile = find(store, &tag(device_id, username))
-        .await
-        .map_err(UnlockError::Failed)?
-        .ok_or(UnlockError::NoProfile)?;
-    let (profile, key) = open_with_password(store, profile, password).await?;
-    let access = read_access(store, &profile, &key).await?;
+    let (unlocked, access) = open_profile(store, device_id, username, password).await?;
     let now = now_ms();
     let expires = access
         .claims
@@ -232,15 +227,12 @@ pub async fn unlock_with_password(
     if rfc3339_ms(&access.last_server_time).is_some_and(|seen| now + CLOCK_SKEW_MS < seen) {
         return Err(UnlockError::ClockBehind);
     }
-    Ok((
-        opened(&profile, &key, access.user.id).map_err(UnlockError::Failed)?,
-        access,
-    ))
+    Ok((unlocked, access))
 }
 
-/// Opens the profile with the password only (no grant check): for exporting the unsynced work
-/// of an account the server has deactivated.
-pub async fn open_for_export(
+/// Opens the profile with the password only (no grant check): offline sign-in checks the grant
+/// after it; exporting the unsynced work of a deactivated account needs nothing more.
+pub async fn open_profile(
     store: &IdbStore,
     device_id: &str,
     username: &str,

@@ -149,9 +149,11 @@ impl Runner {
                 None
             }
             Ok(Some(user)) if !self.open_for(&user).await => {
-                // Online, but this device keeps nothing for this user: nothing to send (or
-                // another user's profile is open here: they sign in to sync it).
-                let other = self.store.unlocked().is_some();
+                // Online, but this device keeps nothing open for this user: nothing to send.
+                // When work of theirs waits here (a session made without the device, e.g. a
+                // form posted before the client ran), or another user's profile is open, the
+                // pill asks for a sign-in through the client.
+                let other = self.store.unlocked().is_some() || self.waiting_for(&user).await;
                 self.status.update(|s| {
                     s.online = true;
                     s.needs_sign_in = other;
@@ -323,6 +325,9 @@ pub fn start(shell: bool) -> Offline {
             leptos::logging::error!("DRIMS: the device store could not be opened: {}", e.0);
         }
         first.finish_sign_out().await;
+        if !shell {
+            first.open_session_profile().await;
+        }
         // Real counts first, then "ready": the pill never shows a default as the device's state.
         first.refresh().await;
         first.status.update(|s| s.ready = true);

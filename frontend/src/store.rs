@@ -421,14 +421,20 @@ impl IdbStore {
         let mut adopted = 0;
         for name in [PENDING, ISSUES] {
             let store = tx.store(name).map_err(err)?;
-            let pairs = store.scan(None, None, None, None).await.map_err(err)?;
-            for (key, value) in pairs {
-                let (Some(k), Some(text)) = (key.as_string(), value.as_string()) else {
+            // Keys first: only version 1's (no profile prefix) are read.
+            let keys = store.get_all_keys(None, None).await.map_err(err)?;
+            for key in keys {
+                let Some(k) = key.as_string().filter(|k| !k.contains(':')) else {
                     continue;
                 };
-                if k.contains(':') {
+                let Some(text) = store
+                    .get(key.clone())
+                    .await
+                    .map_err(err)?
+                    .and_then(|v| v.as_string())
+                else {
                     continue;
-                }
+                };
                 let owner = serde_json::from_str::<serde_json::Value>(&text)
                     .ok()
                     .and_then(|v| v.get("user_id").cloned())

@@ -429,3 +429,66 @@ async fn a_locked_store_reads_and_writes_nothing_and_a_wipe_takes_one_profile() 
     set_user(&store, Some(8));
     assert_eq!(store.pending().await.unwrap().len(), 1, "p8 untouched");
 }
+
+#[wasm_bindgen_test]
+async fn version_one_plaintext_is_sealed_for_its_user_and_its_snapshot_dropped() {
+    let store = fresh(None).await;
+    let (mine, theirs) = (intake(3), intake(4));
+    let legacy = |op: &Operation, user: i64| {
+        serde_json::json!({ "op": op, "seq": 1, "attempts": 0, "last_error": null, "user_id": user })
+            .to_string()
+    };
+    let db = raw_db().await;
+    let tx = db
+        .transaction(
+            &[PENDING, frontend::store::META],
+            TransactionMode::ReadWrite,
+        )
+        .unwrap();
+    let pending = tx.store(PENDING).unwrap();
+    for (op, user) in [(&mine, 7), (&theirs, 8)] {
+        pending
+            .put(
+                &JsValue::from_str(&legacy(op, user)),
+                Some(&JsValue::from_str(&op.id.to_string())),
+            )
+            .await
+            .unwrap();
+    }
+    tx.store(frontend::store::META)
+        .unwrap()
+        .put(
+            &JsValue::from_str("{\"hubs\":[]}"),
+            Some(&"snapshot".into()),
+        )
+        .await
+        .unwrap();
+    tx.done().await.unwrap();
+    db.close();
+
+    assert_eq!(store.drop_plaintext_snapshot().await.unwrap(), 1);
+    set_user(&store, Some(7));
+    assert_eq!(store.adopt_plaintext().await.unwrap(), 1);
+    let ids: Vec<_> = store
+        .pending()
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|p| p.op.id)
+        .collect();
+    assert_eq!(ids, vec![mine.id], "user 7's queued work survived, sealed");
+    let keys: Vec<String> = raw(PENDING)
+        .await
+        .into_iter()
+        .map(|(k, _)| k.as_string().unwrap())
+        .collect();
+    assert!(keys.contains(&format!("p7:{}", mine.id)));
+    assert!(
+        keys.contains(&theirs.id.to_string()),
+        "user 8's waits for user 8"
+    );
+    assert!(
+        !keys.contains(&mine.id.to_string()),
+        "the plaintext copy is gone"
+    );
+}
