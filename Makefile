@@ -2,7 +2,7 @@
 SHELL := /bin/bash
 export PATH := $(CURDIR)/end2end/node_modules/.bin:$(HOME)/.cargo/bin:$(PATH)
 
-.PHONY: setup run test lint unit wasm e2e bench
+.PHONY: setup run test lint unit wasm e2e bench fuzz-long audit
 
 setup:
 	@bash .ci/setup
@@ -42,3 +42,16 @@ e2e:
 bench:
 	cargo bench -p server --bench sync
 	cargo bench -p server --bench inventory
+
+## The sync endpoint and JSON API fuzzed with 100,000 seeded cases (`make test` runs 10,000).
+## DRIMS_FUZZ_SEED=<n> replays another seed.
+fuzz-long:
+	DRIMS_FUZZ_CASES=100000 cargo test -p server --test integration fuzz -- --test-threads=1 --nocapture
+
+## Dependency audit against the RustSec advisory database (exceptions, with reasons, in
+## .cargo/audit.toml). With ADVISORY_DB=<a checkout of rustsec/advisory-db> it runs offline
+## (.ci/audit-offline.py, for machines that cannot install cargo-audit or reach GitHub);
+## otherwise cargo audit, installed first if missing.
+audit:
+	@if [ -n "$(ADVISORY_DB)" ]; then python3 .ci/audit-offline.py "$(ADVISORY_DB)" Cargo.lock; \
+	else command -v cargo-audit >/dev/null || cargo install cargo-audit --locked; cargo audit; fi

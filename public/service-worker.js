@@ -3,8 +3,8 @@
 // renders from the device's IndexedDB. It never caches /api/* or any page carrying data:
 // navigations go to the network and fall back to the data-free offline page.
 // (Precaching content-hashed assets and the update prompt come with the installable PWA.)
-const CACHE = 'drims-shell-v1';
-const SHELL = ['/offline.html', '/pkg/drims.js', '/pkg/drims.wasm', '/drims.css'];
+const CACHE = 'drims-shell-v2';
+const SHELL = ['/offline.html', '/offline.js', '/pkg/drims.js', '/pkg/drims.wasm', '/drims.css'];
 
 self.addEventListener('install', (event) => {
   event.waitUntil(

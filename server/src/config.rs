@@ -10,14 +10,24 @@ pub struct Config {
     pub demo: bool,
     /// `DRIMS_SESSION_TTL_MINUTES`, default 720 (12 hours).
     pub session_ttl_minutes: i64,
-    /// `DRIMS_SECURE_COOKIE=1` marks the session cookie `Secure` (behind HTTPS).
+    /// `DRIMS_SECURE_COOKIE=1`: served over HTTPS, so cookies are `Secure` and `__Host-`
+    /// prefixed, and responses carry HSTS.
     pub secure_cookie: bool,
-    /// `DRIMS_LOGIN_MAX_FAILURES_PER_ACCOUNT`, default 5 within the window.
+    /// `DRIMS_LOGIN_MAX_FAILURES_PER_ACCOUNT`, default 5: failures for one account from one
+    /// address within the window before that pair waits (growing delays).
     pub max_failures_per_account: i64,
     /// `DRIMS_LOGIN_MAX_FAILURES_PER_ADDRESS`, default 20 within the window.
     pub max_failures_per_address: i64,
     /// `DRIMS_LOGIN_WINDOW_MINUTES`, default 15.
     pub login_window_minutes: i64,
+    /// `DRIMS_LOGIN_MAX_CONCURRENT`, default 4: password checks (argon2, ~19 MiB each) running
+    /// at once; sign-ins beyond that wait up to a second, then get 429.
+    pub max_concurrent_sign_ins: usize,
+    /// `DRIMS_LOGIN_QUEUE_MS`, default 1000: how long a sign-in waits for a free check.
+    pub sign_in_wait_ms: u64,
+    /// `DRIMS_TRUSTED_PROXIES`: comma-separated addresses or CIDR ranges of reverse proxies
+    /// whose `X-Forwarded-For` is believed. Empty (default): the peer address is the client.
+    pub trusted_proxies: Vec<crate::auth::client_address::IpRange>,
 }
 
 impl Default for Config {
@@ -30,6 +40,9 @@ impl Default for Config {
             max_failures_per_account: 5,
             max_failures_per_address: 20,
             login_window_minutes: 15,
+            max_concurrent_sign_ins: 4,
+            sign_in_wait_ms: 1000,
+            trusted_proxies: Vec::new(),
         }
     }
 }
@@ -51,6 +64,21 @@ impl Config {
                 d.max_failures_per_address,
             )?,
             login_window_minutes: number("DRIMS_LOGIN_WINDOW_MINUTES", d.login_window_minutes)?,
+            max_concurrent_sign_ins: number(
+                "DRIMS_LOGIN_MAX_CONCURRENT",
+                d.max_concurrent_sign_ins as i64,
+            )? as usize,
+            sign_in_wait_ms: match env::var("DRIMS_LOGIN_QUEUE_MS") {
+                Err(_) => d.sign_in_wait_ms,
+                Ok(v) => v.trim().parse().map_err(|_| {
+                    format!("DRIMS_LOGIN_QUEUE_MS must be a whole number, not '{v}'")
+                })?,
+            },
+            trusted_proxies: match env::var("DRIMS_TRUSTED_PROXIES") {
+                Err(_) => d.trusted_proxies,
+                Ok(v) => crate::auth::client_address::parse_ranges(&v)
+                    .map_err(|e| format!("DRIMS_TRUSTED_PROXIES: {e}"))?,
+            },
         })
     }
 }

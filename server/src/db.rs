@@ -23,6 +23,13 @@ pub async fn connect(url: &str) -> Result<Db, sqlx::Error> {
     Ok(pool)
 }
 
+/// A write transaction. `BEGIN IMMEDIATE` takes SQLite's write lock at the start (waiting in
+/// the busy handler while another writer holds it), so a transaction that reads and then
+/// writes never fails with "database is locked" because a sync batch wrote in between.
+pub async fn write_tx(db: &Db) -> Result<sqlx::Transaction<'static, sqlx::Sqlite>, sqlx::Error> {
+    db.begin_with("BEGIN IMMEDIATE").await
+}
+
 /// Current UTC time as stored: RFC 3339 with milliseconds, so text order is time order.
 pub fn now() -> String {
     timestamp(chrono::Utc::now())

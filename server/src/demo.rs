@@ -143,7 +143,7 @@ pub async fn seed_if_empty(db: &Db) -> AppResult<Option<Seeded>> {
     }
     let hash = password::hash(PASSWORD.to_string()).await?;
     let now = db::now();
-    let mut tx = db.begin().await?;
+    let mut tx = db::write_tx(db).await?;
     let mut hub_ids = Vec::new();
     for (name, hub_type) in HUBS {
         let id: i64 = sqlx::query_scalar(

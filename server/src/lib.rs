@@ -8,6 +8,7 @@ pub mod db;
 pub mod demo;
 pub mod error;
 pub mod routes;
+pub mod security;
 pub mod services;
 pub mod state;
 
@@ -54,6 +55,9 @@ pub async fn build(
         routes: Arc::new(routes),
         writer: apply::Writer::new(db.clone()),
         db,
+        sign_in_gate: Arc::new(tokio::sync::Semaphore::new(
+            config.max_concurrent_sign_ins.max(1),
+        )),
         config: Arc::new(config),
         grant_key: Arc::new(grant_key),
     };

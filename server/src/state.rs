@@ -18,6 +18,8 @@ pub struct AppState {
     /// The single write path's entry: one batch writes at a time.
     pub writer: Writer,
     pub config: Arc<Config>,
+    /// Bounds the password checks running at once (`DRIMS_LOGIN_MAX_CONCURRENT`).
+    pub sign_in_gate: Arc<tokio::sync::Semaphore>,
     /// Signs offline grants (shared by every server on the database).
     pub grant_key: Arc<GrantKey>,
 }

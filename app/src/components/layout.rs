@@ -1,5 +1,6 @@
 //! The page frame: header with the signed-in user, role-filtered navigation, sign-out and the
 //! slot (top right) where the sync status pill lives.
+use crate::components::csrf::CsrfField;
 use leptos::prelude::*;
 
 use crate::components::offline::SyncPill;
@@ -114,6 +115,7 @@ fn SignOutForm() -> impl IntoView {
     };
     view! {
         <form method="post" action="/logout" class="inline" on:submit=submit>
+            <CsrfField />
             <button type="submit" class="secondary">"Sign out"</button>
         </form>
         {move || error.get().map(|e| view! { <p class="error" role="alert">{e}</p> })}

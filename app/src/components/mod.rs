@@ -1,4 +1,5 @@
 //! Reusable view pieces: layout, notices, form fields.
+pub mod csrf;
 pub mod export;
 pub mod layout;
 pub mod notice;

@@ -1,5 +1,6 @@
 //! Flash notices carried in the query string after a form post (works without JavaScript),
-//! and the error box for failed loads.
+//! the values a refused form keeps (server-side, never in the URL), and the error box for
+//! failed loads.
 use leptos::prelude::*;
 use leptos_router::hooks::use_query_map;
 
@@ -17,11 +18,17 @@ pub fn Flash() -> impl IntoView {
     }
 }
 
-/// The value a form field starts with: what was just submitted (after an error) or `fallback`.
+/// What a refused form had entered, handed back by the server for the next page only (kept
+/// out of the URL, so names and notes stay out of history and logs).
+#[derive(Clone, Debug, Default)]
+pub struct FormEcho(pub Vec<(String, String)>);
+
+/// The value a form field starts with: what was just submitted (after an error), a query
+/// parameter (search fields), or `fallback`.
 pub fn prefill(key: &str, fallback: impl Into<String>) -> String {
-    use_query_map()
-        .get_untracked()
-        .get(key)
+    use_context::<FormEcho>()
+        .and_then(|echo| echo.0.into_iter().find(|(k, _)| k == key).map(|(_, v)| v))
+        .or_else(|| use_query_map().get_untracked().get(key))
         .unwrap_or_else(|| fallback.into())
 }
 

@@ -15,6 +15,8 @@ pub enum Reason {
     /// Someone else holds the needs list's editing lock.
     Locked,
     Invalid,
+    /// The operation id was already used for a different operation (kind, hub or payload).
+    IdConflict,
 }
 
 impl Reason {
@@ -29,6 +31,7 @@ impl Reason {
             Reason::StockInsufficient => "stock_insufficient",
             Reason::Locked => "locked",
             Reason::Invalid => "invalid",
+            Reason::IdConflict => "id_conflict",
         }
     }
 }

@@ -2,6 +2,7 @@
 //! browser client it signs in through the device: online with the server (keeping the device
 //! ready for offline use when ticked), offline with this device's profile and the password.
 //! It is also what every page shows while the device is locked.
+use crate::components::csrf::CsrfField;
 use leptos::prelude::*;
 use leptos_router::hooks::{use_location, use_query_map};
 
@@ -79,6 +80,7 @@ pub fn LoginPage() -> impl IntoView {
             <Flash />
             {move || error.get().map(|e| view! { <p class="error" role="alert">{e}</p> })}
             <form method="post" action="/login" class="stack" on:submit=submit>
+                <CsrfField />
                 <input type="hidden" name="next" value=next />
                 <label for="username">"Username"</label>
                 <input id="username" name="username" type="text" autocomplete="username"

@@ -1,6 +1,7 @@
 //! A new needs list: a SUB or AGENCY hub asks for supplies, as a Draft or submitted at once.
 //! Posts to `/forms/needs-list` without JavaScript; with it, the list is queued in the outbox
 //! like intake and distribution, so it can be recorded offline.
+use crate::components::csrf::CsrfField;
 use leptos::prelude::*;
 
 use crate::components::notice::{prefill, show_result, Flash};
@@ -75,6 +76,7 @@ pub fn NeedsListFormView(
     view! {
         {list_id.is_none().then(|| view! { <HubPicker hubs=opts.hubs.clone() current=Some(hub_id) action="/needs-lists/new" /> })}
         <form method="post" action="/forms/needs-list" class="stack card" on:submit=on_submit>
+            <CsrfField />
             <h2>{format!("Supplies requested by {hub_name}")}</h2>
             <input type="hidden" name="op_id" value=prefill("op_id", opts.op_id.clone()) />
             <input type="hidden" name="hub_id" value=hub_id.to_string() />

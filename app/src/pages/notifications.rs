@@ -1,4 +1,5 @@
 //! In-app notifications: the needs-list transitions that concern the user.
+use crate::components::csrf::CsrfField;
 use leptos::prelude::*;
 
 use crate::api::get_notifications;
@@ -27,6 +28,7 @@ fn Notifications(v: NotificationsView) -> impl IntoView {
         <p data-unread=v.unread.to_string()>{format!("{} unread", v.unread)}</p>
         {(v.unread > 0).then(|| view! {
             <form method="post" action="/forms/notifications/read" class="inline">
+                <CsrfField />
                 <button type="submit">"Mark all as read"</button>
             </form>
         })}

@@ -1,6 +1,7 @@
 //! Transfers between hubs (request; approve or reject), and the operations that arrived
 //! through sync waiting for a person to confirm them online. Plain forms without JavaScript;
 //! with it and offline, a transfer request is queued, flagged "needs confirmation online".
+use crate::components::csrf::CsrfField;
 use leptos::prelude::*;
 
 use crate::api::{get_confirmations, get_transfers};
@@ -85,6 +86,7 @@ fn Row(t: TransferRow, may_review: bool) -> impl IntoView {
                 {reviewed}
                 {(pending && may_review).then(|| view! {
                     <form method="post" action="/forms/transfer-review" class="inline review">
+                        <CsrfField />
                         <input type="hidden" name="op_id" value=t.op_id.clone() />
                         <input type="hidden" name="hub_id" value=t.from_hub_id.to_string() />
                         <input type="hidden" name="transfer_id" value=t.id.to_string() />
@@ -125,6 +127,7 @@ fn RequestForm(
     view! {
         <HubPicker hubs=opts.hubs.clone() current=from action="/transfers" />
         <form method="post" action="/forms/transfer-request" class="stack card" on:submit=on_submit>
+            <CsrfField />
             <h2>"Request a transfer"</h2>
             <input type="hidden" name="op_id" value=prefill("op_id", opts.op_id.clone()) />
             <input type="hidden" name="hub_id" value=from.map(|h| h.to_string()).unwrap_or_default() />
@@ -188,9 +191,11 @@ fn Confirmations(list: Vec<PendingConfirmation>) -> impl IntoView {
                         <td>{c.summary}</td>
                         <td class="actions">
                             <form method="post" action=format!("/forms/confirmations/{}/confirm", c.id) class="inline">
+                                <CsrfField />
                                 <button type="submit">{format!("Confirm #{}", c.id)}</button>
                             </form>
                             <form method="post" action=format!("/forms/confirmations/{}/discard", c.id) class="inline">
+                                <CsrfField />
                                 <button type="submit" class="danger">{format!("Discard #{}", c.id)}</button>
                             </form>
                         </td>

@@ -120,6 +120,7 @@ impl BatchContext {
             reference,
             payload: serde_json::to_string(&op.body)
                 .map_err(|e| AppError::Internal(e.to_string()))?,
+            digest: record::digest(op),
         };
         match self.outcome_index.get(&row.id) {
             Some(&i) => self.outcomes[i] = row,

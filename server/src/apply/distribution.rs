@@ -23,6 +23,12 @@ pub async fn run(
     if let Some(event_id) = p.event_id {
         ctx.active_event(conn, event_id).await?;
     }
+    // Checked before the beneficiary is created, so a refusal leaves nothing behind (the batch
+    // holds the write lock: the figure stays true; the balance's CHECK remains the guard).
+    let have = stock::on_hand(conn, hub.id, p.item_id).await?;
+    if have < p.quantity {
+        return Err(short(have, &item, &hub_name, p.quantity));
+    }
     let beneficiary_id = ctx.beneficiary_id(conn, p.beneficiary.trim()).await?;
     let now = db::now();
     let inserted = stock::insert_movement(
@@ -48,13 +54,7 @@ pub async fn run(
         Ok(id) => id,
         Err(e) if stock::is_stock_check(&e) => {
             let have = stock::on_hand(conn, hub.id, p.item_id).await?;
-            return Err(reject(
-                Reason::StockInsufficient,
-                format!(
-                    "Only {have} {} of {} in stock at {hub_name}; {} requested.",
-                    item.unit, item.name, p.quantity
-                ),
-            ));
+            return Err(short(have, &item, &hub_name, p.quantity));
         }
         Err(e) => return Err(e.into()),
     };
@@ -72,4 +72,14 @@ pub async fn run(
             p.quantity, item.unit, item.name
         ),
     })
+}
+
+fn short(have: i64, item: &super::context::ItemInfo, hub_name: &str, wanted: i64) -> Failure {
+    reject(
+        Reason::StockInsufficient,
+        format!(
+            "Only {have} {} of {} in stock at {hub_name}; {wanted} requested.",
+            item.unit, item.name
+        ),
+    )
 }

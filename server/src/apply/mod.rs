@@ -2,11 +2,13 @@
 //! is applied here: idempotent by operation id, authorised by the one rule, validated against
 //! current state, and written (change + ledger + balance + audit + outcome) atomically.
 //!
-//! A batch runs in one `BEGIN IMMEDIATE` transaction behind an in-process writer lock, so it
-//! holds SQLite's write lock from the start without waiting in SQLite's busy handler, and what
-//! it reads stays true until it commits. Checks come before writes; an operation that writes
+//! A batch runs in chunks of `CHUNK` operations, each one `BEGIN IMMEDIATE` transaction behind
+//! an in-process writer lock, so it holds SQLite's write lock from the start without waiting in
+//! SQLite's busy handler, what it reads stays true until it commits, and no batch holds the
+//! lock for longer than one chunk. Checks come before writes; an operation that writes
 //! more than one row does so under a savepoint, so a rejected operation leaves nothing behind
 //! and never blocks the others. Outcomes and audit rows are buffered and written per batch.
+pub mod claims;
 mod context;
 mod distribution;
 mod intake;
@@ -29,11 +31,18 @@ use crate::db::Db;
 use crate::error::{AppError, AppResult};
 pub use context::BatchContext;
 
-/// The database plus the lock that lets one batch write at a time (fair, FIFO).
+/// Operations applied per transaction: the writer lock is released between chunks, so a
+/// large batch never holds it for more than one chunk's time and other writers get turns.
+pub const CHUNK: usize = 100;
+
+/// The database plus the lock that lets one chunk write at a time (fair, FIFO), and one gate
+/// per user so that one user's parallel batches queue behind each other, not in front of
+/// everyone else's.
 #[derive(Clone)]
 pub struct Writer {
     pub db: Db,
     lock: Arc<Mutex<()>>,
+    users: Arc<std::sync::Mutex<HashMap<i64, Arc<Mutex<()>>>>>,
 }
 
 impl Writer {
@@ -41,7 +50,15 @@ impl Writer {
         Self {
             db,
             lock: Arc::new(Mutex::new(())),
+            users: Arc::default(),
         }
+    }
+
+    fn user_gate(&self, user_id: i64) -> Arc<Mutex<()>> {
+        let mut users = self.users.lock().unwrap_or_else(|e| e.into_inner());
+        // Forget gates nobody holds, so the map stays as small as the users syncing now.
+        users.retain(|_, gate| Arc::strong_count(gate) > 1);
+        users.entry(user_id).or_default().clone()
     }
 }
 
@@ -52,14 +69,20 @@ pub enum Incoming {
 }
 
 impl Incoming {
-    pub fn from_json(index: usize, raw: Value) -> Self {
+    /// Parses one operation of a batch sent by `device` (already checked), whose device is
+    /// recorded on it (see `claims`).
+    pub fn from_json(index: usize, raw: Value, device: &str) -> Self {
         let id = raw.get("id").cloned().unwrap_or(Value::Null);
+        let malformed = |why: String| Incoming::Malformed {
+            id: id.clone(),
+            message: format!("Operation {} is malformed: {why}", index + 1),
+        };
         match serde_json::from_value::<Operation>(raw) {
-            Ok(op) => Incoming::Parsed(op),
-            Err(e) => Incoming::Malformed {
-                id,
-                message: format!("Operation {} is malformed: {e}.", index + 1),
+            Ok(mut op) => match claims::settle(&mut op, device) {
+                Ok(()) => Incoming::Parsed(op),
+                Err(why) => malformed(why),
             },
+            Err(e) => malformed(format!("{e}.")),
         }
     }
 }
@@ -102,7 +125,24 @@ pub enum Via {
 }
 
 /// Applies a sync batch in order and returns one result per operation, in the same order.
+/// Chunks of `CHUNK` operations commit one after another; a user's batches run one at a time.
 pub async fn apply_batch(
+    writer: &Writer,
+    user: &SessionUser,
+    ops: Vec<Incoming>,
+) -> AppResult<Vec<SyncResult>> {
+    let gate = writer.user_gate(user.id);
+    let _mine = gate.lock().await;
+    let mut results = Vec::with_capacity(ops.len());
+    let mut ops = ops.into_iter().peekable();
+    while ops.peek().is_some() {
+        let chunk: Vec<Incoming> = ops.by_ref().take(CHUNK).collect();
+        results.extend(apply_chunk(writer, user, chunk).await?);
+    }
+    Ok(results)
+}
+
+async fn apply_chunk(
     writer: &Writer,
     user: &SessionUser,
     ops: Vec<Incoming>,
@@ -152,13 +192,14 @@ pub async fn apply_one(writer: &Writer, user: &SessionUser, op: &Operation) -> A
 async fn apply_in_tx(
     conn: &mut SqliteConnection,
     ctx: &mut BatchContext,
-    stored: &mut HashMap<String, Outcome>,
+    stored: &mut HashMap<String, record::Stored>,
     op: &Operation,
     via: Via,
 ) -> AppResult<Outcome> {
     let id = op.id.to_string();
-    if let Some(outcome) = stored.get(&id) {
-        return Ok(outcome.clone());
+    // Already final: the stored outcome (or `id_conflict`); nothing is recorded again.
+    if let Some(done) = stored.get(&id) {
+        return Ok(done.answer(op));
     }
     let pending = via == Via::Sync && op.body.needs_online_confirmation();
     let executed = match op.validate() {
@@ -183,7 +224,14 @@ async fn apply_in_tx(
         Err(Failure::Internal(e)) => return Err(e),
     };
     if outcome.is_final() {
-        stored.insert(id, outcome.clone());
+        let digest = Some(record::digest(op));
+        stored.insert(
+            id,
+            record::Stored {
+                outcome: outcome.clone(),
+                digest,
+            },
+        );
     }
     ctx.record_outcome(op, &outcome)?;
     Ok(outcome)

@@ -2,7 +2,8 @@
 //! once per batch with multi-row inserts.
 use std::collections::HashMap;
 
-use app::ops::{Outcome, Reason, Rejection};
+use app::ops::{Operation, Outcome, Reason, Rejection};
+use sha2::{Digest, Sha256};
 use sqlx::{QueryBuilder, Sqlite, SqliteConnection};
 
 use crate::error::AppResult;
@@ -20,6 +21,39 @@ pub struct OutcomeRow {
     pub message: String,
     pub reference: Option<String>,
     pub payload: String,
+    pub digest: String,
+}
+
+/// What an operation asks for (kind, hub, payload), as a SHA-256: an id is bound to it.
+pub fn digest(op: &Operation) -> String {
+    let body = serde_json::to_string(&op.body).unwrap_or_default();
+    let mut h = Sha256::new();
+    h.update(op.body.kind().as_bytes());
+    h.update(b"\n");
+    h.update(op.hub_id.to_string().as_bytes());
+    h.update(b"\n");
+    h.update(body.as_bytes());
+    crate::auth::session::hex(&h.finalize())
+}
+
+/// A final outcome already stored for an id, and the digest it was stored with.
+#[derive(Clone)]
+pub struct Stored {
+    pub outcome: Outcome,
+    pub digest: Option<String>,
+}
+
+impl Stored {
+    /// The stored outcome for `op`, or `id_conflict` if the id was used for something else.
+    pub fn answer(&self, op: &Operation) -> Outcome {
+        match &self.digest {
+            Some(d) if *d != digest(op) => Outcome::Rejected(Rejection::new(
+                Reason::IdConflict,
+                "This operation id was already used for a different operation; record the entry again.",
+            )),
+            _ => self.outcome.clone(),
+        }
+    }
 }
 
 /// One audit row for a change made by an operation.
@@ -33,8 +67,8 @@ pub struct AuditRow {
     pub details: String,
 }
 
-/// (id, status, user id, message, reference) of a stored operation.
-type StoredRow = (String, String, i64, String, Option<String>);
+/// (id, status, user id, message, reference, digest) of a stored operation.
+type StoredRow = (String, String, i64, String, Option<String>, Option<String>);
 
 /// Final outcomes already stored for these ids. An id used by another user is refused, so
 /// ids cannot be used to read someone else's outcome. Stored rejections wrote nothing: those
@@ -43,11 +77,11 @@ pub async fn stored_outcomes(
     conn: &mut SqliteConnection,
     ids: &[String],
     user_id: i64,
-) -> AppResult<HashMap<String, Outcome>> {
+) -> AppResult<HashMap<String, Stored>> {
     let mut found = HashMap::new();
     for chunk in ids.chunks(500) {
         let mut q: QueryBuilder<Sqlite> = QueryBuilder::new(
-            "SELECT id, status, user_id, message, reference FROM operations WHERE id IN (",
+            "SELECT id, status, user_id, message, reference, digest FROM operations WHERE id IN (",
         );
         let mut list = q.separated(", ");
         for id in chunk {
@@ -55,7 +89,12 @@ pub async fn stored_outcomes(
         }
         q.push(")");
         let rows: Vec<StoredRow> = q.build_query_as().fetch_all(&mut *conn).await?;
-        for (id, status, owner, message, reference) in rows {
+        for (id, status, owner, message, reference, digest) in rows {
+            // A refusal wrote nothing: anyone allowed may try that id again (a confirmation
+            // that failed for one confirmer, say), taking the row over.
+            if owner != user_id && status == "rejected" {
+                continue;
+            }
             let outcome = if owner != user_id {
                 Outcome::Rejected(Rejection::new(
                     Reason::Invalid,
@@ -71,7 +110,9 @@ pub async fn stored_outcomes(
                     _ => continue,
                 }
             };
-            found.insert(id, outcome);
+            // Another user's id answers the same whatever it carries.
+            let digest = digest.filter(|_| owner == user_id);
+            found.insert(id, Stored { outcome, digest });
         }
     }
     Ok(found)
@@ -85,7 +126,7 @@ pub async fn write_outcomes(
     for chunk in rows.chunks(200) {
         let mut q: QueryBuilder<Sqlite> = QueryBuilder::new(
             "INSERT INTO operations (id, kind, hub_id, user_id, device_id, client_created_at, received_at, \
-             status, reason, message, reference, payload) ",
+             status, reason, message, reference, payload, digest) ",
         );
         q.push_values(chunk, |mut b, r| {
             b.push_bind(&r.id)
@@ -99,11 +140,13 @@ pub async fn write_outcomes(
                 .push_bind(r.reason)
                 .push_bind(&r.message)
                 .push_bind(&r.reference)
-                .push_bind(&r.payload);
+                .push_bind(&r.payload)
+                .push_bind(&r.digest);
         });
         q.push(
             " ON CONFLICT (id) DO UPDATE SET status = excluded.status, reason = excluded.reason, \
              message = excluded.message, reference = excluded.reference, payload = excluded.payload, \
+             digest = excluded.digest, user_id = excluded.user_id, \
              received_at = excluded.received_at, attempts = attempts + 1",
         );
         q.build().execute(&mut *conn).await?;

@@ -1,9 +1,7 @@
 //! Extractors: `MaybeUser` (signed in or not) and `RequireUser` (401 when signed out), plus the
 //! client address used for rate limiting.
-use std::net::SocketAddr;
-
 use app::model::SessionUser;
-use axum::extract::{ConnectInfo, FromRequestParts};
+use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
 
 use super::session;
@@ -16,7 +14,7 @@ impl FromRequestParts<AppState> for MaybeUser {
     type Rejection = AppError;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, AppError> {
-        match session::token_from_headers(&parts.headers) {
+        match session::token_from_headers(&parts.headers, state.config.secure_cookie) {
             Some(token) => Ok(MaybeUser(session::lookup(&state.db, &token).await?)),
             None => Ok(MaybeUser(None)),
         }
@@ -37,18 +35,4 @@ impl FromRequestParts<AppState> for RequireUser {
     }
 }
 
-/// The peer's IP address (as the server sees it; no proxy headers are trusted).
-pub struct ClientAddress(pub String);
-
-impl<S: Send + Sync> FromRequestParts<S> for ClientAddress {
-    type Rejection = std::convert::Infallible;
-
-    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
-        let addr = parts
-            .extensions
-            .get::<ConnectInfo<SocketAddr>>()
-            .map(|c| c.0.ip().to_string())
-            .unwrap_or_else(|| "unknown".into());
-        Ok(ClientAddress(addr))
-    }
-}
+pub use super::client_address::ClientAddress;

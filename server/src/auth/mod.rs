@@ -1,5 +1,6 @@
 //! Authentication: password hashing, server-side sessions, sign-in rate limiting, and the
 //! extractors that resolve the signed-in user from the session cookie.
+pub mod client_address;
 pub mod device;
 pub mod extract;
 pub mod grant;

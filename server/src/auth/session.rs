@@ -1,5 +1,5 @@
-//! Server-side sessions: a random 256-bit token in an HttpOnly, SameSite=Lax cookie; only the
-//! token's SHA-256 is stored, with an expiry.
+//! Server-side sessions: a random 256-bit token in an HttpOnly, SameSite=Lax cookie (`__Host-`
+//! prefixed and Secure over HTTPS); only the token's SHA-256 is stored, with an expiry.
 use app::model::SessionUser;
 use argon2::password_hash::rand_core::{OsRng, RngCore};
 use sha2::{Digest, Sha256};
@@ -9,9 +9,17 @@ use crate::db::{self, Db};
 use crate::error::AppResult;
 use crate::services::rows::parse_role;
 
-pub const COOKIE: &str = "drims_session";
+/// The session cookie's name: `__Host-` prefixed (Secure, host-only, Path=/, so a sibling
+/// subdomain cannot set it) when served over HTTPS; plain `drims_session` over http.
+pub fn cookie_name(secure: bool) -> &'static str {
+    if secure {
+        "__Host-drims_session"
+    } else {
+        "drims_session"
+    }
+}
 
-fn hex(bytes: &[u8]) -> String {
+pub fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
@@ -45,6 +53,11 @@ pub async fn create(
     .bind(device_id)
     .execute(db)
     .await?;
+    // Expired sessions are of no use to anyone: forget them at each sign-in.
+    sqlx::query("DELETE FROM sessions WHERE expires_at <= ?")
+        .bind(db::timestamp(now))
+        .execute(db)
+        .await?;
     Ok(token)
 }
 
@@ -135,28 +148,15 @@ pub async fn lookup(db: &Db, token: &str) -> AppResult<Option<SessionUser>> {
 }
 
 pub fn set_cookie(token: &str, ttl_minutes: i64, secure: bool) -> String {
-    format!(
-        "{COOKIE}={token}; Path=/; HttpOnly; SameSite=Lax; Max-Age={}{}",
-        ttl_minutes * 60,
-        if secure { "; Secure" } else { "" }
-    )
+    crate::security::cookies::set(cookie_name(secure), token, ttl_minutes * 60, secure)
 }
 
 pub fn clear_cookie(secure: bool) -> String {
-    format!(
-        "{COOKIE}=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0{}",
-        if secure { "; Secure" } else { "" }
-    )
+    crate::security::cookies::set(cookie_name(secure), "", 0, secure)
 }
 
-/// The session token from a `Cookie` header, if present.
-pub fn token_from_headers(headers: &axum::http::HeaderMap) -> Option<String> {
-    headers
-        .get_all(axum::http::header::COOKIE)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .flat_map(|v| v.split(';'))
-        .filter_map(|pair| pair.trim().split_once('='))
-        .find(|(name, value)| *name == COOKIE && !value.is_empty())
-        .map(|(_, value)| value.to_string())
+/// The session token from a `Cookie` header, if present (only the name in use: over HTTPS a
+/// plain `drims_session` someone planted is ignored).
+pub fn token_from_headers(headers: &axum::http::HeaderMap, secure: bool) -> Option<String> {
+    crate::security::cookies::get(headers, cookie_name(secure))
 }

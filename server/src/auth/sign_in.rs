@@ -4,6 +4,7 @@ use app::model::SessionUser;
 use app::offline::access::{OfflineAccess, SignInRequest};
 
 use super::{device, password, rate_limit, session};
+use crate::db;
 use crate::error::{AppError, AppResult};
 use crate::services::{audit, offline_access};
 use crate::state::AppState;
@@ -45,7 +46,19 @@ pub async fn sign_in(state: &AppState, req: &SignInRequest, address: &str) -> Ap
         .into());
     }
     let device_id = device::parse(req.device.as_ref())?;
-    rate_limit::check(state, name, address).await?;
+    let attempt = rate_limit::begin(state, name, address).await?;
+    // Each verify holds ~19 MiB on the blocking pool: only a few run at once.
+    let permit = tokio::time::timeout(
+        std::time::Duration::from_millis(state.config.sign_in_wait_ms),
+        state.sign_in_gate.clone().acquire_owned(),
+    )
+    .await;
+    let Ok(Ok(verifying)) = permit else {
+        rate_limit::forget(state, attempt).await?;
+        return Err(AppError::RateLimited(
+            "The server is busy signing people in. Please try again in a moment.".into(),
+        ));
+    };
 
     let found: Option<(i64, String, bool)> =
         sqlx::query_as("SELECT id, password_hash, active FROM users WHERE username = ?")
@@ -57,18 +70,19 @@ pub async fn sign_in(state: &AppState, req: &SignInRequest, address: &str) -> Ap
         found.as_ref().map(|f| f.1.clone()),
     )
     .await;
+    drop(verifying);
     let Some((user_id, _, active)) = found.filter(|_| ok) else {
-        rate_limit::record_failure(state, name, address).await?;
+        // The attempt recorded above stays as the failure.
         return Err(AppError::Unauthorized(
             "Incorrect username or password.".into(),
         ));
     };
+    rate_limit::succeeded(state, attempt, name, address).await?;
     if !active {
         return Err(AppError::Forbidden(
             "This account has been deactivated. Contact your administrator.".into(),
         ));
     }
-    rate_limit::clear_account(state, name).await?;
     let token = session::create(
         &state.db,
         user_id,
@@ -88,7 +102,7 @@ pub async fn sign_in(state: &AppState, req: &SignInRequest, address: &str) -> Ap
         req.keep_offline,
     )
     .await?;
-    let mut tx = state.db.begin().await?;
+    let mut tx = db::write_tx(&state.db).await?;
     audit::record(
         &mut tx,
         Some(user.id),

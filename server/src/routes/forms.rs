@@ -9,7 +9,7 @@ use axum::{Form, Router};
 use serde::{Deserialize, Serialize};
 
 use super::admin_api::StatusInput;
-use super::redirect::{echo, with_query};
+use super::redirect::{echo, with_echo, with_query};
 use crate::auth::extract::{ClientAddress, MaybeUser};
 use crate::auth::{session, sign_in::sign_in};
 use crate::error::{AppError, AppResult};
@@ -35,6 +35,7 @@ pub fn router() -> Router<AppState> {
 
 /// Runs a service call for a signed-in user and turns its outcome into a redirect.
 pub(super) async fn submit<T, I: Serialize, F>(
+    secure: bool,
     user: Option<SessionUser>,
     form: Result<Form<I>, FormRejection>,
     back: &str,
@@ -60,11 +61,11 @@ where
             let (path, notice) = success(&value);
             with_query(&path, &[("notice", notice)]).into_response()
         }
-        (Err(e), input) => {
-            let mut pairs = vec![("error".to_string(), e.to_api().message)];
-            pairs.extend(echo(&input));
-            with_query(back, &pairs).into_response()
-        }
+        (Err(e), input) => with_echo(
+            with_query(back, &[("error", e.to_api().message)]),
+            echo(&input),
+            secure,
+        ),
     }
 }
 
@@ -98,9 +99,16 @@ impl LoginForm {
     }
 }
 
-/// Only local paths are followed after sign-in (no open redirect).
-fn safe_next(next: &str) -> &str {
-    if next.starts_with('/') && !next.starts_with("//") && !next.starts_with("/login") {
+/// Only local paths are followed after sign-in (no open redirect): a single `/` followed by
+/// a path character, and nothing a browser would read as another host (`//`, `/\\`), no
+/// control characters.
+pub fn safe_next(next: &str) -> &str {
+    let path_char = |c: char| c.is_ascii_alphanumeric() || "-._~%!$&'()*+,;=:@?#".contains(c);
+    let local = next == "/"
+        || (next.starts_with('/')
+            && next[1..].chars().next().is_some_and(path_char)
+            && next.chars().all(|c| c.is_ascii_graphic() && c != '\\'));
+    if local && !next.starts_with("/login") {
         next
     } else {
         "/"
@@ -132,15 +140,14 @@ async fn login(
             )
                 .into_response()
         }
-        Err(e) => with_query(
-            "/login",
-            &[
-                ("error", e.to_api().message),
-                ("username", form.username),
-                ("next", form.next),
-            ],
-        )
-        .into_response(),
+        Err(e) => with_echo(
+            with_query(
+                "/login",
+                &[("error", e.to_api().message), ("next", form.next)],
+            ),
+            vec![("username".into(), form.username)],
+            state.config.secure_cookie,
+        ),
     }
 }
 
@@ -148,7 +155,7 @@ async fn logout(
     State(state): State<AppState>,
     headers: axum::http::HeaderMap,
 ) -> AppResult<Response> {
-    if let Some(token) = session::token_from_headers(&headers) {
+    if let Some(token) = session::token_from_headers(&headers, state.config.secure_cookie) {
         session::delete(&state.db, &token).await?;
     }
     let cookie = session::clear_cookie(state.config.secure_cookie);
@@ -165,6 +172,7 @@ async fn create_hub(
     f: Result<Form<HubInput>, FormRejection>,
 ) -> Response {
     submit(
+        s.config.secure_cookie,
         u,
         f,
         "/admin/hubs",
@@ -181,6 +189,7 @@ async fn update_hub(
     f: Result<Form<HubInput>, FormRejection>,
 ) -> Response {
     submit(
+        s.config.secure_cookie,
         u,
         f,
         &format!("/admin/hubs/{id}"),
@@ -197,6 +206,7 @@ async fn hub_status(
     f: Result<Form<StatusInput>, FormRejection>,
 ) -> Response {
     submit(
+        s.config.secure_cookie,
         u,
         f,
         "/admin/hubs",
@@ -217,6 +227,7 @@ async fn create_item(
     f: Result<Form<ItemInput>, FormRejection>,
 ) -> Response {
     submit(
+        s.config.secure_cookie,
         u,
         f,
         "/admin/items",
@@ -238,6 +249,7 @@ async fn update_item(
     f: Result<Form<ItemInput>, FormRejection>,
 ) -> Response {
     submit(
+        s.config.secure_cookie,
         u,
         f,
         &format!("/admin/items/{id}"),
@@ -253,6 +265,7 @@ async fn create_event(
     f: Result<Form<EventInput>, FormRejection>,
 ) -> Response {
     submit(
+        s.config.secure_cookie,
         u,
         f,
         "/admin/events",
@@ -274,6 +287,7 @@ async fn update_event(
     f: Result<Form<EventInput>, FormRejection>,
 ) -> Response {
     submit(
+        s.config.secure_cookie,
         u,
         f,
         &format!("/admin/events/{id}"),
@@ -291,6 +305,7 @@ async fn create_user(
     f: Result<Form<UserInput>, FormRejection>,
 ) -> Response {
     submit(
+        s.config.secure_cookie,
         u,
         f,
         "/admin/users",
@@ -312,6 +327,7 @@ async fn update_user(
     f: Result<Form<UserInput>, FormRejection>,
 ) -> Response {
     submit(
+        s.config.secure_cookie,
         u,
         f,
         &format!("/admin/users/{id}"),
@@ -324,4 +340,27 @@ async fn update_user(
         |u, i| async move { (users::update(&s.db, &u, id, &i).await, i) },
     )
     .await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::safe_next;
+
+    #[test]
+    fn only_local_paths_are_followed() {
+        for (next, to) in [
+            ("/", "/"),
+            ("/needs-lists?queue=all", "/needs-lists?queue=all"),
+            ("/%5Cx", "/%5Cx"),
+            ("//evil.example", "/"),
+            ("/\\evil.example", "/"),
+            ("/\t/evil.example", "/"),
+            ("/ok\\..", "/"),
+            ("https://evil.example", "/"),
+            ("/login?next=/x", "/"),
+            ("", "/"),
+        ] {
+            assert_eq!(safe_next(next), to, "{next:?}");
+        }
+    }
 }

@@ -11,10 +11,12 @@ mod redirect;
 mod session_api;
 mod stock_forms;
 
+use axum::middleware::from_fn_with_state;
 use axum::routing::get;
 use axum::Router;
 use leptos_axum::LeptosRoutes;
 
+use crate::security::{csrf, headers};
 use crate::state::AppState;
 
 pub fn router(state: AppState) -> Router {
@@ -44,22 +46,8 @@ pub fn router(state: AppState) -> Router {
         .fallback(leptos_axum::file_and_error_handler::<AppState, _>(
             app::shell,
         ))
-        .route_layer(axum::middleware::from_fn(no_store_for_api))
+        // Outermost first: headers wrap everything, including a refused cross-site request.
+        .layer(from_fn_with_state(state.clone(), csrf::guard))
+        .layer(from_fn_with_state(state.clone(), headers::security_headers))
         .with_state(state)
-}
-
-/// Data responses must never be cached by the browser or a service worker.
-async fn no_store_for_api(
-    req: axum::extract::Request,
-    next: axum::middleware::Next,
-) -> axum::response::Response {
-    let api = req.uri().path().starts_with("/api/");
-    let mut res = next.run(req).await;
-    if api {
-        res.headers_mut().insert(
-            axum::http::header::CACHE_CONTROL,
-            axum::http::HeaderValue::from_static("no-store"),
-        );
-    }
-    res
 }

@@ -34,7 +34,7 @@ async fn access(
     RequireUser(u): RequireUser,
     headers: HeaderMap,
 ) -> AppResult<Json<OfflineAccess>> {
-    let device = match session::token_from_headers(&headers) {
+    let device = match session::token_from_headers(&headers, s.config.secure_cookie) {
         Some(token) => session::device_id(&s.db, &token).await?,
         None => None,
     };

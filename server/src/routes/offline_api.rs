@@ -2,11 +2,13 @@
 use app::domain::ValidationError;
 use app::ops::sync::{Snapshot, SyncRequest, SyncResponse, MAX_BATCH};
 use axum::extract::State;
+use axum::http::HeaderMap;
 use axum::Json;
 
 use super::json::JsonBody;
 use crate::apply::{self, Incoming};
 use crate::auth::extract::RequireUser;
+use crate::auth::session;
 use crate::db;
 use crate::error::{AppError, AppResult};
 use crate::services::{snapshot, sync_issues};
@@ -15,14 +17,18 @@ use crate::state::AppState;
 pub async fn sync(
     State(state): State<AppState>,
     RequireUser(user): RequireUser,
+    headers: HeaderMap,
     JsonBody(req): JsonBody<SyncRequest>,
 ) -> AppResult<Json<SyncResponse>> {
-    if req.device_id.trim().is_empty() || req.device_id.len() > 100 {
-        return Err(AppError::Invalid(ValidationError::new(
-            "device_id",
-            "device_id is required (at most 100 characters).",
-        )));
-    }
+    let claimed = req.device_id.trim().to_string();
+    apply::claims::check_device(&claimed)
+        .map_err(|e| AppError::Invalid(ValidationError::new("device_id", e)))?;
+    // The device recorded: the one the session signed in on, when it did; else the batch's.
+    let session_device = match session::token_from_headers(&headers, state.config.secure_cookie) {
+        Some(token) => session::device_id(&state.db, &token).await?,
+        None => None,
+    };
+    let device = session_device.unwrap_or(claimed);
     if req.operations.len() > MAX_BATCH {
         return Err(AppError::Invalid(ValidationError::new(
             "operations",
@@ -36,7 +42,7 @@ pub async fn sync(
         .operations
         .into_iter()
         .enumerate()
-        .map(|(i, raw)| Incoming::from_json(i, raw))
+        .map(|(i, raw)| Incoming::from_json(i, raw, &device))
         .collect();
     let results = apply::apply_batch(&state.writer, &user, ops).await?;
     Ok(Json(SyncResponse {

@@ -33,6 +33,7 @@ async fn policy(
     f: Result<Form<OfflinePolicy>, FormRejection>,
 ) -> Response {
     submit(
+        s.config.secure_cookie,
         u,
         f,
         "/admin/offline-policy",

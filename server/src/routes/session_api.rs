@@ -39,7 +39,7 @@ pub async fn delete(
     State(state): State<AppState>,
     headers: axum::http::HeaderMap,
 ) -> AppResult<Response> {
-    if let Some(token) = session::token_from_headers(&headers) {
+    if let Some(token) = session::token_from_headers(&headers, state.config.secure_cookie) {
         session::delete(&state.db, &token).await?;
     }
     let cookie = session::clear_cookie(state.config.secure_cookie);

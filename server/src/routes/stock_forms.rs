@@ -14,7 +14,7 @@ use axum::routing::{get, post};
 use axum::{Form, Router};
 use serde::Serialize;
 
-use super::redirect::{echo, with_query};
+use super::redirect::{echo, with_echo, with_query};
 use crate::apply;
 use crate::auth::extract::{MaybeUser, RequireUser};
 use crate::db;
@@ -92,8 +92,12 @@ async fn submit_to<F: OperationForm + Serialize>(
         }
         Err(message) => {
             back.push(("error".into(), message));
-            back.extend(echo(&form).into_iter().filter(|(k, _)| k != "hub_id"));
-            with_query(page, &back).into_response()
+            let entered = echo(&form).into_iter().filter(|(k, _)| k != "hub_id");
+            with_echo(
+                with_query(page, &back),
+                entered.collect(),
+                state.config.secure_cookie,
+            )
         }
     }
 }
@@ -120,11 +124,12 @@ async fn needs_list(
     f: Result<Form<NeedsListForm>, FormRejection>,
 ) -> Response {
     // An edit of a Draft goes back to its edit page on refusal, to the list when saved.
+    // Only a number goes into the redirect (a newline would make an invalid header).
     let id = f
         .as_ref()
         .ok()
-        .and_then(|Form(form)| form.fields.get("needs_list_id").cloned())
-        .filter(|v| !v.trim().is_empty());
+        .and_then(|Form(form)| form.fields.get("needs_list_id"))
+        .and_then(|v| v.trim().parse::<i64>().ok());
     match id {
         Some(id) => {
             let (page, done) = (

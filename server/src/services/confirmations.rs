@@ -68,11 +68,19 @@ pub async fn list(db: &Db, user: &SessionUser) -> AppResult<Vec<PendingConfirmat
     let rows: Vec<Row> = sqlx::query_as(&format!("{COLUMNS} ORDER BY p.id"))
         .fetch_all(db)
         .await?;
+    // Every hub once, not a query per row.
+    let hubs: std::collections::HashMap<i64, HubRow> =
+        sqlx::query_as::<_, HubRow>("SELECT id, name, hub_type, status, activated_at FROM hubs")
+            .fetch_all(db)
+            .await?
+            .into_iter()
+            .map(|h| (h.id, h))
+            .collect();
     let mut out = Vec::new();
     for row in rows {
         let op = parse(&row)?;
-        let hub = hub(db, row.hub_id).await?;
-        if !may_decide(user, &op, hub.as_ref()) {
+        let hub = hubs.get(&row.hub_id);
+        if !may_decide(user, &op, hub) {
             continue;
         }
         out.push(PendingConfirmation {
@@ -80,7 +88,7 @@ pub async fn list(db: &Db, user: &SessionUser) -> AppResult<Vec<PendingConfirmat
             kind: row.kind.clone(),
             summary: op.summary(&names),
             user: row.username.clone(),
-            hub: hub.map(|h| h.name).unwrap_or_default(),
+            hub: hub.map(|h| h.name.clone()).unwrap_or_default(),
             received_at: row.received_at.clone(),
             device_id: row.device_id.clone(),
         });
@@ -126,7 +134,7 @@ pub async fn confirm(state: &AppState, user: &SessionUser, id: i64) -> AppResult
     };
     match apply::apply_one(&state.writer, user, &now_op).await? {
         Outcome::Applied { message, .. } => {
-            let mut tx = state.db.begin().await?;
+            let mut tx = db::write_tx(&state.db).await?;
             sqlx::query(
                 "UPDATE pending_confirmations SET status = 'confirmed', decided_by = ?, decided_at = ?, \
                  result = ? WHERE id = ? AND status = 'pending'",
@@ -161,7 +169,7 @@ pub async fn confirm(state: &AppState, user: &SessionUser, id: i64) -> AppResult
 
 pub async fn discard(db: &Db, user: &SessionUser, id: i64) -> AppResult<String> {
     let (row, op) = load(db, user, id).await?;
-    let mut tx = db.begin().await?;
+    let mut tx = db::write_tx(db).await?;
     sqlx::query(
         "UPDATE pending_confirmations SET status = 'discarded', decided_by = ?, decided_at = ?, \
          result = 'discarded' WHERE id = ? AND status = 'pending'",

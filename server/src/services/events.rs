@@ -39,7 +39,7 @@ pub async fn create(db: &Db, user: &SessionUser, input: &EventInput) -> AppResul
     authorize(&user.actor(), Action::ManageHubsAndEvents, None)?;
     let v = input.validate()?;
     let now = db::now();
-    let mut tx = db.begin().await?;
+    let mut tx = db::write_tx(db).await?;
     let id: i64 = sqlx::query_scalar(
         "INSERT INTO disaster_events (name, event_type, start_date, end_date, status, created_at, updated_at) \
          VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id",
@@ -76,7 +76,7 @@ pub async fn update(
 ) -> AppResult<DisasterEvent> {
     authorize(&user.actor(), Action::ManageHubsAndEvents, None)?;
     let v = input.validate()?;
-    let mut tx = db.begin().await?;
+    let mut tx = db::write_tx(db).await?;
     let before = find(&mut tx, id).await?;
     sqlx::query(
         "UPDATE disaster_events SET name = ?, event_type = ?, start_date = ?, end_date = ?, status = ?, \

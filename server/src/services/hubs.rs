@@ -42,7 +42,7 @@ pub async fn create(db: &Db, user: &SessionUser, input: &HubInput) -> AppResult<
     authorize(&user.actor(), Action::ManageHubsAndEvents, None)?;
     let valid = input.validate()?;
     let now = db::now();
-    let mut tx = db.begin().await?;
+    let mut tx = db::write_tx(db).await?;
     let id: i64 = sqlx::query_scalar(
         "INSERT INTO hubs (name, hub_type, status, activated_at, created_at, updated_at) \
          VALUES (?, ?, 'Active', ?, ?, ?) RETURNING id",
@@ -76,9 +76,18 @@ pub async fn create(db: &Db, user: &SessionUser, input: &HubInput) -> AppResult<
 pub async fn update(db: &Db, user: &SessionUser, id: i64, input: &HubInput) -> AppResult<Hub> {
     authorize(&user.actor(), Action::ManageHubsAndEvents, None)?;
     let valid = input.validate()?;
-    let mut tx = db.begin().await?;
+    let mut tx = db::write_tx(db).await?;
     let before = find(&mut tx, id).await?;
     if before.hub_type != valid.hub_type.code() {
+        // Agency stock is the agency's: retyping would turn it into government stock (or
+        // back). A hub that changes hands is a new hub.
+        let agency = HubType::Agency.code();
+        if before.hub_type == agency || valid.hub_type == HubType::Agency {
+            return Err(AppError::Conflict(format!(
+                "'{}' cannot change type to or from AGENCY; create a new hub instead.",
+                before.name
+            )));
+        }
         ensure_no_bound_users(&mut tx, id, valid.hub_type).await?;
     }
     sqlx::query("UPDATE hubs SET name = ?, hub_type = ?, updated_at = ? WHERE id = ?")
@@ -145,7 +154,7 @@ pub async fn set_status(db: &Db, user: &SessionUser, id: i64, status: &str) -> A
             ),
         ))
     })?;
-    let mut tx = db.begin().await?;
+    let mut tx = db::write_tx(db).await?;
     let before = find(&mut tx, id).await?;
     if before.status == status.code() {
         return Ok(before.into());

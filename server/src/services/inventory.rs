@@ -7,7 +7,7 @@ use app::reports::{InventoryLine, InventoryQuery, InventoryView, StockFormOption
 use sqlx::FromRow;
 
 use super::rows::HubRow;
-use super::{events, hubs, items, snapshot};
+use super::{csv, events, hubs, items, snapshot};
 use crate::db::Db;
 use crate::error::{AppError, AppResult};
 
@@ -154,43 +154,23 @@ pub async fn form_options(
     })
 }
 
-fn csv_field(s: &str) -> String {
-    if s.contains([',', '"', '\n', '\r']) {
-        format!("\"{}\"", s.replace('"', "\"\""))
-    } else {
-        s.to_string()
-    }
-}
-
 /// The inventory as CSV, under the same permission and filters as the page.
 pub fn to_csv(view: &InventoryView) -> String {
     let mut out =
         String::from("SKU,Item,Category,Unit,Quantity,Min qty,Low stock,Last movement\r\n");
     for l in &view.lines {
         let cells = [
-            csv_field(&l.sku),
-            csv_field(&l.name),
-            csv_field(&l.category),
-            csv_field(&l.unit),
+            csv::field(&l.sku),
+            csv::field(&l.name),
+            csv::field(&l.category),
+            csv::field(&l.unit),
             l.quantity.to_string(),
             l.min_qty.to_string(),
             if l.low_stock { "yes" } else { "no" }.to_string(),
-            csv_field(l.last_movement_at.as_deref().unwrap_or("")),
+            csv::field(l.last_movement_at.as_deref().unwrap_or("")),
         ];
         out.push_str(&cells.join(","));
         out.push_str("\r\n");
     }
     out
-}
-
-#[cfg(test)]
-mod tests {
-    use super::csv_field;
-
-    #[test]
-    fn csv_fields_are_quoted_when_needed() {
-        assert_eq!(csv_field("Rice"), "Rice");
-        assert_eq!(csv_field("Nails, 1 kg"), "\"Nails, 1 kg\"");
-        assert_eq!(csv_field("12\" pipe"), "\"12\"\" pipe\"");
-    }
 }

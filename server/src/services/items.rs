@@ -41,7 +41,7 @@ pub async fn create(db: &Db, user: &SessionUser, input: &ItemInput) -> AppResult
     authorize(&user.actor(), Action::ManageItems, None)?;
     let valid = input.validate()?;
     let now = db::now();
-    let mut tx = db.begin().await?;
+    let mut tx = db::write_tx(db).await?;
     // 16.7 million SKUs: on the rare collision, draw again.
     let mut attempts = 0;
     let id: i64 = loop {
@@ -88,7 +88,7 @@ pub async fn create(db: &Db, user: &SessionUser, input: &ItemInput) -> AppResult
 pub async fn update(db: &Db, user: &SessionUser, id: i64, input: &ItemInput) -> AppResult<Item> {
     authorize(&user.actor(), Action::ManageItems, None)?;
     let valid = input.validate()?;
-    let mut tx = db.begin().await?;
+    let mut tx = db::write_tx(db).await?;
     let before = find(&mut tx, id).await?;
     sqlx::query(
         "UPDATE items SET barcode = ?, name = ?, category = ?, unit = ?, min_qty = ?, description = ?, \

@@ -2,6 +2,7 @@
 //! writes and audits inside one transaction. Handlers and server functions only adapt to these.
 pub mod audit;
 pub mod confirmations;
+pub mod csv;
 pub mod dashboard;
 pub mod events;
 pub mod history;

@@ -169,13 +169,28 @@ async fn needs_lists(db: &Db, user: &SessionUser) -> AppResult<Vec<SnapshotNeeds
         .fetch_all(db)
         .await?
     };
+    // All their lines in one query (ids are integers from the rows above), not one per list.
+    let mut lines_of: std::collections::HashMap<i64, Vec<(i64, i64, Option<String>)>> =
+        std::collections::HashMap::new();
+    if !rows.is_empty() {
+        let ids: Vec<String> = rows.iter().map(|r| r.id.to_string()).collect();
+        let all: Vec<(i64, i64, i64, Option<String>)> = sqlx::query_as(&format!(
+            "SELECT needs_list_id, item_id, quantity, justification FROM needs_list_lines \
+             WHERE needs_list_id IN ({}) ORDER BY id",
+            ids.join(",")
+        ))
+        .fetch_all(db)
+        .await?;
+        for (list, item, quantity, justification) in all {
+            lines_of
+                .entry(list)
+                .or_default()
+                .push((item, quantity, justification));
+        }
+    }
     let mut lists = Vec::with_capacity(rows.len());
     for r in rows {
-        let lines: Vec<(i64, i64, Option<String>)> =
-            sqlx::query_as("SELECT item_id, quantity, justification FROM needs_list_lines WHERE needs_list_id = ? ORDER BY id")
-                .bind(r.id)
-                .fetch_all(db)
-                .await?;
+        let lines = lines_of.remove(&r.id).unwrap_or_default();
         lists.push(SnapshotNeedsList {
             id: r.id,
             number: r.number,

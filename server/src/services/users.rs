@@ -70,7 +70,7 @@ pub async fn create(db: &Db, admin: &SessionUser, input: &UserInput) -> AppResul
         None => return Err(ValidationError::new("password", "Password is required.").into()),
     };
     let now = db::now();
-    let mut tx = db.begin().await?;
+    let mut tx = db::write_tx(db).await?;
     check_hub(&mut tx, v.role, v.hub_id).await?;
     let id: i64 = sqlx::query_scalar(
         "INSERT INTO users (username, display_name, password_hash, role, hub_id, active, created_at, updated_at) \
@@ -109,7 +109,7 @@ pub async fn update(
     input: &UserInput,
 ) -> AppResult<UserSummary> {
     authorize(&admin.actor(), Action::ManageUsers, None)?;
-    let mut tx = db.begin().await?;
+    let mut tx = db::write_tx(db).await?;
     let before = find(&mut tx, id).await?;
     let mut input = input.clone();
     input.username = before.username.clone();

@@ -71,6 +71,41 @@ impl TestApp {
         client
     }
 
+    /// The form token this client's pages carry (the `csrf-token` meta tag).
+    pub async fn form_token(&self, client: &Client) -> String {
+        let html = client
+            .get(self.url("/login"))
+            .send()
+            .await
+            .expect("login page")
+            .text()
+            .await
+            .expect("page body");
+        form_token_in(&html)
+    }
+
+    /// Posts a URL-encoded form as the page would: with this client's form token.
+    pub async fn post_form<T: serde::Serialize + ?Sized>(
+        &self,
+        client: &Client,
+        path: &str,
+        form: &T,
+    ) -> reqwest::Response {
+        let token = self.form_token(client).await;
+        let mut body = serde_urlencoded::to_string(form).expect("form encodes");
+        if !body.is_empty() {
+            body.push('&');
+        }
+        body.push_str(&serde_urlencoded::to_string([("csrf", token)]).expect("token encodes"));
+        client
+            .post(self.url(path))
+            .header("content-type", "application/x-www-form-urlencoded")
+            .body(body)
+            .send()
+            .await
+            .expect("form post")
+    }
+
     pub async fn db(&self) -> sqlx::SqlitePool {
         sqlx::SqlitePool::connect(&format!("sqlite://{}", self.db_path.display()))
             .await
@@ -100,6 +135,17 @@ impl TestApp {
             .await
             .expect("count audit")
     }
+}
+
+/// The form token rendered into a page.
+pub fn form_token_in(html: &str) -> String {
+    let marker = "name=\"csrf-token\" content=\"";
+    let start = html.find(marker).expect("page has a form token") + marker.len();
+    html[start..]
+        .split('"')
+        .next()
+        .expect("token ends")
+        .to_string()
 }
 
 /// Status and JSON body of a response.

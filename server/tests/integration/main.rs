@@ -2,10 +2,12 @@
 //! (demo data seeded) and talks to it over HTTP.
 mod admin;
 mod common;
+mod fuzz;
 mod needs_lists;
 mod offline_access;
 mod offline_import;
 mod pages;
+mod security;
 mod session;
 mod stock_pages;
 mod sync;

@@ -227,7 +227,7 @@ async fn signing_out_stops_keeping_the_device() {
         "a new secret after sign-out"
     );
     // The no-JS sign-out too.
-    let res = again.post(app.url("/logout")).send().await.unwrap();
+    let res = app.post_form(&again, "/logout", &[("", ""); 0]).await;
     assert_eq!(res.status(), StatusCode::SEE_OTHER);
     assert_eq!(device_keys(&app, "sub").await, 1);
     // A sign-in without "keep" forgets the device as well.
@@ -438,24 +438,26 @@ async fn the_offline_policy_is_admin_only_validated_and_audited() {
         .unwrap();
     assert!(html.contains("name=\"offline_window_days\"") && html.contains("value=\"3\""));
     assert!(html.contains("href=\"/admin/offline-policy\""), "nav link");
-    let res = admin
-        .post(app.url("/forms/offline-policy"))
-        .form(&[("offline_window_days", "10"), ("idle_lock_minutes", "20")])
-        .send()
-        .await
-        .unwrap();
+    let res = app
+        .post_form(
+            &admin,
+            "/forms/offline-policy",
+            &[("offline_window_days", "10"), ("idle_lock_minutes", "20")],
+        )
+        .await;
     assert_eq!(res.status(), StatusCode::SEE_OTHER);
     let location = res.headers()["location"].to_str().unwrap().to_string();
     assert!(
         location.starts_with("/admin/offline-policy?notice="),
         "{location}"
     );
-    let res = admin
-        .post(app.url("/forms/offline-policy"))
-        .form(&[("offline_window_days", "100"), ("idle_lock_minutes", "20")])
-        .send()
-        .await
-        .unwrap();
+    let res = app
+        .post_form(
+            &admin,
+            "/forms/offline-policy",
+            &[("offline_window_days", "100"), ("idle_lock_minutes", "20")],
+        )
+        .await;
     let location = res.headers()["location"].to_str().unwrap().to_string();
     assert!(
         location.starts_with("/admin/offline-policy?error="),
@@ -475,12 +477,13 @@ async fn the_offline_policy_is_admin_only_validated_and_audited() {
     );
     assert!(html.contains("value=\"100\""), "the entered value is kept");
     let lm = app.signed_in("lm").await;
-    let res = lm
-        .post(app.url("/forms/offline-policy"))
-        .form(&[("offline_window_days", "1"), ("idle_lock_minutes", "1")])
-        .send()
-        .await
-        .unwrap();
+    let res = app
+        .post_form(
+            &lm,
+            "/forms/offline-policy",
+            &[("offline_window_days", "1"), ("idle_lock_minutes", "1")],
+        )
+        .await;
     let location = res.headers()["location"].to_str().unwrap().to_string();
     assert!(location.contains("error="), "{location}");
     let (_, policy) = read(
@@ -502,33 +505,34 @@ async fn the_offline_policy_is_admin_only_validated_and_audited() {
 async fn the_sign_in_form_can_keep_the_device_too() {
     let app = spawn().await;
     let client = app.client();
-    let res = client
-        .post(app.url("/login"))
-        .form(&[
-            ("username", "sub"),
-            ("password", "drims-demo"),
-            ("next", "/"),
-            ("device_id", "form-laptop"),
-            ("keep_offline", "on"),
-        ])
-        .send()
-        .await
-        .unwrap();
+    let res = app
+        .post_form(
+            &client,
+            "/login",
+            &[
+                ("username", "sub"),
+                ("password", "drims-demo"),
+                ("next", "/"),
+                ("device_id", "form-laptop"),
+                ("keep_offline", "on"),
+            ],
+        )
+        .await;
     assert_eq!(res.status(), StatusCode::SEE_OTHER);
     let (status, fresh) = access(&app, &client).await;
     assert_eq!(status, StatusCode::OK, "{fresh}");
     assert_eq!(fresh["claims"]["device_id"], "form-laptop");
     let res = app
-        .client()
-        .post(app.url("/login"))
-        .form(&[
-            ("username", "sub"),
-            ("password", "drims-demo"),
-            ("device_id", "bad id"),
-        ])
-        .send()
-        .await
-        .unwrap();
+        .post_form(
+            &app.client(),
+            "/login",
+            &[
+                ("username", "sub"),
+                ("password", "drims-demo"),
+                ("device_id", "bad id"),
+            ],
+        )
+        .await;
     let location = res.headers()["location"].to_str().unwrap().to_string();
     assert!(location.starts_with("/login?error="), "{location}");
 }

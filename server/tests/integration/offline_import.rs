@@ -196,12 +196,19 @@ async fn a_wrong_passphrase_a_bad_file_or_the_wrong_role_is_refused() {
     assert_eq!(count(&app, "SELECT COUNT(*) FROM offline_imports").await, 0);
 }
 
-fn form(file: &Value, passphrase: &str) -> reqwest::multipart::Form {
+/// The import form as the page posts it (with the client's form token).
+async fn form(
+    app: &TestApp,
+    client: &Client,
+    file: &Value,
+    passphrase: &str,
+) -> reqwest::multipart::Form {
     let part = reqwest::multipart::Part::bytes(file.to_string().into_bytes())
         .file_name("drims-pending.json")
         .mime_str("application/json")
         .unwrap();
     reqwest::multipart::Form::new()
+        .text("csrf", app.form_token(client).await)
         .part("file", part)
         .text("passphrase", passphrase.to_string())
 }
@@ -232,7 +239,7 @@ async fn the_import_form_works_without_javascript_and_shows_the_report() {
 
     let res = lm
         .post(app.url("/forms/import"))
-        .multipart(form(&file, "wrong"))
+        .multipart(form(&app, &lm, &file, "wrong").await)
         .send()
         .await
         .unwrap();
@@ -245,7 +252,7 @@ async fn the_import_form_works_without_javascript_and_shows_the_report() {
 
     let res = lm
         .post(app.url("/forms/import"))
-        .multipart(form(&file, PASSPHRASE))
+        .multipart(form(&app, &lm, &file, PASSPHRASE).await)
         .send()
         .await
         .unwrap();
@@ -272,7 +279,7 @@ async fn the_import_form_works_without_javascript_and_shows_the_report() {
     assert!(!html.contains("field-laptop"), "the report is refused");
     let res = sub
         .post(app.url("/forms/import"))
-        .multipart(form(&file, PASSPHRASE))
+        .multipart(form(&app, &sub, &file, PASSPHRASE).await)
         .send()
         .await
         .unwrap();

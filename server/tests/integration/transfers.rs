@@ -8,7 +8,7 @@ use crate::common::{spawn, TestApp};
 use crate::sync::{balance, event_id, intake_op, item_id, op, sync};
 
 async fn post_form(app: &TestApp, client: &Client, path: &str, form: &[(&str, String)]) -> String {
-    let res = client.post(app.url(path)).form(form).send().await.unwrap();
+    let res = app.post_form(client, path, form).await;
     assert_eq!(res.status(), StatusCode::SEE_OTHER, "{path}");
     let location = res.headers()["location"].to_str().unwrap().to_string();
     let query = location.split_once('?').map(|q| q.1).unwrap_or_default();

@@ -1,4 +1,5 @@
 //! Disaster events: list, create, edit, close (ADMIN, LM, LO).
+use crate::components::csrf::CsrfField;
 use leptos::prelude::*;
 
 use crate::api::list_events;
@@ -72,6 +73,7 @@ fn EventForm(action: String, event: Option<DisasterEvent>, submit: &'static str)
     );
     view! {
         <form method="post" action=action class="stack">
+            <CsrfField />
             <label for="event-name">"Event name"</label>
             <input id="event-name" name="name" required maxlength="120" value=name />
             <label for="event-type">"Event type"</label>

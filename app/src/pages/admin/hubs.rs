@@ -1,4 +1,5 @@
 //! Hubs: list, create, edit, activate/deactivate (ADMIN, LM, LO).
+use crate::components::csrf::CsrfField;
 use leptos::prelude::*;
 
 use crate::api::list_hubs;
@@ -50,6 +51,7 @@ fn HubTable(hubs: Vec<Hub>) -> impl IntoView {
                                 <a href=format!("/admin/hubs/{}", h.id)
                                     aria-label=format!("Edit {}", h.name)>"Edit"</a>
                                 <form method="post" action=format!("/forms/hubs/{}/status", h.id) class="inline">
+                                    <CsrfField />
                                     <input type="hidden" name="status" value=next />
                                     <button type="submit" class="secondary"
                                         aria-label=format!("{label} {}", h.name)>{label}</button>
@@ -75,6 +77,7 @@ fn HubForm(action: String, hub: Option<Hub>, submit: &'static str) -> impl IntoV
     );
     view! {
         <form method="post" action=action class="stack">
+            <CsrfField />
             <label for="hub-name">"Hub name"</label>
             <input id="hub-name" name="name" required maxlength="100" value=name />
             <label for="hub-type">"Hub type"</label>

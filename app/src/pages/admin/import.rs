@@ -1,5 +1,6 @@
 //! Import of exported unsynced work (LM, ADMIN): a multipart form posting the export file and
 //! its passphrase to `/forms/import`, and the report of one import (`/admin/imports/{id}`).
+use crate::components::csrf::CsrfField;
 use leptos::prelude::*;
 
 use crate::api::get_offline_import;
@@ -46,6 +47,7 @@ fn ImportForm() -> impl IntoView {
                 "permissions; operations already received change nothing."
             </p>
             <form method="post" action="/forms/import" enctype="multipart/form-data" class="stack">
+                <CsrfField />
                 <label for="import-file">"Export file"</label>
                 <input id="import-file" name="file" type="file" required
                     accept=".json,application/json" />

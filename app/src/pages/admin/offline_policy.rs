@@ -1,5 +1,6 @@
 //! Offline policy (ADMIN only): how long a device may sign in offline after its last online
 //! sign-in (0 turns offline sign-in off) and after how long idle every tab locks.
+use crate::components::csrf::CsrfField;
 use leptos::prelude::*;
 
 use crate::api::get_offline_policy;
@@ -31,6 +32,7 @@ fn PolicyForm(policy: OfflinePolicy) -> impl IntoView {
         <section class="card" aria-labelledby="policy-form">
             <h2 id="policy-form">"Offline sign-in"</h2>
             <form method="post" action="/forms/offline-policy" class="stack">
+                <CsrfField />
                 <label for="policy-window">"Offline window (days; 0 turns offline sign-in off)"</label>
                 <input id="policy-window" name="offline_window_days" type="number" required
                     min="0" max=OfflinePolicy::MAX_WINDOW_DAYS value=window />

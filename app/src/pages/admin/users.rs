@@ -1,4 +1,5 @@
 //! Users (ADMIN only): list, create, set role and hub, deactivate/reactivate.
+use crate::components::csrf::CsrfField;
 use leptos::prelude::*;
 
 use crate::api::{list_hubs, list_users};
@@ -86,6 +87,7 @@ fn UserForm(
     let active = user.as_ref().is_none_or(|u| u.active);
     view! {
         <form method="post" action=action class="stack">
+            <CsrfField />
             <label for="user-username">"Username"</label>
             <input id="user-username" name="username" required maxlength="64" value=username
                 readonly=editing />

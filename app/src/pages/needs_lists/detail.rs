@@ -30,6 +30,14 @@ pub fn NeedsListDetailPage() -> impl IntoView {
     }
 }
 
+/// Each action form has its own operation id, derived from the page's: a resubmitted form is
+/// the same operation, and "Reject" after "Approve" is a different one (not a replay).
+fn action_id(page_id: &str, decision: &str) -> String {
+    uuid::Uuid::parse_str(page_id)
+        .map(|base| uuid::Uuid::new_v5(&base, decision.as_bytes()).to_string())
+        .unwrap_or_else(|_| page_id.to_string())
+}
+
 #[component]
 fn Detail(d: NeedsListDetail) -> impl IntoView {
     let l = d.list.clone();
@@ -47,7 +55,8 @@ fn Detail(d: NeedsListDetail) -> impl IntoView {
         view! {
             <form method="post" action="/forms/needs-list-action" class="inline"
                 on:submit=queue_offline_on_submit(notice, build_from_fields::<NeedsListActionForm>)>
-                <input type="hidden" name="op_id" value=op_id.clone() />
+                <CsrfField />
+                <input type="hidden" name="op_id" value=action_id(&op_id, decision) />
                 <input type="hidden" name="hub_id" value=hub.to_string() />
                 <input type="hidden" name="needs_list_id" value=id.to_string() />
                 <input type="hidden" name="decision" value=decision />
@@ -205,6 +214,7 @@ fn ChangeRequests(d: NeedsListDetail) -> impl IntoView {
                                 {decided}
                                 {(open && (may.approve_change || may.reject_change)).then(|| view! {
                                     <form method="post" action="/forms/needs-list-action" class="inline">
+                                        <CsrfField />
                                         <input type="hidden" name="op_id" value=uuid::Uuid::new_v4().to_string() />
                                         <input type="hidden" name="hub_id" value=hub.to_string() />
                                         <input type="hidden" name="needs_list_id" value=id.to_string() />
@@ -240,6 +250,7 @@ fn AllocationForm(
 ) -> impl IntoView {
     view! {
         <form method="post" action="/forms/fulfilment" class="stack card">
+            <CsrfField />
             <h2>{title}</h2>
             <p class="hint">{hint}</p>
             <input type="hidden" name="op_id" value=uuid::Uuid::new_v4().to_string() />

@@ -2,6 +2,7 @@
 //! the actions the user may take now), the edit form of a Draft, and the prepare screen with
 //! its editing lock. Plain forms, so everything works without JavaScript; with it, the prepare
 //! screen renews its lock every minute.
+use crate::components::csrf::CsrfField;
 use leptos::prelude::*;
 
 use crate::api::{get_needs_list, get_needs_list_edit, get_needs_lists, get_prepare};

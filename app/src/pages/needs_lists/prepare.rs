@@ -50,6 +50,7 @@ fn Prepare(v: PrepareView) -> impl IntoView {
             <p class="hint">"You hold this list's editing lock for 15 minutes from opening or saving (renewed every minute while this page is open)."</p>
         })}
         <form method="post" action="/forms/fulfilment" class="stack card">
+            <CsrfField />
             <input type="hidden" name="op_id" value=prefill("op_id", d.op_id.clone()) />
             <input type="hidden" name="hub_id" value=d.list.hub_id.to_string() />
             <input type="hidden" name="needs_list_id" value=id.to_string() />

@@ -1,5 +1,6 @@
 //! Record a distribution (stock out): shows what is on hand; the server refuses more than the
 //! stock, with the figure, atomically with the write.
+use crate::components::csrf::CsrfField;
 use leptos::prelude::*;
 
 use super::{hub_param, stock_form_resource, HubPicker};
@@ -80,6 +81,7 @@ fn DistributionForm(
     view! {
         <HubPicker hubs=opts.hubs.clone() current=hub_id action="/distribution" />
         <form method="post" action="/forms/distribution" class="stack card" on:submit=on_submit>
+            <CsrfField />
             <h2>{format!("Stock out from {hub_name}")}</h2>
             <input type="hidden" name="op_id" value=prefill("op_id", opts.op_id.clone()) />
             <input type="hidden" name="hub_id" value=hub_id.map(|h| h.to_string()).unwrap_or_default() />

@@ -1,5 +1,6 @@
 //! Record intake (stock in): a plain form posting to `/forms/intake`, which applies the same
 //! `Operation` the offline client sends.
+use crate::components::csrf::CsrfField;
 use leptos::prelude::*;
 
 use super::{hub_param, stock_form_resource, HubPicker};
@@ -53,6 +54,7 @@ fn IntakeForm(
     view! {
         <HubPicker hubs=opts.hubs.clone() current=hub_id action="/intake" />
         <form method="post" action="/forms/intake" class="stack card" on:submit=on_submit>
+            <CsrfField />
             <h2>{format!("Stock in at {hub_name}")}</h2>
             <input type="hidden" name="op_id" value=prefill("op_id", opts.op_id.clone()) />
             <input type="hidden" name="hub_id" value=hub_id.map(|h| h.to_string()).unwrap_or_default() />

@@ -18,7 +18,7 @@ pub async fn change_request_create(
     op: &Operation,
     p: &ChangeRequestPayload,
 ) -> Result<Applied, Failure> {
-    let row = find(conn, p.needs_list_id).await?;
+    let row = find(conn, ctx, p.needs_list_id).await?;
     // A SUB hub user, at their own hub, which must be one of the list's sources.
     let (_, hub_name) = ctx
         .hub_for(conn, op.hub_id, Action::RequestFulfilmentChange)
@@ -104,6 +104,14 @@ pub async fn change_request_process(
     .fetch_optional(&mut *conn)
     .await?
     .ok_or_else(|| reject(Reason::Invalid, format!("Change request #{} does not exist.", p.change_request_id)))?;
+    // A change request on a list the actor may not see does not exist for them either.
+    let listed = find_any(conn, cr.needs_list_id).await?;
+    if !visible(conn, ctx, &listed).await? {
+        return Err(reject(
+            Reason::Invalid,
+            format!("Change request #{} does not exist.", p.change_request_id),
+        ));
+    }
     let list = load(conn, ctx, op, cr.needs_list_id, op.body.action()).await?;
     let row = &list.row;
     if cr.status != "PENDING" {

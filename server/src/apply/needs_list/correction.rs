@@ -11,6 +11,19 @@ pub async fn fulfilment_edit(
     let list = load(conn, ctx, op, p.needs_list_id, Action::EditAfterCompletion).await?;
     let row = &list.row;
     expect(row, &[status::COMPLETED], "corrected after completion")?;
+    // Agency receipts are the agency's record: the government may not move agency stock by
+    // correcting a delivery. The agency records a return or an intake itself.
+    if let Some(hub) = ctx.hub(conn, row.hub_id).await? {
+        if hub.hub_ref().hub_type == HubType::Agency {
+            return Err(reject(
+                Reason::Forbidden,
+                format!(
+                    "Needs list {} was received by an agency hub; its receipt is the agency's own record and cannot be corrected here. The agency records any return or extra delivery itself.",
+                    row.number
+                ),
+            ));
+        }
+    }
     check_allocations(conn, ctx, row, &p.allocations, false).await?;
     let before = current_allocations(conn, row.id).await?;
     let key = |a: &Allocation| (a.item_id, a.source_hub_id);
@@ -66,12 +79,17 @@ pub async fn fulfilment_edit(
         match stock::insert_movement(conn, movement(from, "OUT")).await {
             Ok(_) => {}
             Err(e) if stock::is_stock_check(&e) => {
-                let have = stock::on_hand(conn, from, *item_id).await?;
+                let have = match on_hand_for(conn, ctx, from, *item_id).await? {
+                    Some(have) => format!("Only {have} {} of", item.unit),
+                    None => "Not enough".into(),
+                };
                 return Err(reject(
                     Reason::StockInsufficient,
                     format!(
-                        "Only {have} {} of {} at {from_name}; the correction needs {}. Nothing was changed.",
-                        item.unit, item.name, delta.abs()
+                        "{have} {} at {from_name}; the correction needs {} {}. Nothing was changed.",
+                        item.name,
+                        delta.abs(),
+                        item.unit
                     ),
                 ));
             }

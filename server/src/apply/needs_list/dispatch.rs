@@ -15,7 +15,7 @@ pub async fn dispatch(
     op: &Operation,
     p: &NeedsListRef,
 ) -> Result<Applied, Failure> {
-    let row = find(conn, p.needs_list_id).await?;
+    let row = find(conn, ctx, p.needs_list_id).await?;
     let allocations: Vec<AllocationRow> = sqlx::query_as(
         "SELECT item_id, source_hub_id, quantity FROM needs_list_allocations WHERE needs_list_id = ? ORDER BY id",
     )
@@ -79,12 +79,15 @@ pub async fn dispatch(
         match stock::insert_movement(conn, movement(a.source_hub_id, "OUT")).await {
             Ok(_) => {}
             Err(e) if stock::is_stock_check(&e) => {
-                let have = stock::on_hand(conn, a.source_hub_id, a.item_id).await?;
+                let have = match on_hand_for(conn, ctx, a.source_hub_id, a.item_id).await? {
+                    Some(have) => format!("Only {have} {} of", item.unit),
+                    None => "Not enough".into(),
+                };
                 return Err(reject(
                     Reason::StockInsufficient,
                     format!(
-                        "Only {have} {} of {} in stock at {source_name} now; the dispatch needs {}. Nothing was dispatched.",
-                        item.unit, item.name, a.quantity
+                        "{have} {} in stock at {source_name} now; the dispatch needs {} {}. Nothing was dispatched.",
+                        item.name, a.quantity, item.unit
                     ),
                 ));
             }

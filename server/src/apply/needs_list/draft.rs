@@ -41,7 +41,7 @@ pub async fn update(
     )
     .await?;
     if p.list.submit {
-        let mut row = find(conn, list.row.id).await?;
+        let mut row = find_any(conn, list.row.id).await?;
         row.status = status::DRAFT.into();
         submit_row(conn, ctx, op, &row).await?;
         return done(

@@ -60,7 +60,7 @@ pub(super) async fn load(
     id: i64,
     action: Action,
 ) -> Result<List, Failure> {
-    let row = find(conn, id).await?;
+    let row = find(conn, ctx, id).await?;
     if op.hub_id != row.hub_id {
         return Err(reject(
             Reason::Invalid,
@@ -74,14 +74,84 @@ pub(super) async fn load(
     Ok(List { row, hub_name })
 }
 
-pub(super) async fn find(conn: &mut SqliteConnection, id: i64) -> Result<ListRow, Failure> {
+/// The list, if the actor may see it; a list they may not see answers exactly like one that
+/// does not exist (no number, no hub), so ids reveal nothing.
+pub(super) async fn find(
+    conn: &mut SqliteConnection,
+    ctx: &BatchContext,
+    id: i64,
+) -> Result<ListRow, Failure> {
+    let row = find_any(conn, id).await?;
+    if visible(conn, ctx, &row).await? {
+        Ok(row)
+    } else {
+        Err(not_found(id))
+    }
+}
+
+fn not_found(id: i64) -> Failure {
+    reject(Reason::Invalid, format!("Needs list #{id} does not exist."))
+}
+
+/// Who may see a list (as `services::needs_lists::may_see`): global government roles and
+/// auditors all; a hub user their hub's own lists and those their hub is a source of.
+pub(super) async fn visible(
+    conn: &mut SqliteConnection,
+    ctx: &BatchContext,
+    row: &ListRow,
+) -> Result<bool, Failure> {
+    use app::domain::Role;
+    let user = &ctx.user;
+    if matches!(
+        user.role,
+        Role::Admin | Role::LogisticsManager | Role::LogisticsOfficer | Role::Auditor
+    ) {
+        return Ok(true);
+    }
+    let Some(own) = user.hub_id else {
+        return Ok(false);
+    };
+    if own == row.hub_id {
+        return Ok(true);
+    }
+    let source: Option<i64> = sqlx::query_scalar(
+        "SELECT 1 FROM needs_list_allocations WHERE needs_list_id = ? AND source_hub_id = ? LIMIT 1",
+    )
+    .bind(row.id)
+    .bind(own)
+    .fetch_optional(&mut *conn)
+    .await?;
+    Ok(source.is_some())
+}
+
+/// The list whatever the actor may see (internal use: notifications).
+pub(super) async fn find_any(conn: &mut SqliteConnection, id: i64) -> Result<ListRow, Failure> {
     sqlx::query_as(
         "SELECT id, number, hub_id, status, locked_by, locked_at FROM needs_lists WHERE id = ?",
     )
     .bind(id)
     .fetch_optional(&mut *conn)
     .await?
-    .ok_or_else(|| reject(Reason::Invalid, format!("Needs list #{id} does not exist.")))
+    .ok_or_else(|| not_found(id))
+}
+
+/// Stock on hand, told only to someone who may see that hub's inventory: nobody learns an
+/// agency's (or another source's) quantities from a refusal.
+pub(super) async fn on_hand_for(
+    conn: &mut SqliteConnection,
+    ctx: &mut BatchContext,
+    hub_id: i64,
+    item_id: i64,
+) -> Result<Option<i64>, Failure> {
+    let actor = ctx.user.actor();
+    let may = match ctx.hub(conn, hub_id).await? {
+        Some(hub) => authorize(&actor, Action::ViewInventory, Some(hub.hub_ref())).is_ok(),
+        None => false,
+    };
+    if !may {
+        return Ok(None);
+    }
+    Ok(Some(stock::on_hand(conn, hub_id, item_id).await?))
 }
 
 pub(super) fn expect(list: &ListRow, allowed: &[&str], doing: &str) -> Result<(), Failure> {

@@ -130,6 +130,6 @@ pub async fn announce_created(
     ctx: &BatchContext,
     list_id: i64,
 ) -> Result<(), Failure> {
-    let row = find(conn, list_id).await?;
+    let row = find_any(conn, list_id).await?;
     announce(conn, ctx, &row, "created_submitted", None).await
 }

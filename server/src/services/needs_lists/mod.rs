@@ -108,10 +108,64 @@ pub(super) fn in_queue(user: &SessionUser, row: &Row, queue: &str) -> bool {
     }
 }
 
+/// `may_see` and `in_queue` as SQL, so the newest 500 are counted among the lists this user
+/// may see in this queue (not among everyone's, where 500 other drafts could hide them all).
+fn filter_sql(user: &SessionUser, queue: &str) -> String {
+    let own = user.hub_id.unwrap_or(-1);
+    let sourced = format!(
+        "EXISTS (SELECT 1 FROM needs_list_allocations a WHERE a.needs_list_id = n.id AND a.source_hub_id = {own})"
+    );
+    let all = sees_all(user);
+    let mut clauses = Vec::new();
+    if !all {
+        clauses.push(format!("(n.hub_id = {own} OR {sourced})"));
+    }
+    let quoted = |states: &[&str]| {
+        states
+            .iter()
+            .map(|s| format!("'{}'", s.replace('\'', "''")))
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    match queue {
+        "prepare" => clauses.push(format!(
+            "n.status IN ({})",
+            quoted(&[status::SUBMITTED, status::PREPARED])
+        )),
+        "approval" => clauses.push(format!(
+            "n.status IN ({})",
+            quoted(&[status::AWAITING_APPROVAL])
+        )),
+        "dispatch" => {
+            clauses.push(format!(
+                "n.status IN ({})",
+                quoted(&[status::APPROVED, status::RESENT])
+            ));
+            if !all {
+                clauses.push(sourced.clone());
+            }
+        }
+        "incoming" => {
+            clauses.push(format!("n.status IN ({})", quoted(&[status::DISPATCHED])));
+            if !all {
+                clauses.push(format!("n.hub_id = {own}"));
+            }
+        }
+        "drafts" => clauses.push(format!("n.status IN ({})", quoted(&[status::DRAFT]))),
+        _ => {}
+    }
+    if clauses.is_empty() {
+        String::new()
+    } else {
+        format!(" WHERE {}", clauses.join(" AND "))
+    }
+}
+
 pub async fn list(db: &Db, user: &SessionUser, queue: Option<String>) -> AppResult<NeedsListsView> {
     let queue = queue.unwrap_or_else(|| "all".into());
     let rows: Vec<Row> = sqlx::query_as(&format!(
-        "{SELECT} ORDER BY n.updated_at DESC, n.id DESC LIMIT 500"
+        "{SELECT}{} ORDER BY n.updated_at DESC, n.id DESC LIMIT 500",
+        filter_sql(user, &queue)
     ))
     .fetch_all(db)
     .await?;

@@ -345,11 +345,10 @@ async fn the_people_concerned_are_notified() {
     assert!(notes_for(&w, "agency").await.is_empty());
     // Marking read.
     let client = w.app.signed_in("manchester").await;
-    let res = client
-        .post(w.app.url("/forms/notifications/read"))
-        .send()
-        .await
-        .unwrap();
+    let res = w
+        .app
+        .post_form(&client, "/forms/notifications/read", &[("", ""); 0])
+        .await;
     assert_eq!(res.status(), StatusCode::SEE_OTHER);
     let (_, v) = read(
         client

@@ -175,14 +175,14 @@ async fn approvals_and_dispatches_queued_offline_wait_for_confirmation_online() 
     .await;
     assert_eq!(res["results"][0]["status"], "rejected", "{res}");
     // Confirmed online, it takes effect.
-    let res = lm
-        .post(
-            w.app
-                .url(&format!("/forms/confirmations/{}/confirm", pending[0])),
+    let res = w
+        .app
+        .post_form(
+            &lm,
+            &format!("/forms/confirmations/{}/confirm", pending[0]),
+            &[("", ""); 0],
         )
-        .send()
-        .await
-        .unwrap();
+        .await;
     assert_eq!(res.status(), StatusCode::SEE_OTHER);
     assert_eq!(status(&w, id).await, "Approved");
 

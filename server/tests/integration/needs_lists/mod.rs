@@ -7,10 +7,12 @@ use serde_json::{json, Value};
 use crate::common::{read, spawn, TestApp};
 use crate::sync::{balance, event_id, intake_op, item_id, op, sync};
 
+mod bounds;
 mod changes;
 mod life;
 mod locks_and_dispatch;
 mod roles;
+mod security;
 
 pub(super) const ROLES: [&str; 8] = [
     "admin", "lm", "lo", "main", "sub", "agency", "clerk", "auditor",
@@ -77,7 +79,7 @@ pub(super) async fn post(
     path: &str,
     form: &[(String, String)],
 ) -> Result<String, String> {
-    let res = client.post(app.url(path)).form(form).send().await.unwrap();
+    let res = app.post_form(client, path, form).await;
     assert_eq!(res.status(), StatusCode::SEE_OTHER, "{path}");
     let location = res.headers()["location"].to_str().unwrap().to_string();
     let query = location.split_once('?').map(|q| q.1).unwrap_or_default();
