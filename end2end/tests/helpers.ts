@@ -125,3 +125,11 @@ export async function api(username: string): Promise<APIRequestContext> {
   expect(res.status()).toBe(200);
   return ctx;
 }
+
+/** Posts a no-JS form as the browser would: with the page's form token (`csrf`). */
+export async function postForm(ctx: APIRequestContext, url: string, form: Record<string, string>, options: { maxRedirects?: number } = {}) {
+  const page = await (await ctx.get('/')).text();
+  const token = page.match(/<meta name="csrf-token" content="([^"]+)"/)?.[1];
+  expect(token, 'the page carries a form token').toBeTruthy();
+  return ctx.post(url, { form: { ...form, csrf: token! }, ...options });
+}

@@ -3,7 +3,7 @@
 // approves, the Kingston warehouse dispatches, the SUB hub confirms receipt. Runs with
 // JavaScript off (plain forms) and on (hydrated; the request goes through the outbox).
 import { Browser, expect, Page, test } from '@playwright/test';
-import { api, clientReady, pending, pill, serverStock, signIn, unlockOffline } from './helpers';
+import { api, clientReady, pending, pill, postForm, serverStock, signIn, unlockOffline } from './helpers';
 
 const ST_CATHERINE = 3;
 const KINGSTON = 1;
@@ -128,10 +128,10 @@ test('an approval recorded offline waits for confirmation online', async ({ page
   const number = created[0].reference;
   const lo = await api('lo');
   const list = (await (await lo.post('/api/fn/needs_lists', { form: { queue: 'prepare' } })).json()).lists.find((l: any) => l.number === number);
-  const res = await lo.post('/forms/fulfilment', { form: {
+  const res = await postForm(lo, '/forms/fulfilment', {
     op_id: crypto.randomUUID(), hub_id: String(ST_CATHERINE), needs_list_id: String(list.id), decision: 'submit',
     [`alloc_${item.id}_${KINGSTON}`]: '5',
-  } });
+  });
   expect(res.ok()).toBeTruthy();
 
   // The Logistics Manager, offline, approves from the list as last synced.
@@ -161,7 +161,7 @@ test('an approval recorded offline waits for confirmation online', async ({ page
   expect(await server()).toBe('Approved');
 });
 
-test('a source hub asks for a change; after receipt an officer corrects what arrived', async ({ browser }) => {
+test('a source hub asks for a change; after an agency receipt a government correction is refused', async ({ browser }) => {
   test.setTimeout(120_000);
   const RED_CROSS = 6;
   const [main, subApi, agencyApi, lo, lm] = await Promise.all(['main', 'sub', 'agency', 'lo', 'lm'].map(api));
@@ -182,13 +182,13 @@ test('a source hub asks for a change; after receipt an officer corrects what arr
   const number = created.reference;
   const redCrossBefore = await serverStock(agencyApi, RED_CROSS, ITEM);
   const list = (await (await lo.post('/api/fn/needs_lists', { form: { queue: 'prepare' } })).json()).lists.find((l: any) => l.number === number);
-  expect((await lo.post('/forms/fulfilment', { form: {
+  expect((await postForm(lo, '/forms/fulfilment', {
     op_id: crypto.randomUUID(), hub_id: String(RED_CROSS), needs_list_id: String(list.id), decision: 'submit',
     [`alloc_${item.id}_${ST_CATHERINE}`]: '6', [`alloc_${item.id}_${KINGSTON}`]: '4',
-  } })).ok()).toBeTruthy();
-  expect((await lm.post('/forms/needs-list-action', { form: {
+  })).ok()).toBeTruthy();
+  expect((await postForm(lm, '/forms/needs-list-action', {
     op_id: crypto.randomUUID(), hub_id: String(RED_CROSS), needs_list_id: String(list.id), decision: 'approve',
-  } })).ok()).toBeTruthy();
+  })).ok()).toBeTruthy();
 
   // St. Catherine can give only 2: it proposes 2 + 8.
   const sub = await as(browser, 'sub');
@@ -219,14 +219,14 @@ test('a source hub asks for a change; after receipt an officer corrects what arr
   await agency.getByRole('button', { name: 'Confirm receipt' }).click();
   await expect(status(agency)).toHaveText('Completed');
 
-  // One of Kingston's tarpaulins was torn and went back: the officer corrects the delivery.
+  // One of Kingston's tarpaulins was torn and went back: the receipt is the agency's own
+  // record, so a government officer's correction is refused (the agency records the return).
   await officer.reload();
   await officer.getByLabel(`${ITEM} from Kingston Central Warehouse`).fill('7');
   await officer.getByLabel('Reason').fill('One torn, returned to Kingston');
   await officer.getByRole('button', { name: 'Save correction' }).click();
-  await expect(officer.getByRole('main').getByRole('status')).toContainText(`Needs list ${number}: 1 delivered quantity corrected`);
-  await expect(officer).toHaveURL(new RegExp(`/needs-lists/${list.id}\\?`));
-  const log = officer.getByRole('table', { name: 'Edits after completion' });
-  await expect(log.getByRole('row').nth(1)).toContainText('Tarpaulin 4x6 m from Kingston Central Warehouse87One torn, returned to Kingston');
-  expect(await serverStock(agencyApi, RED_CROSS, ITEM)).toBe(redCrossBefore + 9);
+  await expect(officer.getByRole('main').getByRole('alert')).toContainText(
+    `Needs list ${number} was received by an agency hub; its receipt is the agency's own record and cannot be corrected here.`,
+  );
+  expect(await serverStock(agencyApi, RED_CROSS, ITEM)).toBe(redCrossBefore + 10);
 });

@@ -1,7 +1,7 @@
 // Offline mode in Chromium: the outbox in IndexedDB, the status pill, the offline pages, Sync
 // Issues, and exactly-once delivery when the network comes back.
 import { expect, Page, test } from '@playwright/test';
-import { api, clientReady, contrast, pending, pill, serverMovements, serverStock, signIn, synced, unlockOffline } from './helpers';
+import { api, clientReady, contrast, pending, pill, postForm, serverMovements, serverStock, signIn, synced, unlockOffline } from './helpers';
 
 // St. Catherine Parish Depot, the `sub` user's hub in the demo data.
 const HUB = 3;
@@ -172,13 +172,10 @@ test('a refused distribution lands in Sync Issues; edit and retry, or discard', 
   const hammerId = await page.locator('#dist-item option', { hasText: 'Hammer' }).getAttribute('value');
   await distribute(page, 'Hammer', 2, 2);
   await expect.poll(() => pending(page)).toBe(1);
-  const other = await (await api('clerk')).post('/forms/distribution', {
-    form: {
-      op_id: crypto.randomUUID(), hub_id: String(HUB), item_id: hammerId!, quantity: '2',
-      beneficiary: 'Another shelter',
-    },
-    maxRedirects: 0,
-  });
+  const other = await postForm(await api('clerk'), '/forms/distribution', {
+    op_id: crypto.randomUUID(), hub_id: String(HUB), item_id: hammerId!, quantity: '2',
+    beneficiary: 'Another shelter',
+  }, { maxRedirects: 0 });
   expect(other.status()).toBe(303);
   await context.setOffline(false);
   await page.getByRole('button', { name: 'Sync Now' }).click();

@@ -101,12 +101,19 @@ fn refuse(path: &str, why: &str) -> Response {
     (StatusCode::FORBIDDEN, Html(page)).into_response()
 }
 
+/// The content type as sent: a multipart boundary is case-sensitive (browsers send mixed case).
 fn content_type(req: &Request) -> String {
     req.headers()
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
         .unwrap_or("")
-        .to_ascii_lowercase()
+        .to_string()
+}
+
+fn is_type(content_type: &str, media: &str) -> bool {
+    content_type
+        .get(..media.len())
+        .is_some_and(|t| t.eq_ignore_ascii_case(media))
 }
 
 /// Takes the token out of a form body. URL-encoded bodies are passed on without the token
@@ -115,7 +122,7 @@ async fn take_token(req: Request) -> Result<(Request, Option<String>), Response>
     let kind = content_type(&req);
     let (mut parts, body) = req.into_parts();
     let too_big = |_| (StatusCode::PAYLOAD_TOO_LARGE, "The form is too large.").into_response();
-    if kind.starts_with("application/x-www-form-urlencoded") {
+    if is_type(&kind, "application/x-www-form-urlencoded") {
         let bytes = to_bytes(body, FORM_LIMIT).await.map_err(too_big)?;
         let pairs: Vec<(String, String)> = serde_urlencoded::from_bytes(&bytes).unwrap_or_default();
         let token = pairs
@@ -127,7 +134,7 @@ async fn take_token(req: Request) -> Result<(Request, Option<String>), Response>
         parts.headers.remove(header::CONTENT_LENGTH);
         return Ok((Request::from_parts(parts, Body::from(body)), token));
     }
-    if kind.starts_with("multipart/form-data") {
+    if is_type(&kind, "multipart/form-data") {
         let bytes = to_bytes(body, MULTIPART_LIMIT).await.map_err(too_big)?;
         let token = multipart_token(&kind, bytes.clone()).await;
         return Ok((Request::from_parts(parts, Body::from(bytes)), token));
@@ -237,5 +244,34 @@ mod tests {
         }
         assert!(equal(&token_for("a"), &token_for("a")));
         assert!(!equal(&token_for("a"), &token_for("b")));
+    }
+
+    /// Browsers send a mixed-case boundary (`----WebKitFormBoundaryAbC…`); lowercasing the
+    /// content type lost every token of the multipart import form.
+    #[tokio::test]
+    async fn the_token_is_found_in_a_browser_multipart_body() {
+        let kind = "multipart/form-data; boundary=----WebKitFormBoundaryXyZ9aBc";
+        let body = "------WebKitFormBoundaryXyZ9aBc\r\n\
+            Content-Disposition: form-data; name=\"csrf\"\r\n\r\n\
+            tok123\r\n\
+            ------WebKitFormBoundaryXyZ9aBc\r\n\
+            Content-Disposition: form-data; name=\"file\"; filename=\"x.json\"\r\n\
+            Content-Type: application/json\r\n\r\n\
+            {}\r\n\
+            ------WebKitFormBoundaryXyZ9aBc--\r\n";
+        assert!(is_type(
+            "Multipart/Form-Data; boundary=x",
+            "multipart/form-data"
+        ));
+        let req = Request::builder()
+            .method(Method::POST)
+            .uri("/forms/import")
+            .header(header::CONTENT_TYPE, kind)
+            .body(Body::from(body))
+            .unwrap();
+        let Ok((_, token)) = take_token(req).await else {
+            panic!("the body was refused");
+        };
+        assert_eq!(token.as_deref(), Some("tok123"));
     }
 }
