@@ -110,6 +110,31 @@ impl<S: OutboxStore, T: SyncTransport> SyncEngine<S, T> {
             let response = match self.transport.sync(&self.device_id, &ops).await {
                 Ok(response) => response,
                 Err(TransportError::Unauthorized) => return Ok((RunEnd::NeedsSignIn, report)),
+                // Too large: halve the batch and go on at once (one operation too large is a
+                // permanent refusal, below).
+                Err(TransportError::Refused(413, _)) if self.batch_size > 1 => {
+                    self.batch_size = (self.batch_size / 2).max(1);
+                    continue;
+                }
+                Err(TransportError::Refused(code, body)) if permanent(code) => {
+                    // The same batch would be refused again: each operation goes to Sync
+                    // Issues with the server's reason, to be fixed and sent again, or
+                    // discarded by a person. Never retried forever, never dropped.
+                    let (reason, message) = refusal(code, &body);
+                    for op in &ops {
+                        report.rejected += 1;
+                        self.store
+                            .move_to_issues(SyncIssue {
+                                op: op.clone(),
+                                reason: reason.clone(),
+                                message: message.clone(),
+                                failed_at: now.to_string(),
+                                user_id: p_user(&batch, op.id),
+                            })
+                            .await?;
+                    }
+                    continue;
+                }
                 Err(err) => {
                     let text = match &err {
                         TransportError::Network(m) => format!("network: {m}"),
@@ -170,6 +195,29 @@ impl<S: OutboxStore, T: SyncTransport> SyncEngine<S, T> {
         }
         Ok((RunEnd::Synced, report))
     }
+}
+
+/// A whole-batch answer that retrying cannot change: any 4xx but 401 (sign in), 408 (timeout)
+/// and 429 (busy), which are retried with the backoff.
+fn permanent(code: u16) -> bool {
+    (400..500).contains(&code) && !matches!(code, 401 | 408 | 429)
+}
+
+/// The reason code and message of a refused batch, from the server's
+/// `{"error": {"code", "message"}}` body when it has one.
+fn refusal(code: u16, body: &str) -> (String, String) {
+    let parsed: serde_json::Value = serde_json::from_str(body).unwrap_or_default();
+    let text = |key: &str| {
+        parsed
+            .pointer(&format!("/error/{key}"))
+            .and_then(|v| v.as_str())
+            .map(str::to_string)
+    };
+    (
+        text("code").unwrap_or_else(|| "refused".into()),
+        text("message")
+            .unwrap_or_else(|| format!("The server refused the whole batch (HTTP {code}).")),
+    )
 }
 
 fn p_user(batch: &[&PendingOp], id: Uuid) -> Option<i64> {

@@ -310,6 +310,60 @@ fn server_errors_are_retried_like_network_errors() {
 }
 
 #[test]
+fn a_whole_batch_refused_for_good_goes_to_sync_issues_not_round_in_circles() {
+    let server = FakeServer::default();
+    server.script.borrow_mut().push_back(Next::Fail(TransportError::Refused(
+        400,
+        r#"{"error":{"code":"invalid","message":"device_id is required (at most 100 characters).","field":"device_id"}}"#.into(),
+    )));
+    let mut engine = SyncEngine::new(outbox(&[1, 2]), &server, "laptop");
+    let (end, report) = block_on(engine.run("t", 0.0)).unwrap();
+    assert_eq!(end, RunEnd::Synced, "nothing is left to retry");
+    assert_eq!(report.rejected, 2);
+    assert!(engine.store.pending.borrow().is_empty());
+    let issues = engine.store.issues.borrow();
+    assert_eq!(issues.len(), 2, "kept, for a person to fix or discard");
+    assert!(issues
+        .iter()
+        .all(|i| i.reason == "invalid"
+            && i.message == "device_id is required (at most 100 characters)."));
+    assert_eq!(*server.applications.borrow(), 0);
+}
+
+#[test]
+fn busy_and_timeouts_are_retried_and_too_large_halves_the_batch() {
+    for code in [408, 429] {
+        let server = FakeServer::default();
+        server
+            .script
+            .borrow_mut()
+            .push_back(Next::Fail(TransportError::Refused(code, String::new())));
+        let mut engine = SyncEngine::new(outbox(&[1]), &server, "laptop");
+        assert!(matches!(
+            block_on(engine.run("t", 0.0)).unwrap().0,
+            RunEnd::RetryIn(_)
+        ));
+        assert_eq!(
+            engine.store.pending.borrow().len(),
+            1,
+            "{code} keeps it queued"
+        );
+        assert!(engine.store.issues.borrow().is_empty());
+    }
+    let server = FakeServer::default();
+    server
+        .script
+        .borrow_mut()
+        .push_back(Next::Fail(TransportError::Refused(413, "too large".into())));
+    let mut engine = SyncEngine::new(outbox(&[1, 2, 3, 4]), &server, "laptop");
+    engine.batch_size = 4;
+    let (end, report) = block_on(engine.run("t", 0.0)).unwrap();
+    assert_eq!((end, report.applied), (RunEnd::Synced, 4));
+    assert_eq!(engine.batch_size, 2);
+    assert!(engine.store.issues.borrow().is_empty());
+}
+
+#[test]
 fn a_lost_session_keeps_everything_and_asks_to_sign_in() {
     let server = FakeServer::default();
     server
