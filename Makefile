@@ -2,7 +2,10 @@
 SHELL := /bin/bash
 export PATH := $(CURDIR)/end2end/node_modules/.bin:$(HOME)/.cargo/bin:$(PATH)
 
-.PHONY: setup run test lint unit wasm e2e bench fuzz-long audit
+.PHONY: setup run test lint unit wasm e2e build release bench fuzz-long audit
+
+# Where cargo puts the server binary (CARGO_TARGET_DIR moves it).
+TARGET := $(or $(CARGO_TARGET_DIR),target)
 
 setup:
 	@bash .ci/setup
@@ -33,9 +36,20 @@ wasm:
 	CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER=wasm-bindgen-test-runner \
 	cargo test -p frontend --target wasm32-unknown-unknown --tests
 
-e2e:
-	cargo leptos build
+e2e: build
 	cd end2end && npx playwright test
+
+## Debug build of server and client; fails when the installable app shell is incomplete (a
+## file the offline page, the manifest or the stylesheet references is missing).
+build:
+	cargo leptos build
+	$(TARGET)/debug/server check-shell
+
+## Release build (binaryen's wasm-opt comes from end2end/node_modules, put on PATH above, as
+## cargo-leptos cannot download it here), checked like `build`; prints the shell's sizes.
+release: setup
+	cargo leptos build --release
+	$(TARGET)/release/server check-shell
 
 ## Benchmarks (release build): sync throughput (BENCH_OPS=2000 for a quick check) and the
 ## inventory page over 1,000,000 ledger rows (BENCH_LEDGER_ROWS to scale).

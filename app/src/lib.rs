@@ -15,7 +15,7 @@ pub mod permissions;
 pub mod reports;
 
 use leptos::prelude::*;
-use leptos_meta::{provide_meta_context, MetaTags, Stylesheet, Title};
+use leptos_meta::{provide_meta_context, HashedStylesheet, MetaTags, Title};
 use leptos_router::{
     components::{Route, Router, Routes},
     path, SsrMode,
@@ -33,6 +33,11 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                 <meta charset="utf-8" />
                 <meta name="viewport" content="width=device-width, initial-scale=1" />
                 <meta name="theme-color" content="#0b3d62" />
+                <link rel="manifest" href="/manifest.webmanifest" />
+                <link rel="icon" type="image/png" href="/icons/any-192.png" />
+                <link rel="apple-touch-icon" href="/icons/any-192.png" />
+                // This build's content-hashed stylesheet (the offline page links the same file).
+                <HashedStylesheet options=options.clone() id="drims-css" />
                 <AutoReload options=options.clone() />
                 <HydrationScripts options />
                 <MetaTags />
@@ -79,7 +84,6 @@ pub fn App() -> impl IntoView {
     // Async SSR on every route: each page is complete HTML before it is sent, so it works
     // without JavaScript.
     view! {
-        <Stylesheet id="drims-css" href="/drims.css" />
         <Title text="DRIMS" />
         <Router>
             <a class="skip-link" href="#main">"Skip to content"</a>

@@ -5,6 +5,7 @@ pub mod access;
 pub mod codec;
 pub mod export;
 pub mod profile;
+pub mod pwa;
 pub mod runner;
 pub mod store;
 pub mod transport;

@@ -131,7 +131,13 @@ pub async fn put(store: &IdbStore, p: &ProfileRecord) -> Result<(), String> {
 
 async fn password_key(password: &str, salt: &str, iterations: u32) -> Result<SecretKey, String> {
     let salt = unb64(salt).map_err(|e| e.to_string())?;
+    let started = now_ms();
     let bytes = pbkdf2_sha256(password, &salt, iterations).await?;
+    // For diagnosing a slow field laptop (and the measures): how long the key derivation of
+    // an offline sign-in took here. A number, nothing secret.
+    if let Some(s) = web_sys::window().and_then(|w| w.session_storage().ok().flatten()) {
+        let _ = s.set_item("drims.kdf_ms", &(now_ms() - started).round().to_string());
+    }
     SecretKey::from_bytes(&bytes).map_err(|e| e.to_string())
 }
 

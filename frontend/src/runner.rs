@@ -99,6 +99,12 @@ impl Runner {
                 s.changes += 1;
             });
         }
+        // A profile open here means the device is kept ready for offline use: ask the browser
+        // to keep its data (once per tab), and show the space used.
+        let kept = self.status.with_untracked(|s| s.unlocked);
+        if let Some(storage) = crate::pwa::storage(kept).await {
+            self.status.update(|s| s.storage = Some(storage));
+        }
     }
 
     fn schedule(self: &Rc<Self>, ms: u64) {
@@ -269,6 +275,10 @@ impl OfflinePort for Port {
         Box::pin(async move { r.sync().await })
     }
 
+    fn update_app(&self, force: bool) {
+        crate::pwa::update_app(self.0.status, force);
+    }
+
     fn sign_in(&self, form: SignInForm) -> LocalFuture<Result<SignedIn, String>> {
         let r = Rc::clone(&self.0);
         Box::pin(async move { r.sign_in(form).await })
@@ -286,16 +296,6 @@ impl OfflinePort for Port {
     ) -> LocalFuture<Result<usize, String>> {
         let r = Rc::clone(&self.0);
         Box::pin(async move { crate::export::export(&r, passphrase, credentials).await })
-    }
-}
-
-fn register_service_worker() {
-    if let Some(window) = web_sys::window() {
-        let navigator = window.navigator();
-        let has_sw = js_sys::Reflect::has(&navigator, &"serviceWorker".into()).unwrap_or(false);
-        if has_sw {
-            let _ = navigator.service_worker().register("/service-worker.js");
-        }
     }
 }
 
@@ -317,7 +317,7 @@ pub fn start(shell: bool) -> Offline {
         idle_ms: Cell::new(f64::INFINITY),
     });
     runner.listen();
-    register_service_worker();
+    crate::pwa::register(status);
     let first = Rc::clone(&runner);
     leptos::task::spawn_local(async move {
         // Version 1 kept snapshots in plaintext: gone before anything else runs.

@@ -10,6 +10,7 @@ pub mod error;
 pub mod routes;
 pub mod security;
 pub mod services;
+pub mod shell;
 pub mod state;
 
 use std::net::SocketAddr;
@@ -49,6 +50,21 @@ pub async fn build(
     let grant_key = auth::grant::GrantKey::load_or_create(&db)
         .await
         .map_err(|e| format!("cannot load the grant-signing key: {e}"))?;
+    let hash_file = shell::hash_file_beside_binary(&leptos_options);
+    let shell = shell::AppShell::load(&leptos_options, hash_file.as_deref())?;
+    match &shell {
+        Some(shell) => tracing::info!(
+            "app shell of build {}: {} files, {} bytes ({} with brotli)",
+            shell.version,
+            shell.precache.len(),
+            shell.sizes().0,
+            shell.sizes().1
+        ),
+        None => tracing::warn!(
+            "no client build under {}: pages are served without the installable app shell",
+            leptos_options.site_root
+        ),
+    }
     let routes = leptos_axum::generate_route_list(app::App);
     let state = AppState {
         leptos_options,
@@ -60,6 +76,7 @@ pub async fn build(
         )),
         config: Arc::new(config),
         grant_key: Arc::new(grant_key),
+        shell: shell.map(Arc::new),
     };
     Ok((routes::router(state.clone()), state))
 }

@@ -9,6 +9,7 @@ use crate::apply::Writer;
 use crate::auth::grant::GrantKey;
 use crate::config::Config;
 use crate::db::Db;
+use crate::shell::AppShell;
 
 #[derive(Clone, FromRef)]
 pub struct AppState {
@@ -22,4 +23,6 @@ pub struct AppState {
     pub sign_in_gate: Arc<tokio::sync::Semaphore>,
     /// Signs offline grants (shared by every server on the database).
     pub grant_key: Arc<GrantKey>,
+    /// The installable app shell of the client build beside the server (`None` without one).
+    pub shell: Option<Arc<AppShell>>,
 }

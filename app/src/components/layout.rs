@@ -3,7 +3,7 @@
 use crate::components::csrf::CsrfField;
 use leptos::prelude::*;
 
-use crate::components::offline::SyncPill;
+use crate::components::offline::{SyncPill, UpdateBanner};
 use crate::error::ApiError;
 use crate::model::SessionUser;
 use crate::nav::links_for;
@@ -35,6 +35,7 @@ pub fn Header() -> impl IntoView {
                 })}
             </Suspense>
         </header>
+        <UpdateBanner />
     }
 }
 

@@ -9,7 +9,7 @@ use leptos::prelude::*;
 
 use crate::domain::ValidationError;
 use crate::error::{ApiError, ErrorCode};
-use crate::offline::client::{use_offline, LocalData, Offline};
+use crate::offline::client::{use_offline, AppUpdate, LocalData, Offline, StorageState};
 use crate::ops::Operation;
 
 #[component]
@@ -226,6 +226,18 @@ mod browser {
                 input.set_value(&uuid::Uuid::new_v4().to_string());
             }
         }
+        // Saved: what is left in the form (the chosen item, say) is no unsaved input for an
+        // update of the app to warn about (`frontend::pwa` marks fields the user typed in).
+        if let Ok(list) = form.query_selector_all("[data-edited]") {
+            for i in 0..list.length() {
+                if let Some(el) = list
+                    .item(i)
+                    .and_then(|n| n.dyn_into::<web_sys::Element>().ok())
+                {
+                    let _ = el.remove_attribute("data-edited");
+                }
+            }
+        }
     }
 
     pub fn submit(
@@ -320,5 +332,102 @@ mod browser {
                 }));
             }
         });
+    }
+}
+
+/// A new version of the app, downloaded whole by the service worker: the page switches only
+/// when its user says so, and asks first when a form holds input not saved yet. Nothing shows
+/// without the browser client.
+#[component]
+pub fn UpdateBanner() -> impl IntoView {
+    let offline = use_offline();
+    let status = offline.status;
+    let update = Callback::new(move |force: bool| {
+        if let Some(port) = offline.port() {
+            port.update_app(force);
+        }
+    });
+    let update = move |force: bool| update.run(force);
+    let keep_editing = move |_| status.update(|s| s.update = AppUpdate::Available);
+    move || {
+        match status.read().update {
+        AppUpdate::None => ().into_any(),
+        AppUpdate::Available => view! {
+            <div class="update-banner" role="status" data-update="available">
+                <span>"Update available: a new version of DRIMS is ready."</span>
+                <button type="button" on:click=move |_| update(false)>"Update"</button>
+            </div>
+        }
+        .into_any(),
+        AppUpdate::Unsaved => view! {
+            <div class="update-banner warn" role="alert" data-update="unsaved">
+                <span>
+                    "This page has input that is not saved yet. Save or clear it first, or update \
+                     now and lose it."
+                </span>
+                <button type="button" on:click=keep_editing>"Keep editing"</button>
+                <button type="button" class="danger" on:click=move |_| update(true)>
+                    "Update anyway"
+                </button>
+            </div>
+        }
+        .into_any(),
+        AppUpdate::Applying => view! {
+            <div class="update-banner" role="status" data-update="applying">
+                <span>"Updating DRIMS…"</span>
+            </div>
+        }
+        .into_any(),
+        AppUpdate::Applied => view! {
+            <div class="update-banner" role="status" data-update="applied">
+                <span>"DRIMS was updated in another tab. Reload this page to use the new version."</span>
+                <button type="button" on:click=move |_| update(false)>"Reload"</button>
+            </div>
+        }
+        .into_any(),
+        AppUpdate::Failed => view! {
+            <div class="update-banner warn" role="alert" data-update="failed">
+                <span>
+                    "The update could not be downloaded. This version keeps working; DRIMS will \
+                     try again later."
+                </span>
+            </div>
+        }
+        .into_any(),
+    }
+    }
+}
+
+/// Whether the browser keeps this device's data for good, and the space it uses: on a device
+/// kept ready for offline use, DRIMS asks for persistent storage.
+#[component]
+pub fn DeviceStorage() -> impl IntoView {
+    let status = use_offline().status;
+    move || {
+        status.read().storage.map(|s: StorageState| {
+            let mb = |b: f64| format!("{:.1} MB", b / 1_000_000.0);
+            let (state, note) = if s.persisted {
+                (
+                    "granted",
+                    "the browser will not clear DRIMS' data to free space.",
+                )
+            } else {
+                (
+                    "not granted",
+                    "the browser may clear DRIMS' data when the disk runs low: sync often.",
+                )
+            };
+            view! {
+                <section class="device-storage" aria-labelledby="device-storage">
+                    <h2 id="device-storage">"Storage on this device"</h2>
+                    <p data-persisted=s.persisted.to_string()>
+                        "Persistent storage: " <strong>{state}</strong> "; " {note}
+                    </p>
+                    <p data-usage=s.usage.to_string() data-quota=s.quota.to_string()>
+                        {format!("Used {} of {} available to this site.", mb(s.usage), mb(s.quota))}
+                    </p>
+                </section>
+            }
+        })
     }
 }

@@ -39,6 +39,36 @@ pub struct SyncStatus {
     pub needs_unlock: bool,
     /// Bumped whenever the open profile changes (sign-in, lock, sign-out).
     pub access_epoch: u64,
+    /// A new version of the app, as the service worker reports it.
+    pub update: AppUpdate,
+    /// This device's storage for the browser's site data, once known.
+    pub storage: Option<StorageState>,
+}
+
+/// The state of a new version of the app (a new service worker) in this tab.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum AppUpdate {
+    #[default]
+    None,
+    /// Downloaded whole and waiting: the user decides when to switch.
+    Available,
+    /// The user asked to update, but a form on this page has input not saved yet.
+    Unsaved,
+    /// Switching: the page reloads once the new version has taken over.
+    Applying,
+    /// Another tab switched to the new version; this one reloads when its user says so.
+    Applied,
+    /// A file of the new version could not be downloaded: this version keeps running.
+    Failed,
+}
+
+/// Persistent storage and the space used, from `navigator.storage`.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct StorageState {
+    /// The browser will not clear this site's data under storage pressure.
+    pub persisted: bool,
+    pub usage: f64,
+    pub quota: f64,
 }
 
 impl Default for SyncStatus {
@@ -55,6 +85,8 @@ impl Default for SyncStatus {
             unlocked: false,
             needs_unlock: false,
             access_epoch: 0,
+            update: AppUpdate::None,
+            storage: None,
         }
     }
 }
@@ -152,6 +184,9 @@ pub trait OfflinePort {
     fn discard_issue(&self, id: Uuid) -> LocalFuture<Result<(), String>>;
     /// Runs a sync now; resolves when that run has ended.
     fn sync_now(&self) -> LocalFuture<()>;
+    /// Switches to the waiting new version and reloads, unless (without `force`) a form on
+    /// the page holds input not saved yet: then only reports it (`AppUpdate::Unsaved`).
+    fn update_app(&self, force: bool);
 }
 
 /// The offline client in context: always present, inert on the server.

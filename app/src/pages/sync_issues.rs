@@ -5,6 +5,7 @@ use leptos::prelude::*;
 use crate::api::get_sync_issues;
 use crate::components::export::ExportForm;
 use crate::components::notice::{show_result, Flash};
+use crate::components::offline::DeviceStorage;
 use crate::domain::text::display_time;
 use crate::offline::client::use_offline;
 use crate::offline::{PendingOp, SyncIssue};
@@ -111,6 +112,7 @@ pub fn SyncIssuesPage() -> impl IntoView {
                 show_result(issues.await, |list| view! { <IssueTable list /> })
             })}
         </Suspense>
+        <DeviceStorage />
     }
 }
 

@@ -16,7 +16,10 @@ use axum::routing::get;
 use axum::Router;
 use leptos_axum::LeptosRoutes;
 
+use tower_http::compression::{CompressionLayer, CompressionLevel};
+
 use crate::security::{csrf, headers};
+use crate::shell;
 use crate::state::AppState;
 
 pub fn router(state: AppState) -> Router {
@@ -46,8 +49,14 @@ pub fn router(state: AppState) -> Router {
         .fallback(leptos_axum::file_and_error_handler::<AppState, _>(
             app::shell,
         ))
+        // The app shell's files, from memory and precompressed.
+        .layer(from_fn_with_state(state.clone(), shell::serve))
         // Outermost first: headers wrap everything, including a refused cross-site request.
         .layer(from_fn_with_state(state.clone(), csrf::guard))
         .layer(from_fn_with_state(state.clone(), headers::security_headers))
+        // Pages, JSON and CSV compressed for a poor link (the shell comes precompressed, and
+        // a response already encoded is left alone). Brotli 4 / gzip 4: most of the gain at a
+        // small cost per response.
+        .layer(CompressionLayer::new().quality(CompressionLevel::Precise(4)))
         .with_state(state)
 }

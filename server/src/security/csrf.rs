@@ -95,7 +95,7 @@ fn refuse(path: &str, why: &str) -> Response {
     }
     let page = format!(
         "<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>Refused - DRIMS</title>\
-         <link rel=\"stylesheet\" href=\"/drims.css\"></head><body><main><h1>Request refused</h1>\
+         </head><body><main><h1>Request refused</h1>\
          <p role=\"alert\">{message}</p><p><a href=\"/\">Go to the dashboard</a></p></main></body></html>"
     );
     (StatusCode::FORBIDDEN, Html(page)).into_response()
