@@ -167,6 +167,18 @@ test('cold start with no network: the installed app opens, unlocks, records an i
     }
     await page.goto('/inventory');
     await expect(page.getByRole('row').filter({ hasText: name })).toContainText('7919');
+    // Kept ready for offline use: persistent storage was asked for; the page says what the
+    // browser decided, and the space used.
+    await page.goto('/sync-issues');
+    const storage = page.getByRole('region', { name: 'Storage on this device' });
+    const persisted = await page.evaluate(() => navigator.storage.persisted());
+    await expect(storage.locator('[data-persisted]')).toHaveAttribute('data-persisted', String(persisted));
+    await expect(storage).toContainText(`Persistent storage: ${persisted ? 'granted' : 'not granted'}`);
+    const usage = Number(await storage.locator('[data-usage]').getAttribute('data-usage'));
+    const quota = Number(await storage.locator('[data-usage]').getAttribute('data-quota'));
+    expect(usage).toBeGreaterThan(0);
+    expect(quota).toBeGreaterThan(usage);
+    await expect(storage).toContainText(/Used \d+\.\d MB of \d+\.\d MB available to this site\./);
 
     // Cache Storage: only the shell's files, nothing from /api/, no item name, no quantity.
     const list = await precacheList(page.request);
@@ -316,5 +328,25 @@ test('a new version waits for the user, never reloads over unsaved input, reache
     await gw.stop();
     await Server.stopAll();
     for (const s of sites) fs.rmSync(s, { recursive: true, force: true });
+  }
+});
+
+test('where service workers are unavailable the app works as before, online', async ({ browser }, info) => {
+  const ctx = await browser.newContext({ baseURL: info.project.use.baseURL, serviceWorkers: 'block' });
+  try {
+    const page = await ctx.newPage();
+    await signIn(page, 'sub');
+    await page.waitForFunction(() => (window as any).__drimsHydrated === true);
+    await synced(page);
+    expect(await page.evaluate(async () => (await navigator.serviceWorker.getRegistrations()).length)).toBe(0);
+    await page.goto('/intake');
+    await page.waitForFunction(() => (window as any).__drimsHydrated === true);
+    await page.getByLabel('Item').selectOption({ label: 'Shovel (Tools, each)' });
+    await page.getByLabel('Quantity').fill('3');
+    await page.getByRole('button', { name: 'Record intake' }).click();
+    await expect(page.getByRole('main').getByRole('status').last()).toHaveText('Saved and synced.');
+    await expect(page.locator('[data-update]')).toHaveCount(0);
+  } finally {
+    await ctx.close();
   }
 });

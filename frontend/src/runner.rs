@@ -22,6 +22,15 @@ const LOCK: &str = "drims-sync";
 pub(crate) const CHANNEL: &str = "drims";
 /// How often to look again while offline with something pending.
 const OFFLINE_RETRY_MS: u64 = 10_000;
+/// The background connectivity check (also with nothing queued): every 5 s while the server
+/// answers, so the pill turns Offline within ~10 s of it going quiet (5 s + the ping's 4 s
+/// deadline); once it stops answering, 5 s then 8 s apart while the browser believes it is
+/// online (a server down: the pill is back within ~10 s of it answering), doubling up to 60 s
+/// when the browser knows it is offline. A hidden tab checks once a minute.
+const BEAT_MS: u64 = 5_000;
+const BEAT_SERVER_DOWN_MAX_MS: u64 = 8_000;
+const BEAT_OFFLINE_MAX_MS: u64 = 60_000;
+const BEAT_HIDDEN_MS: u64 = 60_000;
 
 pub(crate) fn device_id() -> String {
     let storage = web_sys::window().and_then(|w| w.local_storage().ok().flatten());
@@ -73,6 +82,9 @@ pub struct Runner {
     engine: RefCell<Option<SyncEngine<IdbStore, HttpTransport>>>,
     pub(crate) channel: Option<web_sys::BroadcastChannel>,
     timer: Cell<Option<i32>>,
+    /// The next background connectivity check, and the checks missed in a row.
+    beat_timer: Cell<Option<i32>>,
+    misses: Cell<u32>,
     pub(crate) device_id: String,
     /// The open profile's idle lock, in milliseconds (from the offline policy).
     pub(crate) idle_ms: Cell<f64>,
@@ -123,6 +135,69 @@ impl Runner {
             .set_timeout_with_callback_and_timeout_and_arguments_0(tick.unchecked_ref(), ms as i32)
         {
             self.timer.set(Some(t));
+        }
+    }
+
+    /// Schedules the next background connectivity check in `ms` (replacing a scheduled one).
+    fn beat_in(self: &Rc<Self>, ms: u64) {
+        let Some(window) = web_sys::window() else {
+            return;
+        };
+        if let Some(t) = self.beat_timer.take() {
+            window.clear_timeout_with_handle(t);
+        }
+        let me = Rc::clone(self);
+        let tick = Closure::once_into_js(move || {
+            me.beat_timer.set(None);
+            leptos::task::spawn_local(async move {
+                let next = me.heartbeat().await;
+                me.beat_in(next);
+            });
+        });
+        if let Ok(t) = window
+            .set_timeout_with_callback_and_timeout_and_arguments_0(tick.unchecked_ref(), ms as i32)
+        {
+            self.beat_timer.set(Some(t));
+        }
+    }
+
+    /// One connectivity check: the pill follows the server both ways with no browser event;
+    /// the server answering again starts a sync. Returns the delay to the next check.
+    async fn heartbeat(self: &Rc<Self>) -> u64 {
+        let window = web_sys::window();
+        let hidden = window
+            .as_ref()
+            .and_then(|w| w.document())
+            .is_some_and(|d| d.hidden());
+        if self.status.with_untracked(|s| s.syncing) {
+            return BEAT_MS; // the sync run checks for itself
+        }
+        let up = reachable().await;
+        let was = self.status.with_untracked(|s| s.online);
+        if up {
+            self.misses.set(0);
+            if !was {
+                self.sync().await;
+            }
+            return if hidden { BEAT_HIDDEN_MS } else { BEAT_MS };
+        }
+        if was {
+            self.status.update(|s| s.online = false);
+        }
+        let misses = self.misses.get().saturating_add(1);
+        self.misses.set(misses);
+        let browser_online = window.is_some_and(|w| w.navigator().on_line());
+        let cap = if browser_online {
+            BEAT_SERVER_DOWN_MAX_MS
+        } else {
+            BEAT_OFFLINE_MAX_MS
+        };
+        let backoff = BEAT_MS.saturating_mul(1 << (misses - 1).min(6));
+        let next = backoff.min(cap);
+        if hidden {
+            next.max(BEAT_HIDDEN_MS)
+        } else {
+            next
         }
     }
 
@@ -211,6 +286,17 @@ impl Runner {
         });
         let _ = window.add_event_listener_with_callback("online", online.as_ref().unchecked_ref());
         online.forget();
+        // Back in view, or the browser's idea of the network changed: check at once.
+        let me = Rc::clone(self);
+        let visible = Closure::<dyn FnMut()>::new(move || me.beat_in(0));
+        if let Some(document) = window.document() {
+            let _ = document.add_event_listener_with_callback(
+                "visibilitychange",
+                visible.as_ref().unchecked_ref(),
+            );
+        }
+        let _ = window.add_event_listener_with_callback("online", visible.as_ref().unchecked_ref());
+        visible.forget();
         let status = self.status;
         let offline = Closure::<dyn FnMut()>::new(move || status.update(|s| s.online = false));
         self.listen_idle();
@@ -313,6 +399,8 @@ pub fn start(shell: bool) -> Offline {
         engine: RefCell::new(None),
         channel: web_sys::BroadcastChannel::new(CHANNEL).ok(),
         timer: Cell::new(None),
+        beat_timer: Cell::new(None),
+        misses: Cell::new(0),
         device_id: device_id(),
         idle_ms: Cell::new(f64::INFINITY),
     });
@@ -332,6 +420,7 @@ pub fn start(shell: bool) -> Offline {
         first.refresh().await;
         first.status.update(|s| s.ready = true);
         first.sync().await;
+        first.beat_in(BEAT_MS);
     });
     Offline::new(status, Rc::new(Port(runner)))
 }

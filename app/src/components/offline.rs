@@ -34,7 +34,11 @@ pub fn SyncPill() -> impl IntoView {
                 aria-live="polite"
                 aria-label=move || {
                     let s = status.read();
-                    format!("Sync status: {}. {}.", s.label(), s.counts())
+                    if s.ready {
+                        format!("Sync status: {}. {}.", s.label(), s.counts())
+                    } else {
+                        format!("Sync status: {}.", s.label())
+                    }
                 }
                 data-pending=move || status.read().pending.to_string()
                 data-failed=move || status.read().failed.to_string()

@@ -94,7 +94,11 @@ impl Default for SyncStatus {
 impl SyncStatus {
     /// The pill's words, as DESIGN.md names them.
     pub fn label(&self) -> &'static str {
-        if !self.online {
+        if !self.ready && self.online {
+            // Server-rendered, before the client runs (or with JavaScript off, where there is
+            // no queue on the device): the page came from the server, nothing more is known.
+            "Online"
+        } else if !self.online {
             "Offline – Working in offline mode"
         } else if self.needs_sign_in {
             "Online – Sign in to sync"

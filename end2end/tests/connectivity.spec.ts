@@ -1,0 +1,53 @@
+// An honest pill: the server-rendered pill claims nothing it does not know, and the client
+// follows the server both ways with no browser event (navigator.onLine stays true).
+import { expect, test } from '@playwright/test';
+import { clientReady, pill, signIn } from './helpers';
+import { Gateway, Server, tempDb } from './servers';
+
+test('the server-rendered pill says only what is known', async ({ page }, info) => {
+  await signIn(page, 'sub', 'drims-demo', false);
+  if (info.project.use.javaScriptEnabled === false) {
+    // No client, no queue on the device: the page came from the server, nothing more.
+    await expect(pill(page).locator('.pill-text')).toHaveText('Online');
+    await expect(pill(page)).not.toContainText('Synced');
+    await expect(pill(page)).toHaveAttribute('aria-label', 'Sync status: Online.');
+    await expect(pill(page)).toHaveAttribute('data-ready', 'false');
+  } else {
+    const html = await (await page.request.get('/')).text();
+    expect(html).not.toContain('Online – Synced');
+    await page.waitForFunction(() => (window as any).__drimsHydrated === true);
+    await expect(pill(page)).toContainText('Online – Synced');
+  }
+});
+
+test('the pill follows the server both ways within ~10 s, with no browser event', async ({ browser }, info) => {
+  test.skip(info.project.use.javaScriptEnabled === false, 'the pill follows the server only with the client');
+  test.setTimeout(120_000);
+  const db = tempDb('beat');
+  const server = await Server.start(3081, db);
+  const gw = await Gateway.start(3080);
+  gw.target = server.port;
+  const ctx = await browser.newContext({ baseURL: gw.url });
+  try {
+    const page = await ctx.newPage();
+    await signIn(page, 'sub');
+    await clientReady(page);
+    // Nothing queued: the client still checks in the background.
+    gw.cut();
+    const cut = Date.now();
+    await expect(pill(page)).toContainText('Offline – Working in offline mode', { timeout: 12_000 });
+    const toOffline = Date.now() - cut;
+    expect(await page.evaluate(() => navigator.onLine)).toBe(true);
+    // Kept down a while: the checks back off, but not past ~10 s while the browser is online.
+    await page.waitForTimeout(15_000);
+    gw.restore();
+    const back = Date.now();
+    await expect(pill(page)).toContainText('Online – Synced', { timeout: 12_000 });
+    const toOnline = Date.now() - back;
+    console.log(`MEASURE pill: Offline ${toOffline} ms after the server went quiet; Online ${toOnline} ms after it answered again`);
+  } finally {
+    await ctx.close();
+    await gw.stop();
+    await Server.stopAll();
+  }
+});
