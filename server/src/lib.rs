@@ -47,6 +47,11 @@ pub async fn build(
             None => println!("Demo mode: the database already has data, so nothing was seeded."),
         }
     }
+    if let Some((username, password)) = &config.first_admin {
+        if services::first_admin::ensure(&db, username, password).await? {
+            tracing::info!(%username, "created the first administrator from DRIMS_ADMIN_USERNAME");
+        }
+    }
     let grant_key = auth::grant::GrantKey::load_or_create(&db)
         .await
         .map_err(|e| format!("cannot load the grant-signing key: {e}"))?;
