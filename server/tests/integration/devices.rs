@@ -108,7 +108,7 @@ async fn sign_in_registers_the_device_and_sync_and_calls_update_it() {
     // A sync records when and how many.
     let hub = app.hub_id("St. Catherine Parish Depot").await;
     let event = crate::sync::event_id(&app).await;
-    let item = crate::sync::item_id(&app, "Rice (5 kg bag)").await;
+    let item = crate::sync::item_id(&app, "Rice 5 kg").await;
     let intake = crate::sync::op(
         "intake",
         hub,
