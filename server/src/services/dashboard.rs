@@ -397,6 +397,17 @@ async fn auditor(db: &Db) -> AppResult<Dashboard> {
     })
 }
 
+/// Name, user, last sync, last seen, operations of the last sync, offline enabled, revoked.
+type DeviceLine = (
+    String,
+    Option<String>,
+    Option<String>,
+    Option<String>,
+    i64,
+    bool,
+    bool,
+);
+
 async fn admin(db: &Db) -> AppResult<Dashboard> {
     let by_role = pairs(
         db,
@@ -420,7 +431,7 @@ async fn admin(db: &Db) -> AppResult<Dashboard> {
         &[],
     )
     .await?;
-    let devices: Vec<(String, Option<String>, Option<String>, Option<String>, i64, bool, bool)> =
+    let devices: Vec<DeviceLine> =
         sqlx::query_as(
             "SELECT COALESCE(d.name, d.id), u.username, d.last_sync_at, d.last_seen_at, \
              d.last_sync_count, d.offline_enabled, d.revoked_at IS NOT NULL FROM devices d \

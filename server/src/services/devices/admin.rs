@@ -41,8 +41,11 @@ pub async fn list(db: &Db, user: &SessionUser) -> AppResult<DeviceList> {
     })
 }
 
+/// at, kind, username, count, details.
+type EventRow = (String, String, Option<String>, Option<i64>, String);
+
 async fn events(conn: &mut SqliteConnection, id: &str) -> AppResult<Vec<DeviceEvent>> {
-    let rows: Vec<(String, String, Option<String>, Option<i64>, String)> = sqlx::query_as(
+    let rows: Vec<EventRow> = sqlx::query_as(
         "SELECT e.at, e.kind, u.username, e.count, e.details FROM device_events e \
          LEFT JOIN users u ON u.id = e.user_id WHERE e.device_id = ? ORDER BY e.id DESC",
     )
@@ -112,9 +115,11 @@ pub async fn update(
                     policy.max_offline_devices.unwrap_or_default()
                 )));
             }
-            Enable::Unavailable => return Err(AppError::Conflict(format!(
+            Enable::Unavailable => {
+                return Err(AppError::Conflict(format!(
                 "Device '{id}' is revoked or being deprovisioned; offline use cannot be enabled."
-            ))),
+            )))
+            }
         },
         Some(false) => {
             // Recorded as the ADMIN's choice even when it was off (offline-enabled mode then

@@ -375,3 +375,20 @@ pub async fn state(db: &Db, device_id: &str) -> AppResult<Option<(bool, Option<S
             .await?;
     Ok(row.map(|(revoked, seen)| (revoked.is_some(), seen)))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::clean;
+
+    #[test]
+    fn device_text_is_trimmed_cut_and_plain() {
+        assert_eq!(clean(Some("  Tablet 3 "), 100).as_deref(), Some("Tablet 3"));
+        assert_eq!(clean(Some("a\u{0}b\nc"), 100).as_deref(), Some("abc"));
+        assert_eq!(
+            clean(Some(&"é".repeat(300)), 200).unwrap().chars().count(),
+            200
+        );
+        assert_eq!(clean(Some("   "), 100), None);
+        assert_eq!(clean(None, 100), None);
+    }
+}
