@@ -86,6 +86,24 @@ pub async fn build(
     Ok((routes::router(state.clone()), state))
 }
 
+/// `server create-admin`: creates the first ADMIN from `DRIMS_ADMIN_USERNAME` and
+/// `DRIMS_ADMIN_PASSWORD` (only while the database has none) and says what it did.
+pub async fn create_admin(config: &Config) -> Result<String, String> {
+    let (username, password) = config.first_admin.as_ref().ok_or(
+        "set DRIMS_ADMIN_USERNAME and DRIMS_ADMIN_PASSWORD to create the first administrator",
+    )?;
+    let db = db::connect(&config.database_url)
+        .await
+        .map_err(|e| format!("cannot open database {}: {e}", config.database_url))?;
+    Ok(
+        if services::first_admin::ensure(&db, username, password).await? {
+            format!("Created the administrator '{}'.", username.trim())
+        } else {
+            "The database already has an administrator; nobody was created.".to_string()
+        },
+    )
+}
+
 /// Serves until the process ends, with peer addresses available for rate limiting.
 pub async fn serve(listener: tokio::net::TcpListener, router: Router) -> std::io::Result<()> {
     axum::serve(

@@ -135,6 +135,21 @@ async fn sign_in_registers_the_device_and_sync_and_calls_update_it() {
     assert_eq!(res.status(), StatusCode::OK);
     let (_, list) = get(&app, &admin, "/api/devices").await;
     assert!(device(&list, "tab-1")["last_seen_at"].is_string());
+    // Written at most once a minute: a call 30 s after the last one leaves it alone.
+    let recent = (chrono::Utc::now() - chrono::Duration::seconds(30))
+        .to_rfc3339_opts(chrono::SecondsFormat::Millis, true);
+    sqlx::query("UPDATE devices SET last_seen_at = ? WHERE id = 'tab-1'")
+        .bind(&recent)
+        .execute(&app.db().await)
+        .await
+        .unwrap();
+    sub.get(app.url("/api/session"))
+        .header("x-device-id", "tab-1")
+        .send()
+        .await
+        .unwrap();
+    let (_, list) = get(&app, &admin, "/api/devices").await;
+    assert_eq!(device(&list, "tab-1")["last_seen_at"], recent.as_str());
 
     // The activity log: sign-in, sync with its count, sign-out.
     sub.delete(app.url("/api/session")).send().await.unwrap();
@@ -772,6 +787,14 @@ async fn the_first_admin_comes_from_configuration_once() {
         .await
         .unwrap();
     assert_eq!(admins, 1);
+    let again = server::create_admin(&server::config::Config {
+        database_url: format!("sqlite://{}", app.db_path.display()),
+        first_admin: Some(("third".into(), "yet another long password".into())),
+        ..Default::default()
+    })
+    .await
+    .unwrap();
+    assert!(again.contains("already has an administrator"), "{again}");
     // The password rules of any user apply.
     let dir = tempfile::tempdir().unwrap();
     let fresh = server::db::connect(&format!("sqlite://{}", dir.path().join("x.db").display()))
