@@ -146,6 +146,24 @@ pub async fn get_offline_policy() -> Result<crate::offline::access::OfflinePolic
     backend.offline_policy(&user).await
 }
 
+#[server(prefix = "/api/fn", endpoint = "devices")]
+pub async fn get_devices() -> Result<crate::offline::devices::DeviceList, ApiError> {
+    let (backend, user) = ctx::signed_in()?;
+    backend.devices(&user).await
+}
+
+#[server(prefix = "/api/fn", endpoint = "device")]
+pub async fn get_device(id: String) -> Result<crate::offline::devices::DeviceDetail, ApiError> {
+    let (backend, user) = ctx::signed_in()?;
+    backend.device(&user, id).await
+}
+
+#[server(prefix = "/api/fn", endpoint = "device_policy")]
+pub async fn get_device_policy() -> Result<crate::offline::devices::DevicePolicy, ApiError> {
+    let (backend, user) = ctx::signed_in()?;
+    backend.device_policy(&user).await
+}
+
 #[server(prefix = "/api/fn", endpoint = "offline_import")]
 pub async fn get_offline_import(id: i64) -> Result<crate::offline::access::ImportReport, ApiError> {
     let (backend, user) = ctx::signed_in()?;

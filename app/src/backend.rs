@@ -73,6 +73,22 @@ pub trait Backend: Send + Sync + 'static {
         &self,
         user: &SessionUser,
     ) -> Result<crate::offline::access::OfflinePolicy, ApiError>;
+    /// The registered devices and the device policy (ADMIN).
+    async fn devices(
+        &self,
+        user: &SessionUser,
+    ) -> Result<crate::offline::devices::DeviceList, ApiError>;
+    /// One device with its activity log (ADMIN).
+    async fn device(
+        &self,
+        user: &SessionUser,
+        id: String,
+    ) -> Result<crate::offline::devices::DeviceDetail, ApiError>;
+    /// The device policy (ADMIN).
+    async fn device_policy(
+        &self,
+        user: &SessionUser,
+    ) -> Result<crate::offline::devices::DevicePolicy, ApiError>;
     /// A stored import of exported unsynced work (LM, ADMIN).
     async fn offline_import(
         &self,

@@ -15,6 +15,10 @@ pub enum ErrorCode {
     Invalid,
     Conflict,
     RateLimited,
+    /// The device was revoked by an administrator: refused everywhere, its data to be wiped.
+    DeviceRevoked,
+    /// Enabling offline use would exceed the policy's most devices kept offline.
+    DeviceLimitReached,
     /// The request never reached the server, or its answer could not be read.
     Transport,
     Internal,

@@ -119,6 +119,8 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/admin/users") view=admin::users::UsersPage ssr=SsrMode::Async />
                     <Route path=path!("/admin/users/:id") view=admin::users::UserEditPage ssr=SsrMode::Async />
                     <Route path=path!("/admin/offline-policy") view=admin::offline_policy::OfflinePolicyPage ssr=SsrMode::Async />
+                    <Route path=path!("/admin/devices") view=admin::devices::DevicesPage ssr=SsrMode::Async />
+                    <Route path=path!("/admin/devices/:id") view=admin::devices::DeviceActivityPage ssr=SsrMode::Async />
                     <Route path=path!("/admin/import") view=admin::import::ImportPage ssr=SsrMode::Async />
                     <Route path=path!("/admin/imports/:id") view=admin::import::ImportReportPage ssr=SsrMode::Async />
                 </Routes>

@@ -10,7 +10,7 @@ pub struct NavLink {
 /// The links a user sees, in display order. The server still checks every request.
 pub fn links_for(user: &SessionUser) -> Vec<NavLink> {
     let actor = user.actor();
-    let entries: [(&'static str, &'static str, Option<Action>); 17] = [
+    let entries: [(&'static str, &'static str, Option<Action>); 18] = [
         ("/", "Dashboard", None),
         ("/inventory", "Inventory", Some(Action::ViewInventory)),
         ("/intake", "Intake", Some(Action::RecordIntake)),
@@ -45,6 +45,7 @@ pub fn links_for(user: &SessionUser) -> Vec<NavLink> {
             "Offline policy",
             Some(Action::ManageUsers),
         ),
+        ("/admin/devices", "Devices", Some(Action::ManageUsers)),
         // Importing someone's exported queue is resolving their sync issues (LM, ADMIN).
         (
             "/admin/import",
@@ -115,6 +116,7 @@ mod tests {
                 "Events",
                 "Users",
                 "Offline policy",
+                "Devices",
                 "Import offline work"
             ]
         );

@@ -117,6 +117,25 @@ impl Backend for ServerBackend {
     ) -> Result<app::offline::access::OfflinePolicy, ApiError> {
         api(crate::services::offline_policy::get(&self.db, user).await)
     }
+    async fn devices(
+        &self,
+        user: &SessionUser,
+    ) -> Result<app::offline::devices::DeviceList, ApiError> {
+        api(crate::services::devices::admin::list(&self.db, user).await)
+    }
+    async fn device(
+        &self,
+        user: &SessionUser,
+        id: String,
+    ) -> Result<app::offline::devices::DeviceDetail, ApiError> {
+        api(crate::services::devices::admin::detail(&self.db, user, &id).await)
+    }
+    async fn device_policy(
+        &self,
+        user: &SessionUser,
+    ) -> Result<app::offline::devices::DevicePolicy, ApiError> {
+        api(crate::services::device_policy::get(&self.db, user).await)
+    }
     async fn offline_import(
         &self,
         user: &SessionUser,

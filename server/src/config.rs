@@ -28,6 +28,9 @@ pub struct Config {
     /// `DRIMS_TRUSTED_PROXIES`: comma-separated addresses or CIDR ranges of reverse proxies
     /// whose `X-Forwarded-For` is believed. Empty (default): the peer address is the client.
     pub trusted_proxies: Vec<crate::auth::client_address::IpRange>,
+    /// `DRIMS_ADMIN_USERNAME` + `DRIMS_ADMIN_PASSWORD`: the first ADMIN, created at start when
+    /// the database has none (both or neither must be set). Never logged.
+    pub first_admin: Option<(String, String)>,
 }
 
 impl Default for Config {
@@ -43,6 +46,7 @@ impl Default for Config {
             max_concurrent_sign_ins: 4,
             sign_in_wait_ms: 1000,
             trusted_proxies: Vec::new(),
+            first_admin: None,
         }
     }
 }
@@ -79,7 +83,30 @@ impl Config {
                 Ok(v) => crate::auth::client_address::parse_ranges(&v)
                     .map_err(|e| format!("DRIMS_TRUSTED_PROXIES: {e}"))?,
             },
+            first_admin: first_admin(
+                env::var("DRIMS_ADMIN_USERNAME").ok(),
+                env::var("DRIMS_ADMIN_PASSWORD").ok(),
+            )?,
         })
+    }
+}
+
+/// Both set (non-empty): the first admin; neither: none; only one: an error saying which.
+pub fn first_admin(
+    username: Option<String>,
+    password: Option<String>,
+) -> Result<Option<(String, String)>, String> {
+    let username = username.filter(|u| !u.trim().is_empty());
+    let password = password.filter(|p| !p.is_empty());
+    match (username, password) {
+        (Some(u), Some(p)) => Ok(Some((u, p))),
+        (None, None) => Ok(None),
+        (Some(_), None) => Err(
+            "DRIMS_ADMIN_USERNAME is set but DRIMS_ADMIN_PASSWORD is not: set both to create the first administrator, or neither".into(),
+        ),
+        (None, Some(_)) => Err(
+            "DRIMS_ADMIN_PASSWORD is set but DRIMS_ADMIN_USERNAME is not: set both to create the first administrator, or neither".into(),
+        ),
     }
 }
 
@@ -99,5 +126,27 @@ fn number(name: &str, default: i64) -> Result<i64, String> {
             .ok()
             .filter(|n| *n > 0)
             .ok_or_else(|| format!("{name} must be a positive whole number, not '{v}'")),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::first_admin;
+
+    #[test]
+    fn first_admin_needs_both_variables() {
+        let s = |v: &str| Some(v.to_string());
+        assert_eq!(
+            first_admin(s("root"), s("long enough pw")).unwrap(),
+            Some(("root".into(), "long enough pw".into()))
+        );
+        assert_eq!(first_admin(None, None).unwrap(), None);
+        assert_eq!(first_admin(s(" "), None).unwrap(), None);
+        assert!(first_admin(s("root"), None)
+            .unwrap_err()
+            .contains("DRIMS_ADMIN_PASSWORD is not"));
+        assert!(first_admin(None, s("pw"))
+            .unwrap_err()
+            .contains("DRIMS_ADMIN_USERNAME is not"));
     }
 }

@@ -20,6 +20,12 @@ pub enum AppError {
     Conflict(String),
     #[error("{0}")]
     RateLimited(String),
+    /// 403 `device_revoked`.
+    #[error("{0}")]
+    DeviceRevoked(String),
+    /// 409 `device_limit_reached`.
+    #[error("{0}")]
+    DeviceLimitReached(String),
     #[error("internal error: {0}")]
     Internal(String),
 }
@@ -53,6 +59,10 @@ pub fn unique_conflict(err: sqlx::Error, message: impl FnOnce() -> String) -> Ap
 }
 
 impl AppError {
+    pub fn device_revoked() -> Self {
+        AppError::DeviceRevoked(app::offline::devices::REVOKED_MESSAGE.into())
+    }
+
     pub fn signed_out() -> Self {
         AppError::Unauthorized("You are signed out. Please sign in again.".into())
     }
@@ -65,6 +75,8 @@ impl AppError {
             AppError::Invalid(_) => StatusCode::BAD_REQUEST,
             AppError::Conflict(_) => StatusCode::CONFLICT,
             AppError::RateLimited(_) => StatusCode::TOO_MANY_REQUESTS,
+            AppError::DeviceRevoked(_) => StatusCode::FORBIDDEN,
+            AppError::DeviceLimitReached(_) => StatusCode::CONFLICT,
             AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -78,6 +90,8 @@ impl AppError {
             AppError::Invalid(_) => ErrorCode::Invalid,
             AppError::Conflict(_) => ErrorCode::Conflict,
             AppError::RateLimited(_) => ErrorCode::RateLimited,
+            AppError::DeviceRevoked(_) => ErrorCode::DeviceRevoked,
+            AppError::DeviceLimitReached(_) => ErrorCode::DeviceLimitReached,
             AppError::Internal(detail) => {
                 tracing::error!(%detail, "internal error");
                 return ApiError::new(

@@ -47,6 +47,11 @@ pub async fn build(
             None => println!("Demo mode: the database already has data, so nothing was seeded."),
         }
     }
+    if let Some((username, password)) = &config.first_admin {
+        if services::first_admin::ensure(&db, username, password).await? {
+            tracing::info!(%username, "created the first administrator from DRIMS_ADMIN_USERNAME");
+        }
+    }
     let grant_key = auth::grant::GrantKey::load_or_create(&db)
         .await
         .map_err(|e| format!("cannot load the grant-signing key: {e}"))?;
@@ -79,6 +84,24 @@ pub async fn build(
         shell: shell.map(Arc::new),
     };
     Ok((routes::router(state.clone()), state))
+}
+
+/// `server create-admin`: creates the first ADMIN from `DRIMS_ADMIN_USERNAME` and
+/// `DRIMS_ADMIN_PASSWORD` (only while the database has none) and says what it did.
+pub async fn create_admin(config: &Config) -> Result<String, String> {
+    let (username, password) = config.first_admin.as_ref().ok_or(
+        "set DRIMS_ADMIN_USERNAME and DRIMS_ADMIN_PASSWORD to create the first administrator",
+    )?;
+    let db = db::connect(&config.database_url)
+        .await
+        .map_err(|e| format!("cannot open database {}: {e}", config.database_url))?;
+    Ok(
+        if services::first_admin::ensure(&db, username, password).await? {
+            format!("Created the administrator '{}'.", username.trim())
+        } else {
+            "The database already has an administrator; nobody was created.".to_string()
+        },
+    )
 }
 
 /// Serves until the process ends, with peer addresses available for rate limiting.

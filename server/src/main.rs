@@ -32,6 +32,10 @@ async fn run() -> Result<(), String> {
         return check_shell(&options);
     }
     let config = server::config::Config::from_env()?;
+    if std::env::args().nth(1).as_deref() == Some("create-admin") {
+        println!("{}", server::create_admin(&config).await?);
+        return Ok(());
+    }
     let addr = options.site_addr;
     let (router, _) = server::build(config, options).await?;
     let listener = tokio::net::TcpListener::bind(addr)

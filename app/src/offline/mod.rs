@@ -5,6 +5,7 @@ pub mod access;
 pub mod backoff;
 pub mod client;
 pub mod crypto;
+pub mod devices;
 pub mod engine;
 pub mod project;
 

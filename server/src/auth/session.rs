@@ -65,7 +65,23 @@ pub async fn create(
 /// use by that user (its device secret is deleted with it).
 pub async fn delete(db: &Db, token: &str) -> AppResult<()> {
     let hash = token_hash(token);
-    let mut tx = db.begin().await?;
+    let mut tx = db::write_tx(db).await?;
+    let signed_in: Option<(i64, Option<String>)> =
+        sqlx::query_as("SELECT user_id, device_id FROM sessions WHERE token_hash = ?")
+            .bind(&hash)
+            .fetch_optional(&mut *tx)
+            .await?;
+    if let Some((user_id, Some(device_id))) = signed_in {
+        crate::services::devices::event(
+            &mut tx,
+            &device_id,
+            "sign_out",
+            Some(user_id),
+            None,
+            serde_json::json!({}),
+        )
+        .await?;
+    }
     sqlx::query(
         "DELETE FROM device_keys WHERE (user_id, device_id) IN \
          (SELECT user_id, device_id FROM sessions WHERE token_hash = ? AND device_id IS NOT NULL)",

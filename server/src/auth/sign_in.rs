@@ -6,6 +6,7 @@ use app::offline::access::{OfflineAccess, SignInRequest};
 use super::{device, password, rate_limit, session};
 use crate::db;
 use crate::error::{AppError, AppResult};
+use crate::services::devices::{self, DeviceInfo};
 use crate::services::{audit, offline_access};
 use crate::state::AppState;
 
@@ -16,7 +17,14 @@ pub struct SignedIn {
     pub offline: Option<OfflineAccess>,
 }
 
-pub async fn sign_in(state: &AppState, req: &SignInRequest, address: &str) -> AppResult<SignedIn> {
+/// `client`: what the request says about the device besides its id (User-Agent, app version);
+/// the name comes from the request's `device`.
+pub async fn sign_in(
+    state: &AppState,
+    req: &SignInRequest,
+    address: &str,
+    client: DeviceInfo,
+) -> AppResult<SignedIn> {
     let password_text = req.password.as_str();
     let name = req.username.trim();
     if name.is_empty() {
@@ -83,6 +91,17 @@ pub async fn sign_in(state: &AppState, req: &SignInRequest, address: &str) -> Ap
             "This account has been deactivated. Contact your administrator.".into(),
         ));
     }
+    if let Some(device_id) = device_id.as_deref() {
+        // A revoked device is refused even with the right password.
+        devices::refuse_if_revoked(&state.db, device_id, Some(user_id), "sign_in", None).await?;
+        let info = DeviceInfo {
+            name: req.device.as_ref().and_then(|d| d.name.clone()),
+            ..client
+        };
+        let mut tx = db::write_tx(&state.db).await?;
+        devices::register(&mut tx, device_id, user_id, &info, true).await?;
+        tx.commit().await?;
+    }
     let token = session::create(
         &state.db,
         user_id,
@@ -103,6 +122,17 @@ pub async fn sign_in(state: &AppState, req: &SignInRequest, address: &str) -> Ap
     )
     .await?;
     let mut tx = db::write_tx(&state.db).await?;
+    if let Some(device_id) = device_id.as_deref() {
+        devices::event(
+            &mut tx,
+            device_id,
+            "sign_in",
+            Some(user.id),
+            None,
+            serde_json::json!({ "address": address, "device_mode": mode(offline.is_some()) }),
+        )
+        .await?;
+    }
     audit::record(
         &mut tx,
         Some(user.id),

@@ -118,6 +118,7 @@ pub fn safe_next(next: &str) -> &str {
 async fn login(
     State(state): State<AppState>,
     ClientAddress(address): ClientAddress,
+    headers: axum::http::HeaderMap,
     form: Result<Form<LoginForm>, FormRejection>,
 ) -> Response {
     let Ok(Form(form)) = form else {
@@ -127,7 +128,8 @@ async fn login(
         )
         .into_response();
     };
-    match sign_in(&state, &form.request(), &address).await {
+    let info = super::session_api::client_info(&headers, None);
+    match sign_in(&state, &form.request(), &address, info).await {
         Ok(signed_in) => {
             let cookie = session::set_cookie(
                 &signed_in.token,

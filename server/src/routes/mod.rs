@@ -1,5 +1,7 @@
 //! The router: Leptos pages and server functions, the JSON API, no-JS form handlers, health.
 mod admin_api;
+mod device_api;
+mod device_forms;
 mod forms;
 mod health;
 mod json;
@@ -18,7 +20,7 @@ use leptos_axum::LeptosRoutes;
 
 use tower_http::compression::{CompressionLayer, CompressionLevel};
 
-use crate::security::{csrf, headers};
+use crate::security::{csrf, device_guard, headers};
 use crate::shell;
 use crate::state::AppState;
 
@@ -37,6 +39,8 @@ pub fn router(state: AppState) -> Router {
         .route("/api/offline/snapshot", get(offline_api::snapshot))
         .route("/api/offline/issues", get(offline_api::issues))
         .merge(admin_api::router())
+        .merge(device_api::router())
+        .merge(device_forms::router())
         .merge(offline_access_api::router())
         .merge(offline_forms::router())
         .merge(forms::router())
@@ -51,6 +55,8 @@ pub fn router(state: AppState) -> Router {
         ))
         // The app shell's files, from memory and precompressed.
         .layer(from_fn_with_state(state.clone(), shell::serve))
+        // A revoked device is refused before any handler runs.
+        .layer(from_fn_with_state(state.clone(), device_guard::guard))
         // Outermost first: headers wrap everything, including a refused cross-site request.
         .layer(from_fn_with_state(state.clone(), csrf::guard))
         .layer(from_fn_with_state(state.clone(), headers::security_headers))

@@ -7,19 +7,30 @@ use axum::Json;
 
 use super::json::JsonBody;
 use crate::apply::{self, Incoming};
-use crate::auth::extract::RequireUser;
+use crate::auth::extract::{MaybeUser, RequireUser};
 use crate::auth::session;
 use crate::db;
 use crate::error::{AppError, AppResult};
-use crate::services::{snapshot, sync_issues};
+use crate::services::{devices, snapshot, sync_issues};
 use crate::state::AppState;
 
 pub async fn sync(
     State(state): State<AppState>,
-    RequireUser(user): RequireUser,
+    MaybeUser(user): MaybeUser,
     headers: HeaderMap,
-    JsonBody(req): JsonBody<SyncRequest>,
+    body: Result<JsonBody<SyncRequest>, AppError>,
 ) -> AppResult<Json<SyncResponse>> {
+    // A revoked device is told so first, signed in or not (revoking ended its sessions).
+    let pushed = |req: &SyncRequest| Some(req.operations.len() as i64);
+    if let Ok(JsonBody(req)) = &body {
+        let claimed = req.device_id.trim();
+        if apply::claims::check_device(claimed).is_ok() {
+            let who = user.as_ref().map(|u| u.id);
+            devices::refuse_if_revoked(&state.db, claimed, who, "sync", pushed(req)).await?;
+        }
+    }
+    let user = user.ok_or_else(AppError::signed_out)?;
+    let JsonBody(req) = body?;
     let claimed = req.device_id.trim().to_string();
     apply::claims::check_device(&claimed)
         .map_err(|e| AppError::Invalid(ValidationError::new("device_id", e)))?;
@@ -29,6 +40,8 @@ pub async fn sync(
         None => None,
     };
     let device = session_device.unwrap_or(claimed);
+    devices::refuse_if_revoked(&state.db, &device, Some(user.id), "sync", pushed(&req)).await?;
+    let count = req.operations.len() as i64;
     if req.operations.len() > MAX_BATCH {
         return Err(AppError::Invalid(ValidationError::new(
             "operations",
@@ -45,6 +58,7 @@ pub async fn sync(
         .map(|(i, raw)| Incoming::from_json(i, raw, &device))
         .collect();
     let results = apply::apply_batch(&state.writer, &user, ops).await?;
+    devices::synced(&state.db, &device, user.id, count).await?;
     Ok(Json(SyncResponse {
         results,
         server_time: db::now(),

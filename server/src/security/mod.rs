@@ -2,6 +2,7 @@
 //! Sec-Fetch-Site and the form token) and the security headers on every response.
 pub mod cookies;
 pub mod csrf;
+pub mod device_guard;
 pub mod headers;
 
 /// `n` random bytes as lowercase hex (tokens, nonces).

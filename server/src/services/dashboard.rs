@@ -397,6 +397,17 @@ async fn auditor(db: &Db) -> AppResult<Dashboard> {
     })
 }
 
+/// Name, user, last sync, last seen, operations of the last sync, offline enabled, revoked.
+type DeviceLine = (
+    String,
+    Option<String>,
+    Option<String>,
+    Option<String>,
+    i64,
+    bool,
+    bool,
+);
+
 async fn admin(db: &Db) -> AppResult<Dashboard> {
     let by_role = pairs(
         db,
@@ -410,12 +421,25 @@ async fn admin(db: &Db) -> AppResult<Dashboard> {
         &[],
     )
     .await?;
-    let devices: Vec<(String, String, String, i64)> = sqlx::query_as(
-        "SELECT o.device_id, u.username, MAX(o.received_at), COUNT(*) FROM operations o JOIN users u ON u.id = o.user_id \
-         GROUP BY o.device_id, u.username ORDER BY MAX(o.received_at) DESC LIMIT 20",
+    // From the device registry (issue 12): mode, revocations and the last sync of each.
+    let by_mode = pairs(
+        db,
+        "SELECT CASE WHEN revoked_at IS NOT NULL THEN 'revoked' \
+         WHEN wipe_requested_at IS NOT NULL THEN 'deprovisioning' \
+         WHEN offline_enabled = 1 THEN 'offline-enabled' ELSE 'online-only' END AS mode, COUNT(*) \
+         FROM devices GROUP BY mode ORDER BY mode",
+        &[],
     )
-    .fetch_all(db)
     .await?;
+    let devices: Vec<DeviceLine> =
+        sqlx::query_as(
+            "SELECT COALESCE(d.name, d.id), u.username, d.last_sync_at, d.last_seen_at, \
+             d.last_sync_count, d.offline_enabled, d.revoked_at IS NOT NULL FROM devices d \
+             LEFT JOIN users u ON u.id = d.user_id \
+             ORDER BY d.revoked_at IS NOT NULL, COALESCE(d.last_sync_at, '') DESC, d.registered_at DESC LIMIT 20",
+        )
+        .fetch_all(db)
+        .await?;
     let health = pairs(db, "SELECT status, COUNT(*) FROM operations WHERE received_at > ? GROUP BY status ORDER BY status", &[days_ago(7)]).await?;
     Ok(Dashboard {
         title: "Administration".into(),
@@ -438,13 +462,44 @@ async fn admin(db: &Db) -> AppResult<Dashboard> {
                 "No hubs.",
             ),
             table(
-                "Devices that synced",
-                &["Device", "User", "Last sync", "Operations"],
+                "Devices by mode",
+                &["Mode", "Devices"],
+                pair_rows(by_mode),
+                "No device has signed in with an id yet.",
+            ),
+            table(
+                "Devices",
+                &[
+                    "Device",
+                    "User",
+                    "Mode",
+                    "Last sync",
+                    "Operations",
+                    "Last seen",
+                ],
                 devices
                     .into_iter()
-                    .map(|(d, u, at, n)| vec![d, u, display_time(&at), n.to_string()])
+                    .map(|(d, u, sync, seen, n, offline, revoked)| {
+                        let mode = if revoked {
+                            "Revoked"
+                        } else if offline {
+                            "Offline enabled"
+                        } else {
+                            "Online only"
+                        };
+                        let time =
+                            |t: Option<String>| t.map_or("never".to_string(), |t| display_time(&t));
+                        vec![
+                            d,
+                            u.unwrap_or_default(),
+                            mode.into(),
+                            time(sync),
+                            n.to_string(),
+                            time(seen),
+                        ]
+                    })
                     .collect(),
-                "No device has synced yet.",
+                "No device has signed in with an id yet.",
             ),
         ],
     })

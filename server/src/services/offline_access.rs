@@ -4,7 +4,7 @@ use app::model::SessionUser;
 use app::offline::access::{GrantClaims, OfflineAccess, OfflinePolicy};
 use chrono::Utc;
 
-use super::offline_policy;
+use super::{device_policy, devices, offline_policy};
 use crate::auth::device;
 use crate::auth::grant::GrantKey;
 use crate::db::{self, Db};
@@ -35,8 +35,10 @@ fn access(
     }
 }
 
-/// At sign-in: keeps the device (same secret as before, if it had one) and issues a grant when
-/// asked and allowed; otherwise the device is not kept for this user (its secret is deleted).
+/// At sign-in (the device registered and not revoked): keeps the device (same secret as
+/// before, if it had one) and issues a grant when the device policy keeps it (see
+/// `devices::keep_at_sign_in`); otherwise the device is not kept for this user (its secret is
+/// deleted).
 pub async fn at_sign_in(
     db: &Db,
     key: &GrantKey,
@@ -48,7 +50,9 @@ pub async fn at_sign_in(
         return Ok(None);
     };
     let policy = offline_policy::current(db).await?;
-    if !keep_offline || policy.offline_window_days <= 0 {
+    let devices_policy = device_policy::current(db).await?;
+    let kept = devices::keep_at_sign_in(db, user, device_id, &devices_policy, keep_offline).await?;
+    if !kept || policy.offline_window_days <= 0 {
         device::forget(db, user.id, device_id).await?;
         return Ok(None);
     }
@@ -66,7 +70,18 @@ pub async fn refresh(
     let not_kept = || AppError::NotFound("This device is not kept for offline use.".into());
     let device_id = device_id.ok_or_else(not_kept)?;
     let policy = offline_policy::current(db).await?;
-    if policy.offline_window_days <= 0 {
+    if policy.offline_window_days <= 0
+        || device_policy::current(db).await?.default_mode == "online-only"
+    {
+        return Err(not_kept());
+    }
+    let enabled: Option<bool> = sqlx::query_scalar(
+        "SELECT offline_enabled = 1 AND revoked_at IS NULL FROM devices WHERE id = ?",
+    )
+    .bind(device_id)
+    .fetch_optional(db)
+    .await?;
+    if enabled == Some(false) {
         return Err(not_kept());
     }
     let secret = device::reissue(db, user.id, device_id)

@@ -2,6 +2,7 @@
 //! (demo data seeded) and talks to it over HTTP.
 mod admin;
 mod common;
+mod devices;
 mod fuzz;
 mod needs_lists;
 mod offline_access;

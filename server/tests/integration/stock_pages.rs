@@ -327,7 +327,7 @@ async fn each_role_gets_its_dashboard_with_real_figures() {
             vec![
                 "Administration",
                 "Active users by role",
-                "Devices that synced",
+                "Devices by mode",
                 "test-laptop",
             ],
         ),

@@ -1,5 +1,6 @@
-//! Administration pages: hubs, items, disaster events, users, the offline policy and the import
+//! Administration pages: hubs, items, disaster events, users, devices, the offline policy and the import
 //! of offline work. Forms post to `/forms/...`.
+pub mod devices;
 pub mod events;
 pub mod hubs;
 pub mod import;

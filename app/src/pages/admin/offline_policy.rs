@@ -3,19 +3,26 @@
 use crate::components::csrf::CsrfField;
 use leptos::prelude::*;
 
-use crate::api::get_offline_policy;
+use crate::api::{get_device_policy, get_offline_policy};
 use crate::components::notice::{prefill, show_result, Flash};
 use crate::offline::access::OfflinePolicy;
+use crate::offline::devices::DevicePolicy;
 
 #[component]
 pub fn OfflinePolicyPage() -> impl IntoView {
     let policy = Resource::new(|| (), |_| get_offline_policy());
+    let devices = Resource::new(|| (), |_| get_device_policy());
     view! {
         <h1>"Offline policy"</h1>
         <Flash />
         <Suspense fallback=|| view! { <p>"Loading the offline policy…"</p> }>
             {move || Suspend::new(async move {
                 show_result(policy.await, |policy| view! { <PolicyForm policy /> })
+            })}
+        </Suspense>
+        <Suspense fallback=|| view! { <p>"Loading the device policy…"</p> }>
+            {move || Suspend::new(async move {
+                show_result(devices.await, |policy| view! { <DevicePolicyForm policy /> })
             })}
         </Suspense>
     }
@@ -45,6 +52,55 @@ fn PolicyForm(policy: OfflinePolicy) -> impl IntoView {
                 "A device kept for offline use may sign in without a network for this many days "
                 "after its last online sign-in. Changes apply from each device's next online sign-in."
             </p>
+        </section>
+    }
+}
+
+#[component]
+fn DevicePolicyForm(policy: DevicePolicy) -> impl IntoView {
+    let mode = prefill("default_mode", policy.default_mode.clone());
+    let max = prefill(
+        "max_offline_devices",
+        policy
+            .max_offline_devices
+            .map(|n| n.to_string())
+            .unwrap_or_default(),
+    );
+    let grace = prefill("offline_grace_days", policy.offline_grace_days.to_string());
+    let count = format!(
+        "Devices kept for offline use now: {}.",
+        policy.current_offline_count.unwrap_or_default()
+    );
+    let options = [
+        ("ask-user", "Ask the user (the sign-in checkbox decides)"),
+        ("offline-enabled", "Offline enabled (every enabled device)"),
+        ("online-only", "Online only (no device kept offline)"),
+    ];
+    view! {
+        <section class="card" aria-labelledby="device-policy-form">
+            <h2 id="device-policy-form">"Devices"</h2>
+            <form method="post" action="/forms/device-policy" class="stack">
+                <CsrfField />
+                <label for="device-mode">"Default mode"</label>
+                <select id="device-mode" name="default_mode">
+                    {options.into_iter().map(|(value, label)| view! {
+                        <option value=value selected=mode == value>{label}</option>
+                    }).collect_view()}
+                </select>
+                <label for="device-max">"Most devices kept for offline use (empty: no limit)"</label>
+                <input id="device-max" name="max_offline_devices" type="number" min="0"
+                    max=DevicePolicy::MAX_DEVICES value=max />
+                <label for="device-grace">"Offline grace period (days; the offline window above)"</label>
+                <input id="device-grace" name="offline_grace_days" type="number" required
+                    min="0" max=OfflinePolicy::MAX_WINDOW_DAYS value=grace />
+                <label>
+                    <input type="checkbox" name="allow_user_request" value="on"
+                        checked=policy.allow_user_request />
+                    " Users may ask to keep their device for offline use"
+                </label>
+                <button type="submit">"Save device policy"</button>
+            </form>
+            <p class="hint">{count}" "<a href="/admin/devices">"Manage devices"</a></p>
         </section>
     }
 }
