@@ -89,6 +89,12 @@ pub fn App() -> impl IntoView {
             <a class="skip-link" href="#main">"Skip to content"</a>
             <Header />
             <main id="main" tabindex="-1">
+                // The device was revoked or deprovisioned: say why, above the sign-in page.
+                {move || status.with(|s| s.wiped.clone()).map(|why| view! {
+                    <p class="error" role="alert" data-wiped="true">
+                        {why}" Everything DRIMS kept on this device has been deleted."
+                    </p>
+                })}
                 // No open profile offline (or locked after the idle time): only the sign-in page.
                 <Show
                     when=move || !status.with(|s| s.needs_unlock)

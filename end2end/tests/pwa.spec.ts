@@ -170,7 +170,7 @@ test('cold start with no network: the installed app opens, unlocks, records an i
     // Kept ready for offline use: persistent storage was asked for; the page says what the
     // browser decided, and the space used.
     await page.goto('/sync-issues');
-    const storage = page.getByRole('region', { name: 'Storage on this device' });
+    const storage = page.getByRole('region', { name: "This device's storage" });
     const persisted = await page.evaluate(() => navigator.storage.persisted());
     await expect(storage.locator('[data-persisted]')).toHaveAttribute('data-persisted', String(persisted));
     await expect(storage).toContainText(`Persistent storage: ${persisted ? 'granted' : 'not granted'}`);

@@ -24,7 +24,7 @@ export class Server {
 
   /** Starts the debug server on `port` with `db` (a fresh demo database when the file is new)
    *  and the client build in `site`. */
-  static async start(port: number, db: string, site = SITE): Promise<Server> {
+  static async start(port: number, db: string, site = SITE, env: Record<string, string> = {}): Promise<Server> {
     // A server left over from an interrupted run would answer in this one's place.
     const taken = await new Promise<boolean>((resolve) => {
       const probe = net.connect({ host: '127.0.0.1', port }, () => {
@@ -47,6 +47,7 @@ export class Server {
         LEPTOS_SITE_ADDR: `127.0.0.1:${port}`,
         LEPTOS_RELOAD_PORT: String(port + 1),
         RUST_LOG: 'warn',
+        ...env,
       },
       stdio: ['ignore', 'pipe', 'pipe'],
     });

@@ -263,8 +263,11 @@ impl Runner {
             return;
         };
         let last_write = std::cell::Cell::new(0.0);
+        let open = Rc::clone(self);
+        // Only a device holding an open profile keeps the time (one not kept for offline use
+        // stores nothing beyond its id).
         let activity = Closure::<dyn FnMut()>::new(move || {
-            if now_ms() - last_write.get() > 2_000.0 {
+            if open.store.unlocked().is_some() && now_ms() - last_write.get() > 2_000.0 {
                 last_write.set(now_ms());
                 touch();
             }

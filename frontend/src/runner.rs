@@ -31,6 +31,9 @@ const BEAT_MS: u64 = 5_000;
 const BEAT_SERVER_DOWN_MAX_MS: u64 = 8_000;
 const BEAT_OFFLINE_MAX_MS: u64 = 60_000;
 const BEAT_HIDDEN_MS: u64 = 60_000;
+/// Until the server says otherwise (`DRIMS_DEVICE_CHECK_SECONDS`): how often to ask whether
+/// this device was revoked or deprovisioned and whether the session still holds.
+const DEVICE_CHECK_MS: u64 = 60_000;
 
 pub(crate) fn device_id() -> String {
     let storage = web_sys::window().and_then(|w| w.local_storage().ok().flatten());
@@ -85,6 +88,9 @@ pub struct Runner {
     /// The next background connectivity check, and the checks missed in a row.
     beat_timer: Cell<Option<i32>>,
     misses: Cell<u32>,
+    /// The next device check, and the interval the server asks for.
+    check_timer: Cell<Option<i32>>,
+    check_every: Cell<u64>,
     pub(crate) device_id: String,
     /// The open profile's idle lock, in milliseconds (from the offline policy).
     pub(crate) idle_ms: Cell<f64>,
@@ -178,6 +184,8 @@ impl Runner {
             self.misses.set(0);
             if !was {
                 self.sync().await;
+                // Back in touch: whatever happened to this device meanwhile, learn it now.
+                self.check_in(0);
             }
             return if hidden { BEAT_HIDDEN_MS } else { BEAT_MS };
         }
@@ -199,6 +207,134 @@ impl Runner {
         } else {
             next
         }
+    }
+
+    /// Schedules the next device check in `ms` (replacing a scheduled one).
+    fn check_in(self: &Rc<Self>, ms: u64) {
+        let Some(window) = web_sys::window() else {
+            return;
+        };
+        if let Some(t) = self.check_timer.take() {
+            window.clear_timeout_with_handle(t);
+        }
+        let me = Rc::clone(self);
+        let tick = Closure::once_into_js(move || {
+            me.check_timer.set(None);
+            leptos::task::spawn_local(async move {
+                let next = me.check_device().await;
+                me.check_in(next);
+            });
+        });
+        if let Ok(t) = window
+            .set_timeout_with_callback_and_timeout_and_arguments_0(tick.unchecked_ref(), ms as i32)
+        {
+            self.check_timer.set(Some(t));
+        }
+    }
+
+    /// Asks the server about this device and session. Revoked: everything is deleted at once,
+    /// nothing uploaded. Deprovisioned: the queue is synced first, then everything deleted.
+    /// Signed out (a deactivated account, say): the pill asks for a sign-in; the queue stays.
+    /// Returns the delay to the next check.
+    async fn check_device(self: &Rc<Self>) -> u64 {
+        if !self.status.with_untracked(|s| s.online) {
+            return self.check_every.get();
+        }
+        match crate::transport::device_check(&self.device_id).await {
+            crate::transport::DeviceAnswer::Checked(answer) => {
+                if let Some(s) = answer.check_every_seconds {
+                    self.check_every.set(u64::from(s) * 1000);
+                }
+                if !answer.valid {
+                    let why = answer
+                        .message
+                        .unwrap_or_else(|| app::offline::devices::REVOKED_MESSAGE.into());
+                    self.wipe_device(why).await;
+                } else if answer.wipe_requested == Some(true) {
+                    self.sync().await;
+                    if self.store.count_all().await.is_ok_and(|n| n == 0) {
+                        self.wipe_device(
+                            "An administrator deprovisioned this device: what was recorded on \
+                             it reached the server, then it was deleted from the device."
+                                .into(),
+                        )
+                        .await;
+                    }
+                } else if answer.offline_enabled == Some(false) {
+                    self.stop_keeping().await;
+                }
+                self.check_every.get()
+            }
+            crate::transport::DeviceAnswer::SignedOut => {
+                self.status.update(|s| s.needs_sign_in = true);
+                self.check_every.get()
+            }
+            crate::transport::DeviceAnswer::Unknown => self.check_every.get(),
+        }
+    }
+
+    /// This device is no longer kept for offline use for the signed-in user (an ADMIN switched
+    /// it to online-only): their queue is synced first, then their profile and data deleted
+    /// from the device. Work that cannot reach the server yet keeps it until the next check.
+    async fn stop_keeping(self: &Rc<Self>) {
+        let Some(open) = self.store.unlocked() else {
+            return;
+        };
+        self.sync().await;
+        if !self
+            .store
+            .count_of(&open.profile)
+            .await
+            .is_ok_and(|n| n == 0)
+        {
+            return;
+        }
+        if let Err(e) = self.store.wipe_profile(&open.profile).await {
+            leptos::logging::error!("DRIMS: the profile could not be deleted: {}", e.0);
+            return;
+        }
+        self.status.update(|s| {
+            s.unlocked = false;
+            s.access_epoch += 1;
+            s.last_synced = None;
+        });
+        self.refresh().await;
+        self.broadcast();
+    }
+
+    /// Deletes everything DRIMS kept on this device for every user (IndexedDB, and its keys in
+    /// local and session storage; the device id stays, as the server knows the device by it),
+    /// reports the wipe to the server, tells every tab, and shows why.
+    async fn wipe_device(self: &Rc<Self>, why: String) {
+        if let Err(e) = self.store.wipe_all().await {
+            leptos::logging::error!("DRIMS: the device store could not be wiped: {}", e.0);
+            self.store.lock();
+        }
+        if let Some(window) = web_sys::window() {
+            if let Ok(Some(local)) = window.local_storage() {
+                let keys: Vec<String> = (0..local.length().unwrap_or(0))
+                    .filter_map(|i| local.key(i).ok().flatten())
+                    .filter(|k| k.starts_with("drims.") && k != "drims.device_id")
+                    .collect();
+                for k in keys {
+                    let _ = local.remove_item(&k);
+                }
+            }
+            if let Ok(Some(session)) = window.session_storage() {
+                let _ = session.clear();
+            }
+        }
+        let _ = crate::transport::wipe_ack(&self.device_id).await;
+        self.status.update(|s| {
+            s.unlocked = false;
+            s.needs_unlock = true;
+            s.access_epoch += 1;
+            s.pending = 0;
+            s.failed = 0;
+            s.last_synced = None;
+            s.wiped = Some(why);
+        });
+        self.tell("wiped");
     }
 
     /// One sync run under the lock; resolves when it has ended.
@@ -288,7 +424,10 @@ impl Runner {
         online.forget();
         // Back in view, or the browser's idea of the network changed: check at once.
         let me = Rc::clone(self);
-        let visible = Closure::<dyn FnMut()>::new(move || me.beat_in(0));
+        let visible = Closure::<dyn FnMut()>::new(move || {
+            me.beat_in(0);
+            me.check_in(0);
+        });
         if let Some(document) = window.document() {
             let _ = document.add_event_listener_with_callback(
                 "visibilitychange",
@@ -311,6 +450,8 @@ impl Runner {
                     match ev.data().as_string().as_deref() {
                         Some("lock") => me.lock_here(),
                         Some("signed-out") => me.signed_out_elsewhere(),
+                        // Another tab wiped the device: this one asks, and shows why.
+                        Some("wiped") => me.check_in(0),
                         _ => leptos::task::spawn_local(async move { me.refresh().await }),
                     }
                 },
@@ -361,6 +502,10 @@ impl OfflinePort for Port {
         Box::pin(async move { r.sync().await })
     }
 
+    fn reachable(&self) -> LocalFuture<bool> {
+        Box::pin(reachable())
+    }
+
     fn update_app(&self, force: bool) {
         crate::pwa::update_app(self.0.status, force);
     }
@@ -401,6 +546,8 @@ pub fn start(shell: bool) -> Offline {
         timer: Cell::new(None),
         beat_timer: Cell::new(None),
         misses: Cell::new(0),
+        check_timer: Cell::new(None),
+        check_every: Cell::new(DEVICE_CHECK_MS),
         device_id: device_id(),
         idle_ms: Cell::new(f64::INFINITY),
     });
@@ -421,6 +568,7 @@ pub fn start(shell: bool) -> Offline {
         first.status.update(|s| s.ready = true);
         first.sync().await;
         first.beat_in(BEAT_MS);
+        first.check_in(0);
     });
     Offline::new(status, Rc::new(Port(runner)))
 }

@@ -297,6 +297,38 @@ impl IdbStore {
         Ok(total as usize)
     }
 
+    /// Operations of every profile not yet on the server (outbox and Sync Issues). Counting
+    /// needs no key.
+    pub async fn count_all(&self) -> Result<usize, StoreError> {
+        let db = self.db().await?;
+        let tx = db
+            .transaction(&[PENDING, ISSUES], TransactionMode::ReadOnly)
+            .map_err(err)?;
+        let (pending, failed) = futures::future::join(
+            tx.store(PENDING).map_err(err)?.count(None),
+            tx.store(ISSUES).map_err(err)?.count(None),
+        )
+        .await;
+        let total = pending.map_err(err)? + failed.map_err(err)?;
+        tx.done().await.map_err(err)?;
+        Ok(total as usize)
+    }
+
+    /// Deletes everything of every user on this device (a revoked or deprovisioned device):
+    /// every record of every store, profiles included, in one transaction.
+    pub async fn wipe_all(&self) -> Result<(), StoreError> {
+        let db = self.db().await?;
+        let tx = db
+            .transaction(&ALL_STORES, TransactionMode::ReadWrite)
+            .map_err(err)?;
+        for name in ALL_STORES {
+            tx.store(name).map_err(err)?.clear().await.map_err(err)?;
+        }
+        tx.done().await.map_err(err)?;
+        self.lock();
+        Ok(())
+    }
+
     /// A profile's outbox (oldest first) and Sync Issues, for an export.
     pub async fn records_of(
         &self,

@@ -192,6 +192,44 @@ pub async fn offline_access() -> Result<Option<OfflineAccess>, TransportError> {
     }
 }
 
+/// What the server says of this device and session (`GET /api/devices/check`).
+pub enum DeviceAnswer {
+    Checked(app::offline::devices::DeviceCheck),
+    /// 401: the session ended (signed out elsewhere, expired, or the account deactivated).
+    SignedOut,
+    /// Unreachable, or an error: ask again later.
+    Unknown,
+}
+
+pub async fn device_check(device_id: &str) -> DeviceAnswer {
+    let deadline = Deadline::new(8_000);
+    let response = Request::get("/api/devices/check")
+        .header("X-Device-ID", device_id)
+        .abort_signal(deadline.as_ref().map(|d| d.signal()).as_ref())
+        .send()
+        .await;
+    match response {
+        Ok(r) if r.status() == 401 => DeviceAnswer::SignedOut,
+        Ok(r) if r.ok() => r
+            .json()
+            .await
+            .map(DeviceAnswer::Checked)
+            .unwrap_or(DeviceAnswer::Unknown),
+        _ => DeviceAnswer::Unknown,
+    }
+}
+
+/// Tells the server this device deleted its data (`POST /api/devices/{id}/wipe-ack`).
+pub async fn wipe_ack(device_id: &str) -> bool {
+    let deadline = Deadline::new(8_000);
+    let id: String = js_sys::encode_uri_component(device_id).into();
+    Request::post(&format!("/api/devices/{id}/wipe-ack"))
+        .abort_signal(deadline.as_ref().map(|d| d.signal()).as_ref())
+        .send()
+        .await
+        .is_ok_and(|r| r.ok())
+}
+
 /// Ends the server session (`DELETE /api/session`); `false` when the server was unreachable.
 pub async fn sign_out() -> bool {
     let deadline = Deadline::new(8_000);

@@ -31,6 +31,10 @@ pub struct Config {
     /// `DRIMS_ADMIN_USERNAME` + `DRIMS_ADMIN_PASSWORD`: the first ADMIN, created at start when
     /// the database has none (both or neither must be set). Never logged.
     pub first_admin: Option<(String, String)>,
+    /// `DRIMS_DEVICE_CHECK_SECONDS`, default 60 (5 to 300): how often an open client asks
+    /// whether its device was revoked and its session still holds (a revoked device is wiped,
+    /// a deactivated user signed out, within 5 minutes at the most).
+    pub device_check_seconds: u32,
 }
 
 impl Default for Config {
@@ -47,6 +51,7 @@ impl Default for Config {
             sign_in_wait_ms: 1000,
             trusted_proxies: Vec::new(),
             first_admin: None,
+            device_check_seconds: 60,
         }
     }
 }
@@ -87,6 +92,17 @@ impl Config {
                 env::var("DRIMS_ADMIN_USERNAME").ok(),
                 env::var("DRIMS_ADMIN_PASSWORD").ok(),
             )?,
+            device_check_seconds: match env::var("DRIMS_DEVICE_CHECK_SECONDS") {
+                Err(_) => d.device_check_seconds,
+                Ok(v) => v
+                    .trim()
+                    .parse()
+                    .ok()
+                    .filter(|n| (5..=300).contains(n))
+                    .ok_or(format!(
+                        "DRIMS_DEVICE_CHECK_SECONDS must be a whole number from 5 to 300, not '{v}'"
+                    ))?,
+            },
         })
     }
 }

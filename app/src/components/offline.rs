@@ -98,6 +98,9 @@ pub enum SaveNotice {
     },
     Refused(String),
     Invalid(String),
+    /// A device not kept for offline use could not reach the server: nothing was sent, and
+    /// what was typed stays in the form for a retry.
+    ConnectionRequired,
 }
 
 #[component]
@@ -117,6 +120,18 @@ pub fn SaveNoticeView(notice: RwSignal<Option<SaveNotice>>) -> impl IntoView {
             }
             .into_any(),
             SaveNotice::Invalid(text) => view! { <p class="error" role="alert">{text}</p> }.into_any(),
+            SaveNotice::ConnectionRequired => view! {
+                <div class="error" role="alert" data-connection-required="true">
+                    <p>
+                        <strong>"Connection required."</strong>
+                        " This device is not kept ready for offline use, so nothing can be saved \
+                         on it, and the server cannot be reached. Nothing was sent; what you typed \
+                         is still in the form."
+                    </p>
+                    <button type="submit">"Retry"</button>
+                </div>
+            }
+            .into_any(),
         })
     }
 }
@@ -255,8 +270,40 @@ mod browser {
             return; // no client: the browser posts the form
         };
         if !offline.status.get_untracked().unlocked {
-            // No profile open (a device not kept for offline use): the browser posts the
-            // form to the server, which applies it through the same path.
+            // No profile open (a device not kept for offline use): the form goes to the server,
+            // which applies it through the same path, but only once the server answers, so a
+            // dead network never replaces the page and loses what was typed.
+            ev.prevent_default();
+            let Some(form) = ev
+                .target()
+                .and_then(|t| t.dyn_into::<web_sys::HtmlFormElement>().ok())
+            else {
+                return;
+            };
+            // `form.submit()` sends no submitter: the pressed button's decision goes in a field.
+            let pressed = ev.submitter().and_then(|b| {
+                Some((
+                    b.get_attribute("name")?,
+                    b.get_attribute("value").unwrap_or_default(),
+                ))
+            });
+            leptos::task::spawn_local(async move {
+                if port.reachable().await {
+                    if let (Some((name, value)), Some(doc)) =
+                        (pressed, web_sys::window().and_then(|w| w.document()))
+                    {
+                        if let Ok(field) = doc.create_element("input") {
+                            let _ = field.set_attribute("type", "hidden");
+                            let _ = field.set_attribute("name", &name);
+                            let _ = field.set_attribute("value", &value);
+                            let _ = form.append_child(&field);
+                        }
+                    }
+                    let _ = form.submit();
+                } else {
+                    notice.set(Some(SaveNotice::ConnectionRequired));
+                }
+            });
             return;
         }
         ev.prevent_default();
@@ -423,7 +470,7 @@ pub fn DeviceStorage() -> impl IntoView {
             };
             view! {
                 <section class="device-storage" aria-labelledby="device-storage">
-                    <h2 id="device-storage">"Storage on this device"</h2>
+                    <h2 id="device-storage">"This device's storage"</h2>
                     <p data-persisted=s.persisted.to_string()>
                         "Persistent storage: " <strong>{state}</strong> "; " {note}
                     </p>

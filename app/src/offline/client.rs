@@ -43,6 +43,9 @@ pub struct SyncStatus {
     pub update: AppUpdate,
     /// This device's storage for the browser's site data, once known.
     pub storage: Option<StorageState>,
+    /// An ADMIN revoked or deprovisioned this device: everything DRIMS kept on it was deleted.
+    /// The words to show (why).
+    pub wiped: Option<String>,
 }
 
 /// The state of a new version of the app (a new service worker) in this tab.
@@ -87,6 +90,7 @@ impl Default for SyncStatus {
             access_epoch: 0,
             update: AppUpdate::None,
             storage: None,
+            wiped: None,
         }
     }
 }
@@ -188,6 +192,8 @@ pub trait OfflinePort {
     fn discard_issue(&self, id: Uuid) -> LocalFuture<Result<(), String>>;
     /// Runs a sync now; resolves when that run has ended.
     fn sync_now(&self) -> LocalFuture<()>;
+    /// Whether the server answers now (`/api/ping`).
+    fn reachable(&self) -> LocalFuture<bool>;
     /// Switches to the waiting new version and reloads, unless (without `force`) a form on
     /// the page holds input not saved yet: then only reports it (`AppUpdate::Unsaved`).
     fn update_app(&self, force: bool);

@@ -150,6 +150,9 @@ pub struct DeviceCheck {
     pub reason: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub message: Option<String>,
+    /// When to ask again (`DRIMS_DEVICE_CHECK_SECONDS`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub check_every_seconds: Option<u32>,
 }
 
 /// The message a revoked device gets, everywhere it is refused.

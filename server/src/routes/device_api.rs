@@ -104,7 +104,9 @@ async fn check(
                 "Send the device id in the X-Device-ID header.",
             ))
         })?;
-    Ok(Json(admin::check(&s.db, u.as_ref(), id).await?))
+    let mut answer = admin::check(&s.db, u.as_ref(), id).await?;
+    answer.check_every_seconds = Some(s.config.device_check_seconds);
+    Ok(Json(answer))
 }
 
 async fn wipe_ack(

@@ -290,6 +290,7 @@ pub async fn check(db: &Db, user: Option<&SessionUser>, id: &str) -> AppResult<D
             wipe_requested: Some(true),
             reason: Some("revoked".into()),
             message: Some(REVOKED_MESSAGE.into()),
+            check_every_seconds: None,
         });
     }
     let Some(user) = user else {
@@ -310,6 +311,7 @@ pub async fn check(db: &Db, user: Option<&SessionUser>, id: &str) -> AppResult<D
         wipe_requested: Some(wipe),
         reason: None,
         message: None,
+        check_every_seconds: None,
     })
 }
 
