@@ -211,3 +211,40 @@ test('switched to online-only by the ADMIN: the queue reaches the server first, 
     await Server.stopAll();
   }
 });
+
+test('a user deactivated while their tab is open is told to sign in again within the check interval', async ({ browser }) => {
+  test.setTimeout(120_000);
+  const db = tempDb('deactivate');
+  const server = await Server.start(3097, db, SITE, { DRIMS_DEVICE_CHECK_SECONDS: '5' });
+  const gw = await Gateway.start(3096);
+  gw.target = server.port;
+  const ctx = await browser.newContext({ baseURL: gw.url });
+  try {
+    const admin = await apiAt(`http://127.0.0.1:${server.port}`, 'admin');
+    const made = await admin.post('/api/users', {
+      data: { username: 'leaving', display_name: 'Lee Leaving', password: 'field-pass-1', role: 'SUB_HUB_USER', hub_id: HUB },
+    });
+    expect(made.status(), await made.text()).toBe(201);
+    const user = await made.json();
+    const page = await ctx.newPage();
+    await signIn(page, 'leaving', 'field-pass-1', false);
+    await page.goto('/inventory');
+    await page.waitForFunction(() => (window as any).__drimsHydrated === true);
+    await expect(pill(page)).toContainText('Online – Synced');
+
+    const res = await admin.put(`/api/users/${user.id}`, {
+      data: { username: 'leaving', display_name: 'Lee Leaving', role: 'SUB_HUB_USER', hub_id: HUB, active: false },
+    });
+    expect(res.status(), await res.text()).toBe(200);
+    const at = Date.now();
+    // No navigation, no browser event: the periodic check finds the session gone.
+    await expect(pill(page)).toContainText('Online – Sign in to sync', { timeout: 15_000 });
+    console.log(`MEASURE deactivated user told to sign in ${Date.now() - at} ms after the deactivation (check every 5 s)`);
+    await page.reload();
+    await expect(page).toHaveURL(/\/login/);
+  } finally {
+    await ctx.close();
+    await gw.stop();
+    await Server.stopAll();
+  }
+});

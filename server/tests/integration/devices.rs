@@ -653,7 +653,7 @@ async fn a_deprovisioned_device_syncs_until_it_acknowledges_the_wipe() {
     assert_eq!(status, StatusCode::OK);
     assert_eq!(
         c,
-        json!({ "valid": true, "offline_enabled": false, "wipe_requested": true })
+        json!({ "valid": true, "offline_enabled": false, "wipe_requested": true, "check_every_seconds": 60 })
     );
     // It still syncs what it holds.
     let (status, answer) = sync_as(&app, &sub, "old-1", vec![]).await;
