@@ -12,7 +12,7 @@ test('admin signs in and sees the full navigation', async ({ page }) => {
   await signIn(page, 'admin');
   await expect(page.getByRole('heading', { level: 1 })).toHaveText('Welcome, Ada Administrator');
   expect(await navLabels(page)).toEqual([
-    'Dashboard', 'Inventory', 'Intake', 'Distribution', 'Needs lists', 'Transfers', 'Confirmations', 'History', 'Sync issues', 'Notifications', 'Hubs', 'Items', 'Events', 'Users', 'Offline policy', 'Import offline work',
+    'Dashboard', 'Inventory', 'Intake', 'Distribution', 'Needs lists', 'Transfers', 'Confirmations', 'History', 'Sync issues', 'Notifications', 'Hubs', 'Items', 'Events', 'Users', 'Offline policy', 'Devices', 'Import offline work',
   ]);
   await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Users' }).click();
   await expect(page.getByRole('heading', { level: 1 })).toHaveText('Users');
