@@ -1,8 +1,8 @@
 // The device registry seen from the browser: a device revoked by an ADMIN while its tab is
 // open is wiped (nothing of any user left in IndexedDB, nothing uploaded) and told why within
 // the check interval, and the server records the wipe.
-import { APIRequestContext, expect, request, test } from '@playwright/test';
-import { clientReady, pending, pill, signIn } from './helpers';
+import { expect, test } from '@playwright/test';
+import { api, clientReady, pending, pill, signIn } from './helpers';
 import { Gateway, Server, SITE, tempDb } from './servers';
 
 const HUB = 3;
@@ -29,13 +29,6 @@ async function records(page: import('@playwright/test').Page): Promise<number> {
   });
 }
 
-async function apiAt(base: string, username: string): Promise<APIRequestContext> {
-  const ctx = await request.newContext({ baseURL: base });
-  const res = await ctx.post('/api/session', { data: { username, password: 'drims-demo' } });
-  expect(res.status()).toBe(200);
-  return ctx;
-}
-
 test('a device revoked while its tab is open is wiped without upload and told why within the check interval', async ({ browser }) => {
   test.setTimeout(120_000);
   const db = tempDb('revoke');
@@ -60,7 +53,7 @@ test('a device revoked while its tab is open is wiped without upload and told wh
     await expect.poll(() => pending(page)).toBe(1);
 
     // ...when the laptop is reported lost and revoked.
-    const admin = await apiAt(`http://127.0.0.1:${server.port}`, 'admin');
+    const admin = await api('admin', `http://127.0.0.1:${server.port}`);
     const revoked = await admin.post(`/api/devices/${device}/revoke`, { data: { reason: 'Reported stolen at Spanish Town' } });
     expect(revoked.status(), await revoked.text()).toBe(200);
 
@@ -165,7 +158,7 @@ test('a device not kept for offline use stores nothing of the user; with no netw
     gw.restore();
     await required.getByRole('button', { name: 'Retry' }).click();
     await expect(page.getByRole('main').getByRole('status')).toHaveText('Received 6 each of Generator 5 kW at St. Catherine Parish Depot.', { timeout: 10_000 });
-    const admin = await apiAt(`http://127.0.0.1:${server.port}`, 'admin');
+    const admin = await api('admin', `http://127.0.0.1:${server.port}`);
     const csv = await (await admin.get(`/inventory/export.csv?hub=${HUB}&q=Generator`)).text();
     expect(csv.split('\r\n').find((l) => l.split(',')[1] === 'Generator 5 kW')?.split(',')[4]).toBe('6');
   } finally {
@@ -196,7 +189,7 @@ test('switched to online-only by the ADMIN: the queue reaches the server first, 
     await expect.poll(() => pending(page)).toBe(1);
     expect(await records(page)).toBeGreaterThan(1);
 
-    const admin = await apiAt(`http://127.0.0.1:${server.port}`, 'admin');
+    const admin = await api('admin', `http://127.0.0.1:${server.port}`);
     const off = await admin.put(`/api/devices/${device}`, { data: { offline_enabled: false } });
     expect(off.status(), await off.text()).toBe(200);
     gw.restore();
@@ -220,7 +213,7 @@ test('a user deactivated while their tab is open is told to sign in again within
   gw.target = server.port;
   const ctx = await browser.newContext({ baseURL: gw.url });
   try {
-    const admin = await apiAt(`http://127.0.0.1:${server.port}`, 'admin');
+    const admin = await api('admin', `http://127.0.0.1:${server.port}`);
     const made = await admin.post('/api/users', {
       data: { username: 'leaving', display_name: 'Lee Leaving', password: 'field-pass-1', role: 'SUB_HUB_USER', hub_id: HUB },
     });

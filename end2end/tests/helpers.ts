@@ -125,9 +125,10 @@ export async function contrast(page: Page, selector: string): Promise<number> {
   }, selector);
 }
 
-/** A client of the server outside the browser (so not offline with it), signed in as `username`. */
-export async function api(username: string): Promise<APIRequestContext> {
-  const ctx = await request.newContext({ baseURL: test.info().project.use.baseURL });
+/** A client of the server outside the browser (so not offline with it), signed in as `username`;
+ *  at `base` for a server a test started itself. */
+export async function api(username: string, base = test.info().project.use.baseURL): Promise<APIRequestContext> {
+  const ctx = await request.newContext({ baseURL: base });
   const res = await ctx.post('/api/session', { data: { username, password: 'drims-demo' } });
   expect(res.status()).toBe(200);
   return ctx;

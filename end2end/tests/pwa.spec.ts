@@ -2,11 +2,11 @@
 // shell served compressed and cached by content hash, a cold start from the installed profile
 // with no network at all, what Cache Storage holds, and new versions: they wait for the user,
 // never reload over unsaved input, reach every tab, and a failed download keeps the old one.
-import { APIRequestContext, BrowserContext, chromium, expect, Page, request, test } from '@playwright/test';
+import { APIRequestContext, BrowserContext, chromium, expect, Page, test } from '@playwright/test';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { clientReady, pending, pill, signIn, synced, unlockOffline } from './helpers';
+import { api, clientReady, pending, pill, signIn, synced, unlockOffline } from './helpers';
 import { Gateway, secondBuild, Server, tempDb } from './servers';
 
 // St. Catherine Parish Depot (SUB), the demo `sub` user's hub.
@@ -38,13 +38,6 @@ async function checkForUpdate(page: Page) {
     const reg = await navigator.serviceWorker.getRegistration();
     await reg!.update().catch(() => undefined);
   });
-}
-
-async function apiAt(base: string, username: string): Promise<APIRequestContext> {
-  const ctx = await request.newContext({ baseURL: base });
-  const res = await ctx.post('/api/session', { data: { username, password: 'drims-demo' } });
-  expect(res.status()).toBe(200);
-  return ctx;
 }
 
 async function stockAt(api: APIRequestContext, item: string): Promise<number> {
@@ -142,7 +135,7 @@ test('cold start with no network: the installed app opens, unlocks, records an i
   let ctx: BrowserContext | undefined;
   try {
     // An item only this test knows, at the hub, with a quantity no page shows by default.
-    const admin = await apiAt(gw.url, 'admin');
+    const admin = await api('admin', gw.url);
     const name = `Zephyr lantern ${Date.now() % 100000}`;
     const made = await admin.post('/api/items', { data: { name, category: 'Shelter', unit: 'each', min_qty: 1 } });
     expect(made.status(), await made.text()).toBe(201);
@@ -300,7 +293,7 @@ test('a new version waits for the user, never reloads over unsaved input, reache
     // The other tab was told and did not reload; the queue was untouched (the intake, once).
     await expect(other.getByRole('status').filter({ hasText: 'DRIMS was updated in another tab' })).toBeVisible();
     expect(await other.evaluate(() => (window as any).__sameDocument)).toBe(true);
-    const admin = await apiAt(gw.url, 'admin');
+    const admin = await api('admin', gw.url);
     const history = await (await admin.post('/api/fn/history', { form: { hub: String(HUB) } })).json();
     expect(history.movements.filter((m: any) => m.item === 'Family tent' && m.quantity === 12)).toHaveLength(1);
     await synced(page);

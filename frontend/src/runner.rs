@@ -383,7 +383,14 @@ impl Runner {
                     s.needs_sign_in = false;
                 });
                 let mut engine = self.engine.borrow_mut().take().unwrap_or_else(|| {
-                    SyncEngine::new(self.store.clone(), HttpTransport, self.device_id.clone())
+                    let mut engine =
+                        SyncEngine::new(self.store.clone(), HttpTransport, self.device_id.clone());
+                    engine.clock = Box::new(js_sys::Date::now);
+                    let status = self.status;
+                    engine.progress = Some(Box::new(move |p| {
+                        status.update(|s| s.progress = Some(p));
+                    }));
+                    engine
                 });
                 let now = chrono::Utc::now().to_rfc3339();
                 let result = engine.run(&now, js_sys::Math::random()).await;
@@ -400,7 +407,10 @@ impl Runner {
         if end == Some(RunEnd::NeedsSignIn) {
             self.status.update(|s| s.needs_sign_in = true);
         }
-        self.status.update(|s| s.syncing = false);
+        self.status.update(|s| {
+            s.syncing = false;
+            s.progress = None;
+        });
         self.refresh().await;
         self.broadcast();
         let pending = self.status.with_untracked(|s| s.pending);
@@ -452,7 +462,11 @@ impl Runner {
                         Some("signed-out") => me.signed_out_elsewhere(),
                         // Another tab wiped the device: this one asks, and shows why.
                         Some("wiped") => me.check_in(0),
-                        _ => leptos::task::spawn_local(async move { me.refresh().await }),
+                        _ => {
+                            // Another tab wrote: this tab's opened copy is stale.
+                            me.store.forget();
+                            leptos::task::spawn_local(async move { me.refresh().await })
+                        }
                     }
                 },
             );

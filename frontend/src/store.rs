@@ -109,6 +109,18 @@ pub struct IdbStore {
     db: Rc<RefCell<Option<Rc<Rexie>>>>,
     open: Rc<RefCell<Option<Unlocked>>>,
     seq: Rc<Cell<u64>>,
+    cached: Rc<RefCell<Option<Cached>>>,
+    /// Bumped by every write and every `forget`: a copy read across one is not kept.
+    writes: Rc<Cell<u64>>,
+}
+
+/// The open profile's data as this tab last read or wrote it, opened: a page that reads it
+/// after every save does not decrypt the whole outbox again (with 5,000 operations queued
+/// that took longer than the save). Kept in step with this tab's own writes; dropped on
+/// anything this tab cannot follow: another tab's change, a new snapshot, a lock, a failure.
+struct Cached {
+    profile: String,
+    data: app::offline::client::LocalData,
 }
 
 impl IdbStore {
@@ -123,12 +135,37 @@ impl IdbStore {
 
     /// Opens a profile in this tab (its key stays in memory only).
     pub fn unlock(&self, unlocked: Unlocked) {
+        self.forget();
         *self.open.borrow_mut() = Some(unlocked);
     }
 
     /// Drops the key: nothing can be read until the profile is opened again.
     pub fn lock(&self) {
+        self.forget();
         *self.open.borrow_mut() = None;
+    }
+
+    /// Drops the opened copy: the next read comes from IndexedDB (another tab wrote).
+    pub fn forget(&self) {
+        self.writes.set(self.writes.get() + 1);
+        *self.cached.borrow_mut() = None;
+    }
+
+    /// Applies this tab's write to the opened copy, if it holds this profile's data; a failed
+    /// write drops it instead (what reached IndexedDB is then unknown).
+    fn follow<T>(
+        &self,
+        u: &Unlocked,
+        result: Result<T, StoreError>,
+        edit: impl FnOnce(&mut app::offline::client::LocalData),
+    ) -> Result<T, StoreError> {
+        self.writes.set(self.writes.get() + 1);
+        let mut cached = self.cached.borrow_mut();
+        match (&result, cached.as_mut()) {
+            (Ok(_), Some(c)) if c.profile == u.profile => edit(&mut c.data),
+            _ => *cached = None,
+        }
+        result
     }
 
     pub fn unlocked(&self) -> Option<Unlocked> {
@@ -219,36 +256,47 @@ impl IdbStore {
         };
         let value = encode(&u.key, PENDING, &key, &record)?;
         let key = JsValue::from_str(&key);
-        let db = self.db().await?;
-        let tx = db
-            .transaction(&[PENDING, ISSUES], TransactionMode::ReadWrite)
-            .map_err(err)?;
-        let issues = tx.store(ISSUES).map_err(err)?;
-        let pending = tx.store(PENDING).map_err(err)?;
-        // Both requests in flight at once (they run in order inside the transaction): one
-        // round trip to IndexedDB instead of two, which is most of the time a save takes.
-        let (deleted, put) =
-            futures::future::join(issues.delete(key.clone()), pending.put(&value, Some(&key)))
-                .await;
-        deleted.map_err(err)?;
-        put.map_err(err)?;
-        tx.done().await.map_err(err)?;
+        let written = async {
+            let db = self.db().await?;
+            let tx = db
+                .transaction(&[PENDING, ISSUES], TransactionMode::ReadWrite)
+                .map_err(err)?;
+            let issues = tx.store(ISSUES).map_err(err)?;
+            let pending = tx.store(PENDING).map_err(err)?;
+            // Both requests in flight at once (they run in order inside the transaction): one
+            // round trip to IndexedDB instead of two, which is most of the time a save takes.
+            let (deleted, put) =
+                futures::future::join(issues.delete(key.clone()), pending.put(&value, Some(&key)))
+                    .await;
+            deleted.map_err(err)?;
+            put.map_err(err)?;
+            tx.done().await.map_err(err)
+        }
+        .await;
+        self.follow(&u, written, |d| {
+            d.issues.retain(|i| i.op.id != record.op.id);
+            d.pending.push(record);
+        })?;
         Ok(())
     }
 
     pub async fn discard_issue(&self, id: Uuid) -> Result<(), StoreError> {
         let u = self.current()?;
-        let db = self.db().await?;
-        let tx = db
-            .transaction(&[ISSUES], TransactionMode::ReadWrite)
-            .map_err(err)?;
-        tx.store(ISSUES)
-            .map_err(err)?
-            .delete(JsValue::from_str(&u.rkey(&id.to_string())))
-            .await
-            .map_err(err)?;
-        tx.done().await.map_err(err)?;
-        Ok(())
+        let written = async {
+            let db = self.db().await?;
+            let tx = db
+                .transaction(&[ISSUES], TransactionMode::ReadWrite)
+                .map_err(err)?;
+            tx.store(ISSUES)
+                .map_err(err)?
+                .delete(JsValue::from_str(&u.rkey(&id.to_string())))
+                .await
+                .map_err(err)?;
+            tx.done().await.map_err(err)
+        }
+        .await;
+        self.follow(&u, written, |d| d.issues.retain(|i| i.op.id != id))
+            .map(drop)
     }
 
     /// The open profile's pending and refused operations and its last sync time, for the pill.
@@ -257,6 +305,15 @@ impl IdbStore {
         let Some(u) = self.unlocked() else {
             return Ok((0, 0, None));
         };
+        if let Some(c) = self
+            .cached
+            .borrow()
+            .as_ref()
+            .filter(|c| c.profile == u.profile)
+        {
+            let d = &c.data;
+            return Ok((d.pending.len(), d.issues.len(), d.last_synced.clone()));
+        }
         let db = self.db().await?;
         let tx = db
             .transaction(&[PENDING, ISSUES], TransactionMode::ReadOnly)
@@ -348,9 +405,38 @@ impl IdbStore {
         Ok((pending, issues.into_iter().map(|(_, i)| i).collect()))
     }
 
-    /// Everything for the pages in one read-only transaction.
+    /// Everything for the pages: read in one read-only transaction, then from the opened copy
+    /// until something this tab cannot follow changes it.
     pub async fn local_data(&self) -> Result<app::offline::client::LocalData, StoreError> {
         let u = self.current()?;
+        if let Some(c) = self
+            .cached
+            .borrow()
+            .as_ref()
+            .filter(|c| c.profile == u.profile)
+        {
+            return Ok(c.data.clone());
+        }
+        let before = self.writes.get();
+        let data = self.read_local_data(&u).await?;
+        // Kept only if nothing was written meanwhile in this tab (the read may predate it).
+        let mut cached = self.cached.borrow_mut();
+        if self.writes.get() == before
+            && self.unlocked().is_some_and(|now| now.profile == u.profile)
+        {
+            *cached = Some(Cached {
+                profile: u.profile.clone(),
+                data: data.clone(),
+            });
+        }
+        Ok(data)
+    }
+
+    async fn read_local_data(
+        &self,
+        u: &Unlocked,
+    ) -> Result<app::offline::client::LocalData, StoreError> {
+        let u = u.clone();
         let db = self.db().await?;
         let tx = db
             .transaction(&DATA_STORES, TransactionMode::ReadOnly)
@@ -414,6 +500,7 @@ impl IdbStore {
             .await
             .map_err(err)?;
         tx.done().await.map_err(err)?;
+        self.forget();
         if self.unlocked().is_some_and(|u| u.profile == profile) {
             self.lock();
         }
@@ -446,6 +533,7 @@ impl IdbStore {
     /// no known user) under its key, and deletes the plaintext.
     pub async fn adopt_plaintext(&self) -> Result<usize, StoreError> {
         let u = self.current()?;
+        self.forget();
         let db = self.db().await?;
         let tx = db
             .transaction(&[PENDING, ISSUES], TransactionMode::ReadWrite)
@@ -486,6 +574,7 @@ impl IdbStore {
             }
         }
         tx.done().await.map_err(err)?;
+        self.forget();
         Ok(adopted)
     }
 }
@@ -510,19 +599,27 @@ impl OutboxStore for IdbStore {
             return Ok(());
         }
         let u = self.current()?;
-        let db = self.db().await?;
-        let tx = db
-            .transaction(&[PENDING], TransactionMode::ReadWrite)
-            .map_err(err)?;
-        let store = tx.store(PENDING).map_err(err)?;
-        for id in ids {
-            store
-                .delete(JsValue::from_str(&u.rkey(&id.to_string())))
-                .await
+        let written = async {
+            let db = self.db().await?;
+            let tx = db
+                .transaction(&[PENDING], TransactionMode::ReadWrite)
                 .map_err(err)?;
+            let store = tx.store(PENDING).map_err(err)?;
+            // All requests at once (IndexedDB runs them in order): one round trip, not 1,000.
+            futures::future::try_join_all(
+                ids.iter()
+                    .map(|id| store.delete(JsValue::from_str(&u.rkey(&id.to_string())))),
+            )
+            .await
+            .map_err(err)?;
+            tx.done().await.map_err(err)
         }
-        tx.done().await.map_err(err)?;
-        Ok(())
+        .await;
+        let gone: std::collections::HashSet<&Uuid> = ids.iter().collect();
+        self.follow(&u, written, |d| {
+            d.pending.retain(|p| !gone.contains(&p.op.id))
+        })
+        .map(drop)
     }
 
     async fn move_to_issues(&self, mut issue: SyncIssue) -> Result<(), StoreError> {
@@ -531,26 +628,37 @@ impl OutboxStore for IdbStore {
         issue.user_id = issue.user_id.or(Some(u.user_id));
         let value = encode(&u.key, ISSUES, &key, &issue)?;
         let key = JsValue::from_str(&key);
-        let db = self.db().await?;
-        let tx = db
-            .transaction(&[PENDING, ISSUES], TransactionMode::ReadWrite)
-            .map_err(err)?;
-        tx.store(PENDING)
-            .map_err(err)?
-            .delete(key.clone())
-            .await
-            .map_err(err)?;
-        tx.store(ISSUES)
-            .map_err(err)?
-            .put(&value, Some(&key))
-            .await
-            .map_err(err)?;
-        tx.done().await.map_err(err)?;
-        Ok(())
+        let written = async {
+            let db = self.db().await?;
+            let tx = db
+                .transaction(&[PENDING, ISSUES], TransactionMode::ReadWrite)
+                .map_err(err)?;
+            tx.store(PENDING)
+                .map_err(err)?
+                .delete(key.clone())
+                .await
+                .map_err(err)?;
+            tx.store(ISSUES)
+                .map_err(err)?
+                .put(&value, Some(&key))
+                .await
+                .map_err(err)?;
+            tx.done().await.map_err(err)
+        }
+        .await;
+        self.follow(&u, written, |d| {
+            d.pending.retain(|p| p.op.id != issue.op.id);
+            d.issues.retain(|i| i.op.id != issue.op.id);
+            // Newest first, as read from the store.
+            d.issues.insert(0, issue);
+        })
+        .map(drop)
     }
 
     async fn record_attempt(&self, ids: &[Uuid], error: &str) -> Result<(), StoreError> {
         let u = self.current()?;
+        // Whatever happens below, the opened copy's attempt counts are stale.
+        self.forget();
         let db = self.db().await?;
         let tx = db
             .transaction(&[PENDING], TransactionMode::ReadWrite)
@@ -571,11 +679,13 @@ impl OutboxStore for IdbStore {
             }
         }
         tx.done().await.map_err(err)?;
+        self.forget();
         Ok(())
     }
 
     async fn save_snapshot(&self, snapshot: Snapshot) -> Result<(), StoreError> {
         let u = self.current()?;
+        self.forget();
         if snapshot.user.id != u.user_id {
             return Err(StoreError(
                 "a snapshot for another user was not stored".into(),
@@ -632,6 +742,7 @@ impl OutboxStore for IdbStore {
             meta_store.put(value, Some(key)).await.map_err(err)?;
         }
         tx.done().await.map_err(err)?;
+        self.forget();
         Ok(())
     }
 }

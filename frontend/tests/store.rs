@@ -492,3 +492,58 @@ async fn version_one_plaintext_is_sealed_for_its_user_and_its_snapshot_dropped()
         "the plaintext copy is gone"
     );
 }
+
+/// Two tabs: each has its own store (and opened copy) over the one database.
+#[wasm_bindgen_test]
+async fn the_opened_copy_follows_this_tabs_writes_and_drops_on_another_tabs_change() {
+    let tab = fresh(Some(7)).await;
+    let other = IdbStore::default();
+    set_user(&other, Some(7));
+    let ids =
+        |d: &app::offline::client::LocalData| d.pending.iter().map(|p| p.op.id).collect::<Vec<_>>();
+    let first = intake(1);
+    tab.enqueue(first.clone()).await.unwrap();
+    assert_eq!(ids(&tab.local_data().await.unwrap()), vec![first.id]);
+
+    // This tab's writes show at once, from the copy or not.
+    let second = intake(2);
+    tab.enqueue(second.clone()).await.unwrap();
+    assert_eq!(
+        ids(&tab.local_data().await.unwrap()),
+        vec![first.id, second.id]
+    );
+    tab.move_to_issues(SyncIssue {
+        op: first.clone(),
+        reason: "stock_insufficient".into(),
+        message: "no".into(),
+        failed_at: "2026-11-30T10:00:00Z".into(),
+        user_id: None,
+    })
+    .await
+    .unwrap();
+    let data = tab.local_data().await.unwrap();
+    assert_eq!(ids(&data), vec![second.id]);
+    assert_eq!(data.issues.len(), 1);
+    assert_eq!(tab.counts().await.unwrap().0, 1);
+    assert_eq!(tab.counts().await.unwrap().1, 1);
+    tab.remove(&[second.id]).await.unwrap();
+    assert!(tab.local_data().await.unwrap().pending.is_empty());
+
+    // Another tab's write reaches this one when it is told (the BroadcastChannel message).
+    let third = intake(3);
+    other.enqueue(third.clone()).await.unwrap();
+    tab.forget();
+    assert_eq!(ids(&tab.local_data().await.unwrap()), vec![third.id]);
+    assert_eq!(tab.counts().await.unwrap().0, 1);
+    // And the copy never crosses users: another profile opened here reads its own data.
+    set_user(&tab, Some(8));
+    assert!(tab.local_data().await.unwrap().pending.is_empty());
+    assert_eq!(tab.counts().await.unwrap().0, 0);
+    // What IndexedDB holds agrees with the copy.
+    set_user(&tab, Some(7));
+    let direct = tab.pending().await.unwrap();
+    assert_eq!(
+        direct.iter().map(|p| p.op.id).collect::<Vec<_>>(),
+        vec![third.id]
+    );
+}

@@ -10,6 +10,7 @@ use leptos::prelude::*;
 use send_wrapper::SendWrapper;
 use uuid::Uuid;
 
+use super::engine::Progress;
 use super::{PendingOp, SyncIssue};
 use crate::ops::sync::Snapshot;
 use crate::ops::Operation;
@@ -25,6 +26,8 @@ pub struct SyncStatus {
     /// `navigator.onLine` and the last ping of `/api/ping` answered.
     pub online: bool,
     pub syncing: bool,
+    /// Where the running sync stands ("Syncing 1,200 of 5,000"), while one runs.
+    pub progress: Option<Progress>,
     pub pending: usize,
     pub failed: usize,
     /// The server answered 401: everything is kept until the user signs in again.
@@ -80,6 +83,7 @@ impl Default for SyncStatus {
             ready: false,
             online: true,
             syncing: false,
+            progress: None,
             pending: 0,
             failed: 0,
             needs_sign_in: false,
@@ -97,20 +101,32 @@ impl Default for SyncStatus {
 
 impl SyncStatus {
     /// The pill's words, as DESIGN.md names them.
-    pub fn label(&self) -> &'static str {
+    pub fn label(&self) -> String {
         if !self.ready && self.online {
             // Server-rendered, before the client runs (or with JavaScript off, where there is
             // no queue on the device): the page came from the server, nothing more is known.
-            "Online"
+            "Online".into()
         } else if !self.online {
-            "Offline – Working in offline mode"
+            "Offline – Working in offline mode".into()
         } else if self.needs_sign_in {
-            "Online – Sign in to sync"
+            "Online – Sign in to sync".into()
+        } else if let Some(text) = self.progress_text() {
+            format!("Online – {text}")
         } else if self.syncing || self.pending > 0 {
-            "Online – Syncing..."
+            "Online – Syncing...".into()
         } else {
-            "Online – Synced"
+            "Online – Synced".into()
         }
+    }
+
+    /// "Syncing 1,200 of 5,000" while a run is sending, else nothing.
+    pub fn progress_text(&self) -> Option<String> {
+        let p = self.progress.filter(|p| self.syncing && p.total > 0)?;
+        Some(format!(
+            "Syncing {} of {}",
+            thousands(p.done),
+            thousands(p.total)
+        ))
     }
 
     /// `ok` (green), `busy` (amber) or `offline` (red): the pill's class.
@@ -127,6 +143,19 @@ impl SyncStatus {
     pub fn counts(&self) -> String {
         format!("{} pending · {} failed", self.pending, self.failed)
     }
+}
+
+/// 5000 -> "5,000".
+pub fn thousands(n: usize) -> String {
+    let digits = n.to_string();
+    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
 }
 
 /// Everything kept on this device, read in one go.
@@ -241,4 +270,32 @@ impl Offline {
 
 pub fn use_offline() -> Offline {
     use_context::<Offline>().unwrap_or_else(Offline::inert)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_pill_counts_a_running_sync_in_thousands() {
+        assert_eq!(thousands(0), "0");
+        assert_eq!(thousands(999), "999");
+        assert_eq!(thousands(1200), "1,200");
+        assert_eq!(thousands(1_234_567), "1,234,567");
+        let mut s = SyncStatus {
+            ready: true,
+            syncing: true,
+            pending: 5000,
+            progress: Some(Progress {
+                done: 1200,
+                total: 5000,
+            }),
+            ..SyncStatus::default()
+        };
+        assert_eq!(s.label(), "Online – Syncing 1,200 of 5,000");
+        s.syncing = false;
+        assert_eq!(s.label(), "Online – Syncing...", "ended: no stale progress");
+        s.online = false;
+        assert_eq!(s.label(), "Offline – Working in offline mode");
+    }
 }

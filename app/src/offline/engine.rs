@@ -4,13 +4,14 @@
 //! stays and the engine backs off; on 401 everything stays and the user is asked to sign in.
 //! A crash between sending and settling is harmless: the server applies each id once, so the
 //! resent batch comes back with the stored outcomes.
+use std::collections::{HashMap, VecDeque};
 use std::future::Future;
 
 use uuid::Uuid;
 
 use super::backoff::Backoff;
 use super::{PendingOp, SyncIssue};
-use crate::ops::sync::{Snapshot, SyncResponse};
+use crate::ops::sync::{Snapshot, SyncResponse, SyncResult, MAX_BATCH};
 use crate::ops::Operation;
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -68,6 +69,39 @@ pub struct RunReport {
     pub pending_confirmation: usize,
     pub rejected: usize,
     pub snapshot_refreshed: bool,
+    /// Batches the server answered.
+    pub batches: usize,
+}
+
+/// Where a run stands: operations settled so far (applied, pending confirmation or moved to
+/// Sync Issues) out of all it has to send ("Syncing 1,200 of 5,000").
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Progress {
+    pub done: usize,
+    pub total: usize,
+}
+
+/// The first batch of a page's life; later ones follow [`next_batch_size`].
+pub const FIRST_BATCH: usize = 100;
+/// Batches never shrink below this on slow answers or failures (a 413 may go lower).
+pub const MIN_BATCH: usize = 10;
+/// A full batch answered within this grows the next one (doubled, up to `MAX_BATCH`).
+pub const GROW_WITHIN_MS: f64 = 8_000.0;
+/// A batch answered after this shrinks the next one (halved): the request timeout is 30 s.
+pub const SHRINK_AFTER_MS: f64 = 20_000.0;
+
+/// The adaptive batch size: few round trips on a slow, far link (2G: 800 ms each), never a
+/// batch so large that it cannot finish before the request times out, nor above `ceiling`
+/// (the largest the server took, once it answered 413).
+pub fn next_batch_size(current: usize, sent: usize, elapsed_ms: f64, ceiling: usize) -> usize {
+    let next = if elapsed_ms > SHRINK_AFTER_MS {
+        sent / 2
+    } else if sent >= current && elapsed_ms < GROW_WITHIN_MS {
+        current * 2
+    } else {
+        current
+    };
+    next.clamp(MIN_BATCH.min(ceiling), ceiling.clamp(1, MAX_BATCH))
 }
 
 pub struct SyncEngine<S, T> {
@@ -75,7 +109,13 @@ pub struct SyncEngine<S, T> {
     pub transport: T,
     pub device_id: String,
     pub batch_size: usize,
+    /// The largest batch the server accepted after refusing a larger one as too large (413).
+    pub batch_ceiling: usize,
     pub backoff: Backoff,
+    /// Milliseconds on a monotonic clock: how long each batch took (sizes the next one).
+    pub clock: Box<dyn Fn() -> f64>,
+    /// Told where the run stands: at its start and after every batch.
+    pub progress: Option<Box<dyn FnMut(Progress)>>,
     /// Consecutive failed runs; drives the backoff, reset by a successful exchange.
     failures: u32,
 }
@@ -86,8 +126,11 @@ impl<S: OutboxStore, T: SyncTransport> SyncEngine<S, T> {
             store,
             transport,
             device_id: device_id.into(),
-            batch_size: 100,
+            batch_size: FIRST_BATCH,
+            batch_ceiling: MAX_BATCH,
             backoff: Backoff::default(),
+            clock: Box::new(|| 0.0),
+            progress: None,
             failures: 0,
         }
     }
@@ -96,24 +139,47 @@ impl<S: OutboxStore, T: SyncTransport> SyncEngine<S, T> {
         self.failures
     }
 
+    fn tell(&mut self, done: usize, total: usize) {
+        if let Some(progress) = self.progress.as_mut() {
+            progress(Progress { done, total });
+        }
+    }
+
     /// One sync run. `now` stamps Sync Issues; `unit` is a random value in [0, 1) for jitter.
+    ///
+    /// The outbox is read once (and once more when it has been sent, for what was recorded
+    /// meanwhile): a run over n operations decrypts each once, not once per batch.
     pub async fn run(&mut self, now: &str, unit: f64) -> Result<(RunEnd, RunReport), StoreError> {
         let mut report = RunReport::default();
+        let mut queue: VecDeque<PendingOp> = self.store.pending().await?.into();
+        let mut done = 0;
+        let mut total = queue.len();
+        if total > 0 {
+            self.tell(done, total);
+        }
         loop {
-            let pending = self.store.pending().await?;
-            if pending.is_empty() {
-                break;
+            if queue.is_empty() {
+                // Recorded while this run went on: sent in the same run.
+                queue = self.store.pending().await?.into();
+                if queue.is_empty() {
+                    break;
+                }
+                total = done + queue.len();
+                self.tell(done, total);
             }
-            let batch: Vec<&PendingOp> = pending.iter().take(self.batch_size).collect();
+            let take = self.batch_size.clamp(1, queue.len());
+            let batch: Vec<&PendingOp> = queue.iter().take(take).collect();
             let ops: Vec<Operation> = batch.iter().map(|p| p.op.clone()).collect();
             let ids: Vec<Uuid> = ops.iter().map(|o| o.id).collect();
+            let started = (self.clock)();
             let response = match self.transport.sync(&self.device_id, &ops).await {
                 Ok(response) => response,
                 Err(TransportError::Unauthorized) => return Ok((RunEnd::NeedsSignIn, report)),
                 // Too large: halve the batch and go on at once (one operation too large is a
                 // permanent refusal, below).
-                Err(TransportError::Refused(413, _)) if self.batch_size > 1 => {
-                    self.batch_size = (self.batch_size / 2).max(1);
+                Err(TransportError::Refused(413, _)) if take > 1 => {
+                    self.batch_size = (take / 2).max(1);
+                    self.batch_ceiling = self.batch_size;
                     continue;
                 }
                 Err(TransportError::Refused(code, body)) if permanent(code) => {
@@ -133,6 +199,9 @@ impl<S: OutboxStore, T: SyncTransport> SyncEngine<S, T> {
                             })
                             .await?;
                     }
+                    queue.drain(..take);
+                    done += take;
+                    self.tell(done, total);
                     continue;
                 }
                 Err(err) => {
@@ -142,6 +211,11 @@ impl<S: OutboxStore, T: SyncTransport> SyncEngine<S, T> {
                         TransportError::Refused(code, m) => format!("refused {code}: {m}"),
                         TransportError::Unauthorized => unreachable!("handled above"),
                     };
+                    // No answer may mean the batch was too much for the link before the
+                    // request timed out: try a smaller one next time.
+                    if matches!(err, TransportError::Network(_)) {
+                        self.batch_size = (take / 2).max(MIN_BATCH).min(self.batch_size);
+                    }
                     self.store.record_attempt(&ids, &text).await?;
                     self.failures = self.failures.saturating_add(1);
                     return Ok((
@@ -151,11 +225,18 @@ impl<S: OutboxStore, T: SyncTransport> SyncEngine<S, T> {
                 }
             };
             self.failures = 0;
+            report.batches += 1;
+            let elapsed = (self.clock)() - started;
+            self.batch_size = next_batch_size(self.batch_size, take, elapsed, self.batch_ceiling);
+            let answers: HashMap<String, &SyncResult> = response
+                .results
+                .iter()
+                .filter_map(|r| r.id.as_str().map(|id| (id.to_string(), r)))
+                .collect();
             let mut settled = Vec::new();
             let mut unanswered = Vec::new();
             for op in &ops {
-                let id = serde_json::Value::String(op.id.to_string());
-                match response.results.iter().find(|r| r.id == id) {
+                match answers.get(&op.id.to_string()) {
                     Some(r) if r.status == "applied" => {
                         report.applied += 1;
                         settled.push(op.id);
@@ -181,6 +262,9 @@ impl<S: OutboxStore, T: SyncTransport> SyncEngine<S, T> {
                 }
             }
             self.store.remove(&settled).await?;
+            queue.drain(..take);
+            done += take - unanswered.len();
+            self.tell(done, total);
             if !unanswered.is_empty() {
                 self.store
                     .record_attempt(&unanswered, "no result from the server")

@@ -1,7 +1,8 @@
 //! The engine against an in-memory outbox and a fake server that, like the real one, applies
 //! each operation id once and answers replays with the stored outcome.
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
 use std::collections::{HashMap, VecDeque};
+use std::rc::Rc;
 
 use futures::executor::block_on;
 use uuid::Uuid;
@@ -13,12 +14,14 @@ use crate::ops::{DistributionPayload, OperationBody};
 #[derive(Default)]
 struct MemStore {
     pending: RefCell<Vec<PendingOp>>,
+    reads: Cell<usize>,
     issues: RefCell<Vec<SyncIssue>>,
     snapshots: RefCell<usize>,
 }
 
 impl OutboxStore for MemStore {
     async fn pending(&self) -> Result<Vec<PendingOp>, StoreError> {
+        self.reads.set(self.reads.get() + 1);
         let mut v = self.pending.borrow().clone();
         v.sort_by_key(|p| p.seq);
         Ok(v)
@@ -66,6 +69,11 @@ struct FakeServer {
     applications: RefCell<usize>,
     calls: RefCell<Vec<Vec<Uuid>>>,
     script: RefCell<VecDeque<Next>>,
+    /// A link and a server with a cost: each call moves the clock by one round trip plus the
+    /// time per operation.
+    clock: Rc<Cell<f64>>,
+    round_trip_ms: f64,
+    ms_per_op: f64,
 }
 
 impl FakeServer {
@@ -110,6 +118,8 @@ impl SyncTransport for &FakeServer {
         self.calls
             .borrow_mut()
             .push(ops.iter().map(|o| o.id).collect());
+        self.clock
+            .set(self.clock.get() + self.round_trip_ms + self.ms_per_op * ops.len() as f64);
         let next = self.script.borrow_mut().pop_front();
         let respond = |results| SyncResponse {
             results,
@@ -200,10 +210,9 @@ fn sends_oldest_first_in_batches_and_empties_the_outbox() {
     assert_eq!(end, RunEnd::Synced);
     assert_eq!(report.applied, 250);
     let calls = server.calls.borrow();
-    assert_eq!(
-        calls.iter().map(Vec::len).collect::<Vec<_>>(),
-        [100, 100, 50]
-    );
+    // Answered at once, each full batch doubles the next.
+    assert_eq!(calls.iter().map(Vec::len).collect::<Vec<_>>(), [100, 150]);
+    assert_eq!(report.batches, 2);
     assert_eq!(
         calls.concat(),
         expected,
@@ -359,7 +368,19 @@ fn busy_and_timeouts_are_retried_and_too_large_halves_the_batch() {
     engine.batch_size = 4;
     let (end, report) = block_on(engine.run("t", 0.0)).unwrap();
     assert_eq!((end, report.applied), (RunEnd::Synced, 4));
-    assert_eq!(engine.batch_size, 2);
+    assert_eq!(
+        server
+            .calls
+            .borrow()
+            .iter()
+            .map(Vec::len)
+            .collect::<Vec<_>>(),
+        [4, 2, 2]
+    );
+    assert_eq!(
+        engine.batch_size, 2,
+        "never again above what the server took"
+    );
     assert!(engine.store.issues.borrow().is_empty());
 }
 
@@ -410,4 +431,113 @@ fn a_crash_between_send_and_confirm_is_harmless() {
     );
     assert_eq!(*server.applications.borrow(), 2, "applied exactly once");
     assert!(engine.store.pending.borrow().is_empty());
+}
+
+fn timed<'a>(server: &'a FakeServer, quantities: &[i64]) -> SyncEngine<MemStore, &'a FakeServer> {
+    let mut engine = SyncEngine::new(outbox(quantities), server, "laptop");
+    let clock = Rc::clone(&server.clock);
+    engine.clock = Box::new(move || clock.get());
+    engine
+}
+
+#[test]
+fn batches_grow_on_a_fast_answer_up_to_the_limit_and_the_outbox_is_read_once() {
+    // A 2G round trip (800 ms) and a quick server: the batch doubles up to MAX_BATCH.
+    let server = FakeServer {
+        round_trip_ms: 800.0,
+        ms_per_op: 2.0,
+        ..FakeServer::default()
+    };
+    let mut engine = timed(&server, &[1; 5000]);
+    let seen = Rc::new(RefCell::new(Vec::new()));
+    let log = Rc::clone(&seen);
+    engine.progress = Some(Box::new(move |p| log.borrow_mut().push(p)));
+    let (end, report) = block_on(engine.run("t", 0.5)).unwrap();
+    assert_eq!(
+        (end, report.applied, report.batches),
+        (RunEnd::Synced, 5000, 8)
+    );
+    assert_eq!(
+        server
+            .calls
+            .borrow()
+            .iter()
+            .map(Vec::len)
+            .collect::<Vec<_>>(),
+        [100, 200, 400, 800, 1000, 1000, 1000, 500]
+    );
+    assert_eq!(*server.applications.borrow(), 5000, "each once");
+    // At the start, then after each batch: "Syncing 1,500 of 5,000".
+    let done: Vec<usize> = seen.borrow().iter().map(|p| p.done).collect();
+    assert_eq!(done, [0, 100, 300, 700, 1500, 2500, 3500, 4500, 5000]);
+    assert!(seen.borrow().iter().all(|p| p.total == 5000));
+    assert_eq!(
+        engine.store.reads.get(),
+        2,
+        "once to start, once to find what was recorded meanwhile: not once per batch"
+    );
+}
+
+#[test]
+fn a_slow_answer_stops_the_growth_and_a_slower_one_halves_the_batch() {
+    // 30 ms per operation: 100 (3.8 s) and 200 (6.8 s) grow, 400 (12.8 s) stays.
+    let server = FakeServer {
+        round_trip_ms: 800.0,
+        ms_per_op: 30.0,
+        ..FakeServer::default()
+    };
+    let mut engine = timed(&server, &[1; 1500]);
+    block_on(engine.run("t", 0.5)).unwrap();
+    assert_eq!(
+        server
+            .calls
+            .borrow()
+            .iter()
+            .map(Vec::len)
+            .collect::<Vec<_>>(),
+        [100, 200, 400, 400, 400]
+    );
+    // 60 ms per operation: a batch of 400 takes 24.8 s, past SHRINK_AFTER_MS: halved.
+    let server = FakeServer {
+        round_trip_ms: 800.0,
+        ms_per_op: 60.0,
+        ..FakeServer::default()
+    };
+    let mut engine = timed(&server, &[1; 700]);
+    engine.batch_size = 400;
+    block_on(engine.run("t", 0.5)).unwrap();
+    assert_eq!(
+        server
+            .calls
+            .borrow()
+            .iter()
+            .map(Vec::len)
+            .collect::<Vec<_>>(),
+        [400, 200, 100]
+    );
+}
+
+#[test]
+fn no_answer_halves_the_next_batch_but_not_below_the_minimum() {
+    let server = FakeServer::default();
+    server
+        .script
+        .borrow_mut()
+        .push_back(Next::Fail(TransportError::Network("timed out".into())));
+    let mut engine = timed(&server, &[1; 800]);
+    engine.batch_size = 800;
+    let (end, _) = block_on(engine.run("t", 0.5)).unwrap();
+    assert!(matches!(end, RunEnd::RetryIn(_)));
+    assert_eq!(engine.batch_size, 400);
+    assert_eq!(engine.store.pending.borrow().len(), 800, "all kept");
+    for _ in 0..10 {
+        server
+            .script
+            .borrow_mut()
+            .push_back(Next::Fail(TransportError::Network("timed out".into())));
+        block_on(engine.run("t", 0.5)).unwrap();
+    }
+    assert_eq!(engine.batch_size, MIN_BATCH);
+    let (end, report) = block_on(engine.run("t", 0.5)).unwrap();
+    assert_eq!((end, report.applied), (RunEnd::Synced, 800));
 }

@@ -63,6 +63,9 @@ fn DeviceIssues() -> impl IntoView {
             view! {
                 <section aria-labelledby="device-issues" class="device-issues">
                     <h2 id="device-issues">"On this device"</h2>
+                    {move || status.read().progress_text().map(|text| view! {
+                        <p class="sync-progress" role="status" data-sync-progress="true">{text}</p>
+                    })}
                     <table class="data">
                         <caption>{format!("{} operations refused by the server, kept on this device", list.len())}</caption>
                         <thead><tr>
