@@ -2,7 +2,7 @@
 SHELL := /bin/bash
 export PATH := $(CURDIR)/end2end/node_modules/.bin:$(HOME)/.cargo/bin:$(PATH)
 
-.PHONY: setup run test lint unit wasm e2e build release bench fuzz-long audit
+.PHONY: setup run test lint unit wasm e2e build release bench bench-field fuzz-long audit
 
 # Where cargo puts the server binary (CARGO_TARGET_DIR moves it).
 TARGET := $(or $(CARGO_TARGET_DIR),target)
@@ -56,6 +56,11 @@ release: setup
 bench:
 	cargo bench -p server --bench sync
 	cargo bench -p server --bench inventory
+
+## A week's backlog over 2G (see README): 5,000 intakes queued offline through the form, then
+## synced over an emulated 250 kbit/s, 800 ms link; the figures are printed.
+bench-field: build
+	cd end2end && DRIMS_FIELD_OPS=$${DRIMS_FIELD_OPS:-5000} npx playwright test field --project hydrated -g backlog --reporter=list
 
 ## The sync endpoint and JSON API fuzzed with 100,000 seeded cases (`make test` runs 10,000).
 ## DRIMS_FUZZ_SEED=<n> replays another seed.

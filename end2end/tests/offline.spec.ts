@@ -379,3 +379,51 @@ test('a transfer requested offline waits for confirmation online, then for appro
   expect(await serverStock(page.request, HUB, 'Generator 5 kW')).toBe(2);
   expect(await serverStock(officer.request, 1, 'Generator 5 kW')).toBe(4);
 });
+
+test('Sync Issues both ways: a discard reaches the LM review, an LM resolution reaches the device', async ({ page }) => {
+  await signIn(page, 'sub');
+  await clientReady(page);
+  // Two distributions beyond any stock, refused by the server: kept on the device.
+  await nav(page, 'Distribution');
+  for (const who of ['Linstead clinic', 'Bog Walk school']) {
+    await page.locator('#dist-item').selectOption({ index: 1 });
+    await page.getByLabel('Quantity').fill('99999');
+    await page.getByLabel('Beneficiary').fill(who);
+    await page.getByRole('button', { name: 'Record distribution' }).click();
+    await expect(page.getByRole('main').getByRole('alert').last()).toContainText('Saved, but the server refused it');
+  }
+  await expect(pill(page)).toContainText('0 pending · 2 failed');
+  await nav(page, 'Sync issues');
+  const device = page.getByRole('region', { name: 'On this device' });
+  const rowOf = (who: string) => device.getByRole('row').filter({ hasText: who });
+  const resolvedId = (await rowOf('Linstead clinic').getAttribute('data-op-id'))!;
+  const discardedId = (await rowOf('Bog Walk school').getAttribute('data-op-id'))!;
+
+  // The LM sees both as refused, and resolves one with a note.
+  const lm = await api('lm');
+  const open = async () => ((await (await lm.get('/api/offline/issues')).json()) as any[]).filter((r) => !r.resolution).map((r) => r.id);
+  expect(await open()).toEqual(expect.arrayContaining([resolvedId, discardedId]));
+  const note = 'Counted again at the depot: issued from Kingston instead';
+  const resolved = await lm.post(`/api/offline/issues/${resolvedId}/resolve`, { data: { note } });
+  expect(resolved.status(), await resolved.text()).toBe(200);
+
+  // The user discards the other on the device (after confirming).
+  page.once('dialog', (d) => d.accept());
+  await rowOf('Bog Walk school').getByRole('button', { name: 'Discard' }).click();
+  await expect(rowOf('Bog Walk school')).toHaveCount(0);
+  await expect(pill(page)).toContainText('0 pending · 1 failed');
+
+  // At the next sync: the discard reaches the server, the resolution reaches the device.
+  await page.getByRole('button', { name: 'Sync Now' }).click();
+  await expect(pill(page)).toContainText('0 pending · 0 failed', { timeout: 15_000 });
+  const settled = page.getByRole('table', { name: /settled on the server since/ });
+  await expect(settled.getByRole('row').filter({ hasText: 'Linstead clinic' })).toContainText(`Resolved: ${note}`);
+  await expect(settled).toContainText('Leon Manager');
+  await expect(device.getByRole('row').filter({ hasText: 'stock_insufficient' })).toHaveCount(0);
+  const stillOpen = await open();
+  expect(stillOpen).not.toContain(resolvedId);
+  expect(stillOpen).not.toContain(discardedId);
+  // Read by its user, the list is cleared.
+  await page.getByRole('button', { name: 'Clear this list' }).click();
+  await expect(settled).toHaveCount(0);
+});

@@ -396,7 +396,12 @@ impl Runner {
                 let result = engine.run(&now, js_sys::Math::random()).await;
                 *self.engine.borrow_mut() = Some(engine);
                 match result {
-                    Ok((end, _report)) => Some(end),
+                    Ok((end, _report)) => {
+                        if end == RunEnd::Synced {
+                            self.exchange_issues().await;
+                        }
+                        Some(end)
+                    }
                     Err(e) => {
                         leptos::logging::error!("DRIMS sync: the device store failed: {}", e.0);
                         Some(RunEnd::RetryIn(OFFLINE_RETRY_MS))
@@ -418,6 +423,52 @@ impl Runner {
             Some(RunEnd::RetryIn(ms)) => self.schedule(ms),
             None if pending > 0 => self.schedule(OFFLINE_RETRY_MS),
             _ => {}
+        }
+    }
+
+    /// Sync Issues both ways: discards made here reach the server (its review stops listing
+    /// them as refused), and issues a Logistics Manager resolved there (or that reached the
+    /// server another way) leave this device's issues for its resolved list, with the note.
+    async fn exchange_issues(&self) {
+        /// The server's limit on ids per request.
+        const CHUNK: usize = 1000;
+        if let Ok(ids) = self.store.discards().await {
+            for chunk in ids.chunks(CHUNK) {
+                if let Some(noted) = crate::transport::report_discards(&self.device_id, chunk).await
+                {
+                    let _ = self.store.discards_reported(&noted).await;
+                }
+            }
+        }
+        let Ok(data) = self.store.local_data().await else {
+            return;
+        };
+        let ids: Vec<Uuid> = data.issues.iter().map(|i| i.op.id).collect();
+        let mut settled = Vec::new();
+        for chunk in ids.chunks(CHUNK) {
+            let Some(states) = crate::transport::issue_states(chunk).await else {
+                return;
+            };
+            for st in states {
+                if !matches!(
+                    st.state.as_str(),
+                    "resolved" | "applied" | "pending_confirmation"
+                ) {
+                    continue;
+                }
+                if let Some(issue) = data.issues.iter().find(|i| i.op.id.to_string() == st.id) {
+                    settled.push(app::offline::ResolvedIssue {
+                        issue: issue.clone(),
+                        state: st.state,
+                        note: st.note,
+                        resolved_by: st.resolved_by,
+                        resolved_at: st.resolved_at,
+                    });
+                }
+            }
+        }
+        if let Err(e) = self.store.settle_issues(settled).await {
+            leptos::logging::error!("DRIMS: settled issues could not be stored: {}", e.0);
         }
     }
 
@@ -505,6 +556,16 @@ impl OfflinePort for Port {
         let r = Rc::clone(&self.0);
         Box::pin(async move {
             r.store.discard_issue(id).await.map_err(|e| e.0)?;
+            r.refresh().await;
+            r.broadcast();
+            Ok(())
+        })
+    }
+
+    fn clear_resolved(&self) -> LocalFuture<Result<(), String>> {
+        let r = Rc::clone(&self.0);
+        Box::pin(async move {
+            r.store.clear_resolved().await.map_err(|e| e.0)?;
             r.refresh().await;
             r.broadcast();
             Ok(())

@@ -280,16 +280,32 @@ impl IdbStore {
         Ok(())
     }
 
+    /// Deletes a Sync Issue (a person's decision) and notes it for the server, which lists it
+    /// as refused until told (`report_discards`), in one transaction.
     pub async fn discard_issue(&self, id: Uuid) -> Result<(), StoreError> {
         let u = self.current()?;
+        let list_key = u.rkey("discards");
+        let list_js = JsValue::from_str(&list_key);
         let written = async {
             let db = self.db().await?;
             let tx = db
-                .transaction(&[ISSUES], TransactionMode::ReadWrite)
+                .transaction(&[ISSUES, META], TransactionMode::ReadWrite)
                 .map_err(err)?;
             tx.store(ISSUES)
                 .map_err(err)?
                 .delete(JsValue::from_str(&u.rkey(&id.to_string())))
+                .await
+                .map_err(err)?;
+            let meta = tx.store(META).map_err(err)?;
+            let mut ids: Vec<Uuid> = match meta.get(list_js.clone()).await.map_err(err)? {
+                Some(v) => decode(&u.key, META, &list_key, &v)?,
+                None => Vec::new(),
+            };
+            if !ids.contains(&id) {
+                ids.push(id);
+            }
+            // Sealing is synchronous: the transaction stays active.
+            meta.put(&encode(&u.key, META, &list_key, &ids)?, Some(&list_js))
                 .await
                 .map_err(err)?;
             tx.done().await.map_err(err)
@@ -297,6 +313,86 @@ impl IdbStore {
         .await;
         self.follow(&u, written, |d| d.issues.retain(|i| i.op.id != id))
             .map(drop)
+    }
+
+    /// Discards not yet reported to the server.
+    pub async fn discards(&self) -> Result<Vec<Uuid>, StoreError> {
+        Ok(self
+            .meta_get::<Vec<Uuid>>("discards")
+            .await?
+            .unwrap_or_default())
+    }
+
+    /// The server took note of these discards.
+    pub async fn discards_reported(&self, reported: &[Uuid]) -> Result<(), StoreError> {
+        let left: Vec<Uuid> = self
+            .discards()
+            .await?
+            .into_iter()
+            .filter(|id| !reported.contains(id))
+            .collect();
+        self.meta_put("discards", &left).await
+    }
+
+    /// Issues the server settled: each leaves Sync Issues for the resolved list, in one
+    /// transaction (the newest [`app::offline::RESOLVED_KEPT`] are kept).
+    pub async fn settle_issues(
+        &self,
+        settled: Vec<app::offline::ResolvedIssue>,
+    ) -> Result<(), StoreError> {
+        if settled.is_empty() {
+            return Ok(());
+        }
+        let u = self.current()?;
+        let list_key = u.rkey("resolved_issues");
+        let list_js = JsValue::from_str(&list_key);
+        let written = async {
+            let db = self.db().await?;
+            let tx = db
+                .transaction(&[ISSUES, META], TransactionMode::ReadWrite)
+                .map_err(err)?;
+            let issues = tx.store(ISSUES).map_err(err)?;
+            for r in &settled {
+                issues
+                    .delete(JsValue::from_str(&u.rkey(&r.issue.op.id.to_string())))
+                    .await
+                    .map_err(err)?;
+            }
+            let meta = tx.store(META).map_err(err)?;
+            let old: Vec<app::offline::ResolvedIssue> =
+                match meta.get(list_js.clone()).await.map_err(err)? {
+                    Some(v) => decode(&u.key, META, &list_key, &v)?,
+                    None => Vec::new(),
+                };
+            let mut list = settled.clone();
+            list.extend(old);
+            list.truncate(app::offline::RESOLVED_KEPT);
+            meta.put(&encode(&u.key, META, &list_key, &list)?, Some(&list_js))
+                .await
+                .map_err(err)?;
+            tx.done().await.map_err(err)?;
+            Ok(list)
+        }
+        .await;
+        let gone: std::collections::HashSet<Uuid> = settled.iter().map(|r| r.issue.op.id).collect();
+        let list = written.inspect_err(|_| self.forget())?;
+        self.follow(&u, Ok(()), |d| {
+            d.issues.retain(|i| !gone.contains(&i.op.id));
+            d.resolved = list;
+        })
+    }
+
+    /// Empties the list of settled issues (their user has read it).
+    pub async fn clear_resolved(&self) -> Result<(), StoreError> {
+        let u = self.current()?;
+        let written = self
+            .meta_put_with(
+                &u,
+                "resolved_issues",
+                &Vec::<app::offline::ResolvedIssue>::new(),
+            )
+            .await;
+        self.follow(&u, written, |d| d.resolved.clear())
     }
 
     /// The open profile's pending and refused operations and its last sync time, for the pill.
@@ -444,8 +540,13 @@ impl IdbStore {
         let meta = tx.store(META).map_err(err)?;
         let base_key = u.rkey("snapshot");
         let last_key = u.rkey("last_sync");
+        let resolved_key = u.rkey("resolved_issues");
         let base = meta.get(JsValue::from_str(&base_key)).await.map_err(err)?;
         let last = meta.get(JsValue::from_str(&last_key)).await.map_err(err)?;
+        let resolved = meta
+            .get(JsValue::from_str(&resolved_key))
+            .await
+            .map_err(err)?;
         let hubs: Vec<(String, SnapshotHub)> =
             read_all(&tx.store(INVENTORY).map_err(err)?, INVENTORY, &u).await?;
         let lists: Vec<(String, Vec<SnapshotNeedsList>)> =
@@ -474,6 +575,10 @@ impl IdbStore {
             snapshot,
             pending,
             issues,
+            resolved: resolved
+                .map(|v| decode(&u.key, META, &resolved_key, &v))
+                .transpose()?
+                .unwrap_or_default(),
             last_synced: last
                 .map(|v| decode(&u.key, META, &last_key, &v))
                 .transpose()?,
@@ -683,7 +788,25 @@ impl OutboxStore for IdbStore {
         Ok(())
     }
 
-    async fn save_snapshot(&self, snapshot: Snapshot) -> Result<(), StoreError> {
+    async fn snapshot_tag(&self) -> Result<Option<String>, StoreError> {
+        Ok(self
+            .meta_get::<Option<String>>("snapshot_tag")
+            .await?
+            .flatten())
+    }
+
+    async fn snapshot_current(&self) -> Result<(), StoreError> {
+        let u = self.current()?;
+        let now = chrono::Utc::now().to_rfc3339();
+        let written = self.meta_put_with(&u, "last_sync", &now).await;
+        self.follow(&u, written, |d| d.last_synced = Some(now.clone()))
+    }
+
+    async fn save_snapshot(
+        &self,
+        snapshot: Snapshot,
+        tag: Option<String>,
+    ) -> Result<(), StoreError> {
         let u = self.current()?;
         self.forget();
         if snapshot.user.id != u.user_id {
@@ -721,6 +844,7 @@ impl OutboxStore for IdbStore {
                 &snapshot.version.to_string(),
             )?,
             sealed(META, "last_sync".into(), &now)?,
+            sealed(META, "snapshot_tag".into(), &tag)?,
         ];
         let range: JsValue = profile_range(&u.profile)?.into();
         let db = self.db().await?;

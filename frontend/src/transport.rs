@@ -1,7 +1,7 @@
 //! The engine's transport over HTTP (gloo-net), with timeouts, and the connectivity check.
 use app::model::SessionUser;
 use app::offline::access::{OfflineAccess, SignInRequest, SignInResponse};
-use app::offline::engine::{SyncTransport, TransportError};
+use app::offline::engine::{SnapshotAnswer, SyncTransport, TransportError};
 use app::ops::sync::{Snapshot, SyncResponse};
 use app::ops::Operation;
 use gloo_net::http::{Request, Response};
@@ -108,19 +108,24 @@ impl SyncTransport for HttpTransport {
             .map_err(|e| TransportError::Network(format!("unreadable answer: {e}")))
     }
 
-    async fn snapshot(&self) -> Result<Snapshot, TransportError> {
+    async fn snapshot(&self, tag: Option<&str>) -> Result<SnapshotAnswer, TransportError> {
         let deadline = Deadline::new(SYNC_TIMEOUT_MS);
-        let response = classify(
-            Request::get("/api/offline/snapshot")
-                .abort_signal(deadline.as_ref().map(|d| d.signal()).as_ref())
-                .send()
-                .await,
-        )
-        .await?;
-        response
+        let mut request = Request::get("/api/offline/snapshot")
+            .abort_signal(deadline.as_ref().map(|d| d.signal()).as_ref());
+        if let Some(tag) = tag {
+            request = request.header("If-None-Match", tag);
+        }
+        let response = request.send().await;
+        if response.as_ref().is_ok_and(|r| r.status() == 304) {
+            return Ok(SnapshotAnswer::Unchanged);
+        }
+        let response = classify(response).await?;
+        let tag = response.headers().get("etag");
+        let snapshot = response
             .json::<Snapshot>()
             .await
-            .map_err(|e| TransportError::Network(format!("unreadable snapshot: {e}")))
+            .map_err(|e| TransportError::Network(format!("unreadable snapshot: {e}")))?;
+        Ok(SnapshotAnswer::Fresh(Box::new(snapshot), tag))
     }
 }
 
@@ -289,4 +294,65 @@ pub async fn sign_out() -> bool {
         .send()
         .await
         .is_ok()
+}
+
+/// What the server knows of an operation this device holds as a Sync Issue.
+#[derive(serde::Deserialize)]
+pub struct IssueState {
+    pub id: String,
+    /// `refused`, `discarded`, `resolved`, `applied`, `pending_confirmation` or `unknown`.
+    pub state: String,
+    pub note: Option<String>,
+    pub resolved_by: Option<String>,
+    pub resolved_at: Option<String>,
+}
+
+async fn post_json<T: serde::de::DeserializeOwned>(
+    url: &str,
+    body: &serde_json::Value,
+) -> Option<T> {
+    let deadline = Deadline::new(SYNC_TIMEOUT_MS);
+    let request = Request::post(url)
+        .abort_signal(deadline.as_ref().map(|d| d.signal()).as_ref())
+        .json(body)
+        .ok()?;
+    let response = classify(request.send().await).await.ok()?;
+    response.json::<T>().await.ok()
+}
+
+/// Tells the server these refused operations were discarded on the device
+/// (`POST /api/offline/issues/discard`). Returns the ids it took note of (`None`: unreachable).
+pub async fn report_discards(device_id: &str, ids: &[uuid::Uuid]) -> Option<Vec<uuid::Uuid>> {
+    #[derive(serde::Deserialize)]
+    struct Answer {
+        discarded: Vec<String>,
+        unknown: Vec<String>,
+    }
+    let answer: Answer = post_json(
+        "/api/offline/issues/discard",
+        &serde_json::json!({ "device_id": device_id, "ids": ids }),
+    )
+    .await?;
+    Some(
+        answer
+            .discarded
+            .iter()
+            .chain(&answer.unknown)
+            .filter_map(|id| id.parse().ok())
+            .collect(),
+    )
+}
+
+/// What became of these Sync Issues on the server (`POST /api/offline/issues/status`).
+pub async fn issue_states(ids: &[uuid::Uuid]) -> Option<Vec<IssueState>> {
+    #[derive(serde::Deserialize)]
+    struct Answer {
+        issues: Vec<IssueState>,
+    }
+    let answer: Answer = post_json(
+        "/api/offline/issues/status",
+        &serde_json::json!({ "ids": ids }),
+    )
+    .await?;
+    Some(answer.issues)
 }

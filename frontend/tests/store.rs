@@ -272,7 +272,7 @@ async fn only_the_signed_in_users_operations_are_sent() {
 #[wasm_bindgen_test]
 async fn the_snapshot_is_split_per_hub_and_shown_only_to_its_user() {
     let store = fresh(Some(7)).await;
-    store.save_snapshot(snapshot(7)).await.unwrap();
+    store.save_snapshot(snapshot(7), None).await.unwrap();
     assert_eq!(
         store
             .meta_get::<String>("snapshot_version")
@@ -306,7 +306,14 @@ async fn the_snapshot_is_split_per_hub_and_shown_only_to_its_user() {
     let mut next = snapshot(7);
     next.hubs.retain(|h| h.id == 3);
     next.version = 43;
-    store.save_snapshot(next).await.unwrap();
+    store
+        .save_snapshot(next, Some("\"v2\"".into()))
+        .await
+        .unwrap();
+    assert_eq!(
+        store.snapshot_tag().await.unwrap().as_deref(),
+        Some("\"v2\"")
+    );
     let s = store.local_data().await.unwrap().snapshot.unwrap();
     assert_eq!(s.hubs.len(), 1);
     assert_eq!(s.version, 43);
@@ -334,7 +341,7 @@ async fn every_value_is_ciphertext_under_an_opaque_key() {
         p.donor = Some("Donor Quokka-Forensic".into());
     }
     store.enqueue(op.clone()).await.unwrap();
-    store.save_snapshot(snapshot(7)).await.unwrap();
+    store.save_snapshot(snapshot(7), None).await.unwrap();
     for name in ALL_STORES {
         for (key, value) in raw(name).await {
             let key = key.as_string().unwrap();
@@ -407,7 +414,7 @@ async fn a_value_moved_to_another_key_or_read_with_another_key_fails_to_open() {
 async fn a_locked_store_reads_and_writes_nothing_and_a_wipe_takes_one_profile() {
     let store = fresh(Some(7)).await;
     store.enqueue(intake(1)).await.unwrap();
-    store.save_snapshot(snapshot(7)).await.unwrap();
+    store.save_snapshot(snapshot(7), None).await.unwrap();
     set_user(&store, Some(8));
     store.enqueue(intake(2)).await.unwrap();
 
@@ -546,4 +553,63 @@ async fn the_opened_copy_follows_this_tabs_writes_and_drops_on_another_tabs_chan
         direct.iter().map(|p| p.op.id).collect::<Vec<_>>(),
         vec![third.id]
     );
+}
+
+#[wasm_bindgen_test]
+async fn a_discard_is_noted_for_the_server_and_a_settled_issue_leaves_with_its_note() {
+    let store = fresh(Some(7)).await;
+    let (a, b) = (intake(1), intake(2));
+    for op in [&a, &b] {
+        store.enqueue(op.clone()).await.unwrap();
+        store
+            .move_to_issues(SyncIssue {
+                op: op.clone(),
+                reason: "stock_insufficient".into(),
+                message: "Only 3 on hand".into(),
+                failed_at: "2026-11-30T10:00:00Z".into(),
+                user_id: None,
+            })
+            .await
+            .unwrap();
+    }
+    // Discarded here (twice, say from two clicks): noted once for the server, until it says so.
+    store.discard_issue(a.id).await.unwrap();
+    store.discard_issue(a.id).await.unwrap();
+    assert_eq!(store.discards().await.unwrap(), vec![a.id]);
+    store.discards_reported(&[a.id]).await.unwrap();
+    assert!(store.discards().await.unwrap().is_empty());
+
+    // Resolved by a Logistics Manager: it leaves Sync Issues (and the pill's count) for the
+    // resolved list, note and all.
+    let issue = store.local_data().await.unwrap().issues[0].clone();
+    assert_eq!(issue.op.id, b.id);
+    store
+        .settle_issues(vec![app::offline::ResolvedIssue {
+            issue,
+            state: "resolved".into(),
+            note: Some("Counted again: the stock was there".into()),
+            resolved_by: Some("Logistics Manager".into()),
+            resolved_at: Some("2026-11-30T11:00:00Z".into()),
+        }])
+        .await
+        .unwrap();
+    let data = store.local_data().await.unwrap();
+    assert!(data.issues.is_empty());
+    assert_eq!(data.resolved.len(), 1);
+    assert_eq!(store.counts().await.unwrap().1, 0);
+    // As IndexedDB holds it (another tab reads it so).
+    store.forget();
+    let data = store.local_data().await.unwrap();
+    assert_eq!(
+        data.resolved[0].note.as_deref(),
+        Some("Counted again: the stock was there")
+    );
+    assert_eq!(store.counts().await.unwrap().1, 0);
+    // Another user of this laptop sees none of it.
+    set_user(&store, Some(8));
+    assert!(store.local_data().await.unwrap().resolved.is_empty());
+    assert!(store.discards().await.unwrap().is_empty());
+    set_user(&store, Some(7));
+    store.clear_resolved().await.unwrap();
+    assert!(store.local_data().await.unwrap().resolved.is_empty());
 }

@@ -164,6 +164,8 @@ pub struct LocalData {
     pub snapshot: Option<Snapshot>,
     pub pending: Vec<PendingOp>,
     pub issues: Vec<SyncIssue>,
+    /// Issues the server settled since (newest first).
+    pub resolved: Vec<super::ResolvedIssue>,
     /// When the snapshot was last refreshed (RFC 3339).
     pub last_synced: Option<String>,
 }
@@ -219,6 +221,8 @@ pub trait OfflinePort {
     fn local_data(&self) -> LocalFuture<Result<LocalData, String>>;
     /// Removes a Sync Issue for good: only ever on a person's explicit decision.
     fn discard_issue(&self, id: Uuid) -> LocalFuture<Result<(), String>>;
+    /// Empties the list of issues the server settled (their user has read it).
+    fn clear_resolved(&self) -> LocalFuture<Result<(), String>>;
     /// Runs a sync now; resolves when that run has ended.
     fn sync_now(&self) -> LocalFuture<()>;
     /// Whether the server answers now (`/api/ping`).

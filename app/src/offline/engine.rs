@@ -40,7 +40,25 @@ pub trait OutboxStore {
     async fn move_to_issues(&self, issue: SyncIssue) -> Result<(), StoreError>;
     /// Counts a failed attempt for these operations.
     async fn record_attempt(&self, ids: &[Uuid], error: &str) -> Result<(), StoreError>;
-    async fn save_snapshot(&self, snapshot: Snapshot) -> Result<(), StoreError>;
+    /// Stores a new snapshot and the server's tag for it (its `ETag`).
+    async fn save_snapshot(
+        &self,
+        snapshot: Snapshot,
+        tag: Option<String>,
+    ) -> Result<(), StoreError>;
+    /// The tag of the snapshot stored, to ask the server whether it changed.
+    async fn snapshot_tag(&self) -> Result<Option<String>, StoreError>;
+    /// The server said the stored snapshot is current: only the time of the sync changes.
+    async fn snapshot_current(&self) -> Result<(), StoreError>;
+}
+
+/// How the server answered a snapshot request.
+#[derive(Clone, Debug, PartialEq)]
+pub enum SnapshotAnswer {
+    /// A new snapshot, with its tag.
+    Fresh(Box<Snapshot>, Option<String>),
+    /// The one the device holds is current (`304 Not Modified`: one round trip, no body).
+    Unchanged,
 }
 
 pub trait SyncTransport {
@@ -49,7 +67,11 @@ pub trait SyncTransport {
         device_id: &str,
         ops: &[Operation],
     ) -> impl Future<Output = Result<SyncResponse, TransportError>>;
-    fn snapshot(&self) -> impl Future<Output = Result<Snapshot, TransportError>>;
+    /// The snapshot, unless the one tagged `tag` is still current.
+    fn snapshot(
+        &self,
+        tag: Option<&str>,
+    ) -> impl Future<Output = Result<SnapshotAnswer, TransportError>>;
 }
 
 /// How a run ended: what the status pill and the scheduler act on.
@@ -273,9 +295,17 @@ impl<S: OutboxStore, T: SyncTransport> SyncEngine<S, T> {
                 return Ok((RunEnd::RetryIn(self.backoff.delay_ms(1, unit)), report));
             }
         }
-        if let Ok(snapshot) = self.transport.snapshot().await {
-            self.store.save_snapshot(snapshot).await?;
-            report.snapshot_refreshed = true;
+        let tag = self.store.snapshot_tag().await?;
+        match self.transport.snapshot(tag.as_deref()).await {
+            Ok(SnapshotAnswer::Fresh(snapshot, tag)) => {
+                self.store.save_snapshot(*snapshot, tag).await?;
+                report.snapshot_refreshed = true;
+            }
+            Ok(SnapshotAnswer::Unchanged) => {
+                self.store.snapshot_current().await?;
+                report.snapshot_refreshed = true;
+            }
+            Err(_) => {}
         }
         Ok((RunEnd::Synced, report))
     }

@@ -17,6 +17,9 @@ struct MemStore {
     reads: Cell<usize>,
     issues: RefCell<Vec<SyncIssue>>,
     snapshots: RefCell<usize>,
+    tag: RefCell<Option<String>>,
+    /// Times the server said the stored snapshot was current.
+    current: Cell<usize>,
 }
 
 impl OutboxStore for MemStore {
@@ -49,8 +52,16 @@ impl OutboxStore for MemStore {
         }
         Ok(())
     }
-    async fn save_snapshot(&self, _: Snapshot) -> Result<(), StoreError> {
+    async fn save_snapshot(&self, _: Snapshot, tag: Option<String>) -> Result<(), StoreError> {
         *self.snapshots.borrow_mut() += 1;
+        *self.tag.borrow_mut() = tag;
+        Ok(())
+    }
+    async fn snapshot_tag(&self) -> Result<Option<String>, StoreError> {
+        Ok(self.tag.borrow().clone())
+    }
+    async fn snapshot_current(&self) -> Result<(), StoreError> {
+        self.current.set(self.current.get() + 1);
         Ok(())
     }
 }
@@ -72,6 +83,7 @@ struct FakeServer {
     /// A link and a server with a cost: each call moves the clock by one round trip plus the
     /// time per operation.
     clock: Rc<Cell<f64>>,
+    tags_asked: RefCell<Vec<Option<String>>>,
     round_trip_ms: f64,
     ms_per_op: f64,
 }
@@ -140,24 +152,33 @@ impl SyncTransport for &FakeServer {
             None => Ok(respond(self.apply(ops))),
         }
     }
-    async fn snapshot(&self) -> Result<Snapshot, TransportError> {
-        Ok(Snapshot {
-            user: SnapshotUser {
-                id: 1,
-                username: "sub".into(),
-                display_name: None,
-                role: crate::domain::Role::SubHubUser,
-                hub_id: Some(3),
-            },
-            capabilities: vec![],
-            hubs: vec![],
-            items: vec![],
-            events: vec![],
-            needs_lists: vec![],
-            destinations: vec![],
-            version: 1,
-            generated_at: "now".into(),
-        })
+    async fn snapshot(&self, tag: Option<&str>) -> Result<SnapshotAnswer, TransportError> {
+        // Like the server: the tag of the data; the same tag back means nothing changed.
+        let now = format!("v{}", self.applications.borrow());
+        self.tags_asked.borrow_mut().push(tag.map(str::to_string));
+        if tag == Some(now.as_str()) {
+            return Ok(SnapshotAnswer::Unchanged);
+        }
+        Ok(SnapshotAnswer::Fresh(
+            Box::new(Snapshot {
+                user: SnapshotUser {
+                    id: 1,
+                    username: "sub".into(),
+                    display_name: None,
+                    role: crate::domain::Role::SubHubUser,
+                    hub_id: Some(3),
+                },
+                capabilities: vec![],
+                hubs: vec![],
+                items: vec![],
+                events: vec![],
+                needs_lists: vec![],
+                destinations: vec![],
+                version: 1,
+                generated_at: "now".into(),
+            }),
+            Some(now),
+        ))
     }
 }
 
@@ -540,4 +561,28 @@ fn no_answer_halves_the_next_batch_but_not_below_the_minimum() {
     assert_eq!(engine.batch_size, MIN_BATCH);
     let (end, report) = block_on(engine.run("t", 0.5)).unwrap();
     assert_eq!((end, report.applied), (RunEnd::Synced, 800));
+}
+
+#[test]
+fn an_unchanged_snapshot_is_not_downloaded_again() {
+    let server = FakeServer::default();
+    let mut engine = SyncEngine::new(outbox(&[1, 2]), &server, "laptop");
+    let (_, report) = block_on(engine.run("t", 0.5)).unwrap();
+    assert!(report.snapshot_refreshed);
+    assert_eq!(*engine.store.snapshots.borrow(), 1);
+    // Nothing changed on the server: the device sends the tag it holds, gets "unchanged".
+    let (end, report) = block_on(engine.run("t", 0.5)).unwrap();
+    assert_eq!(end, RunEnd::Synced);
+    assert!(report.snapshot_refreshed, "the device's copy is current");
+    assert_eq!(*engine.store.snapshots.borrow(), 1, "not stored again");
+    assert_eq!(engine.store.current.get(), 1);
+    // Something changed: a new snapshot, stored with its new tag.
+    engine.store.pending.borrow_mut().push(distribution(9, 1));
+    block_on(engine.run("t", 0.5)).unwrap();
+    assert_eq!(*engine.store.snapshots.borrow(), 2);
+    assert_eq!(
+        *server.tags_asked.borrow(),
+        [None, Some("v2".into()), Some("v2".into())]
+    );
+    assert_eq!(engine.store.tag.borrow().as_deref(), Some("v3"));
 }

@@ -38,6 +38,21 @@ pub struct SyncIssue {
     pub user_id: Option<i64>,
 }
 
+/// A Sync Issue the server settled after the device kept it: a Logistics Manager marked it
+/// resolved (with a note), or it reached the server another way. Learned at a sync; kept on
+/// the device (newest first, the last [`RESOLVED_KEPT`]) so its user sees what became of it.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ResolvedIssue {
+    pub issue: SyncIssue,
+    /// The server's state: `resolved`, `applied` or `pending_confirmation`.
+    pub state: String,
+    pub note: Option<String>,
+    pub resolved_by: Option<String>,
+    pub resolved_at: Option<String>,
+}
+
+pub const RESOLVED_KEPT: usize = 50;
+
 /// A needs list's fields as its form posts them.
 fn list_pairs(pairs: &mut Vec<(String, String)>, p: &crate::ops::NeedsListCreatePayload) {
     if let Some(notes) = &p.notes {

@@ -93,6 +93,7 @@ fn distribution(item_id: i64, quantity: i64) -> OperationBody {
 
 fn data(pending: Vec<PendingOp>) -> LocalData {
     LocalData {
+        resolved: vec![],
         snapshot: Some(snapshot()),
         pending,
         issues: vec![],

@@ -8,7 +8,7 @@ use crate::components::notice::{show_result, Flash};
 use crate::components::offline::DeviceStorage;
 use crate::domain::text::display_time;
 use crate::offline::client::use_offline;
-use crate::offline::{PendingOp, SyncIssue};
+use crate::offline::{PendingOp, ResolvedIssue, SyncIssue};
 use crate::ops::Names;
 use crate::reports::RejectedOperation;
 
@@ -20,6 +20,7 @@ fn DeviceIssues() -> impl IntoView {
     let status = offline.status;
     let issues = RwSignal::new(None::<Vec<SyncIssue>>);
     let waiting = RwSignal::new(Vec::<PendingOp>::new());
+    let resolved = RwSignal::new(Vec::<ResolvedIssue>::new());
     let names = RwSignal::new(Names::default());
     let loader = offline.clone();
     Effect::new(move |_| {
@@ -32,6 +33,7 @@ fn DeviceIssues() -> impl IntoView {
                     }
                     issues.set(Some(data.issues));
                     waiting.set(data.pending);
+                    resolved.set(data.resolved);
                 }
             });
         }
@@ -91,6 +93,7 @@ fn DeviceIssues() -> impl IntoView {
                         </tbody>
                     </table>
                     {empty.then(|| view! { <p class="empty">"Nothing refused on this device."</p> })}
+                    <ResolvedList resolved names />
                     <WaitingList waiting names />
                     <h3>"Export pending operations"</h3>
                     <p>"When this device cannot reach the server (or your account was deactivated), write its unsynced work to a file encrypted under a passphrase. A Logistics Manager imports it at any connected DRIMS; each operation is applied once."</p>
@@ -142,6 +145,53 @@ fn IssueTable(list: Vec<RejectedOperation>) -> impl IntoView {
             </tbody>
         </table>
         {empty.then(|| view! { <p class="empty">"No refused operations."</p> })}
+    }
+}
+
+/// Issues of this device that the server settled since: a Logistics Manager resolved them
+/// (with a note), or they reached the server another way. Learned at a sync.
+#[component]
+fn ResolvedList(resolved: RwSignal<Vec<ResolvedIssue>>, names: RwSignal<Names>) -> impl IntoView {
+    let offline = use_offline();
+    let clear = Callback::new(move |()| {
+        if let Some(port) = offline.port() {
+            leptos::task::spawn_local(async move {
+                let _ = port.clear_resolved().await;
+            });
+        }
+    });
+    move || {
+        let list = resolved.get();
+        (!list.is_empty()).then(|| {
+            view! {
+                <table class="data resolved">
+                    <caption>{format!("{} refused operations settled on the server since", list.len())}</caption>
+                    <thead><tr>
+                        <th scope="col">"What was entered"</th><th scope="col">"Outcome"</th>
+                        <th scope="col">"By"</th><th scope="col">"When"</th>
+                    </tr></thead>
+                    <tbody>
+                        {list.into_iter().map(|r| {
+                            let summary = names.with(|n| r.issue.summary(n));
+                            let outcome = match r.state.as_str() {
+                                "resolved" => format!("Resolved: {}", r.note.clone().unwrap_or_default()),
+                                "pending_confirmation" => "Reached the server another way; waits for confirmation online.".to_string(),
+                                _ => "Reached the server another way and was applied.".to_string(),
+                            };
+                            view! {
+                                <tr data-op-id=r.issue.op.id.to_string()>
+                                    <td>{summary}<br /><small>{format!("refused: {}", r.issue.message)}</small></td>
+                                    <td>{outcome}</td>
+                                    <td>{r.resolved_by.unwrap_or_default()}</td>
+                                    <td>{r.resolved_at.as_deref().map(display_time).unwrap_or_default()}</td>
+                                </tr>
+                            }
+                        }).collect_view()}
+                    </tbody>
+                </table>
+                <button type="button" class="secondary" on:click=move |_| clear.run(())>"Clear this list"</button>
+            }
+        })
     }
 }
 
