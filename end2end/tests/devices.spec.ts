@@ -2,7 +2,7 @@
 // open is wiped (nothing of any user left in IndexedDB, nothing uploaded) and told why within
 // the check interval, and the server records the wipe.
 import { expect, test } from '@playwright/test';
-import { api, clientReady, pending, pill, signIn } from './helpers';
+import { api, clientReady, idbCounts, pending, pill, signIn } from './helpers';
 import { Gateway, Server, SITE, tempDb } from './servers';
 
 const HUB = 3;
@@ -11,22 +11,7 @@ test.skip(({ javaScriptEnabled }) => !javaScriptEnabled, 'the device check runs 
 
 /** Records in the device's IndexedDB, all stores together. */
 async function records(page: import('@playwright/test').Page): Promise<number> {
-  return page.evaluate(async () => {
-    const db: IDBDatabase = await new Promise((resolve, reject) => {
-      const r = indexedDB.open('drims');
-      r.onsuccess = () => resolve(r.result);
-      r.onerror = () => reject(r.error);
-    });
-    let n = 0;
-    for (const name of Array.from(db.objectStoreNames)) {
-      n += await new Promise<number>((resolve) => {
-        const c = db.transaction(name).objectStore(name).count();
-        c.onsuccess = () => resolve(c.result);
-      });
-    }
-    db.close();
-    return n;
-  });
+  return Object.values(await idbCounts(page)).reduce((a, b) => a + b, 0);
 }
 
 test('a device revoked while its tab is open is wiped without upload and told why within the check interval', async ({ browser }) => {
@@ -65,22 +50,7 @@ test('a device revoked while its tab is open is wiped without upload and told wh
     await expect(told).toContainText('Everything DRIMS kept on this device has been deleted.');
     console.log(`MEASURE revoked device wiped and told ${Date.now() - back} ms after it was back on the network (check every 5 s)`);
     await expect(page.getByRole('heading', { name: 'Sign in to DRIMS' })).toBeVisible();
-    const left = await page.evaluate(async () => {
-      const db: IDBDatabase = await new Promise((resolve, reject) => {
-        const r = indexedDB.open('drims');
-        r.onsuccess = () => resolve(r.result);
-        r.onerror = () => reject(r.error);
-      });
-      const counts: Record<string, number> = {};
-      for (const name of Array.from(db.objectStoreNames)) {
-        counts[name] = await new Promise<number>((resolve) => {
-          const c = db.transaction(name).objectStore(name).count();
-          c.onsuccess = () => resolve(c.result);
-        });
-      }
-      db.close();
-      return counts;
-    });
+    const left = await idbCounts(page);
     expect(Object.keys(left).length).toBeGreaterThan(0);
     for (const [store, count] of Object.entries(left)) expect(count, store).toBe(0);
     const storage = await page.evaluate(() => Object.keys(localStorage).filter((k) => k.startsWith('drims.')));
@@ -120,23 +90,8 @@ test('a device not kept for offline use stores nothing of the user; with no netw
 
     // Nothing of the user on the device: no record in IndexedDB, only the device id in
     // localStorage, only the app shell in Cache Storage.
-    const kept = await page.evaluate(async () => {
-      const db: IDBDatabase = await new Promise((resolve, reject) => {
-        const r = indexedDB.open('drims');
-        r.onsuccess = () => resolve(r.result);
-        r.onerror = () => reject(r.error);
-      });
-      let records = 0;
-      for (const name of Array.from(db.objectStoreNames)) {
-        records += await new Promise<number>((resolve) => {
-          const c = db.transaction(name).objectStore(name).count();
-          c.onsuccess = () => resolve(c.result);
-        });
-      }
-      db.close();
-      return { records, local: Object.keys(localStorage), caches: await caches.keys() };
-    });
-    expect(kept.records).toBe(0);
+    const kept = await page.evaluate(async () => ({ local: Object.keys(localStorage), caches: await caches.keys() }));
+    expect(await records(page)).toBe(0);
     expect(kept.local).toEqual(['drims.device_id']);
     for (const c of kept.caches) expect(c).toMatch(/^drims-shell-[0-9a-f]{16}$/);
 

@@ -6,7 +6,7 @@
 // `make test` queues 300 operations (DRIMS_FIELD_OPS); the benchmark (`make bench-field`)
 // queues 5,000 and prints its figures.
 import { APIRequestContext, BrowserContext, CDPSession, chromium, expect, Page, Request, test } from '@playwright/test';
-import { execSync } from 'child_process';
+import { execFileSync } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
@@ -214,10 +214,12 @@ test('a browser killed mid-sync restarts, loses nothing and sends nothing it had
     const first = recordSyncs(page);
     await link(cdp, TWO_G);
     // Some batches confirmed, the rest still to go: the browser dies (SIGKILL, no unload).
-    await expect.poll(() => settled(page), { timeout: 60_000, intervals: [100] }).toBeGreaterThan(0);
-    const confirmed = await settled(page);
+    let confirmed = 0;
+    await expect
+      .poll(async () => (confirmed = await settled(page)), { timeout: 60_000, intervals: [100] })
+      .toBeGreaterThan(0);
     expect(confirmed).toBeLessThan(n);
-    execSync(`pkill -KILL -f -- '--user-data-dir=${profile}'`);
+    execFileSync('pkill', ['-KILL', '-f', '--', `--user-data-dir=${profile}`]);
     await context.close().catch(() => {});
 
     // Restarted on the same profile, back online: sign in, and the rest goes.

@@ -86,6 +86,26 @@ export async function synced(page: Page, timeout = 15_000) {
   await expect(pill(page)).toContainText('0 pending');
 }
 
+/** Records per store in the device's IndexedDB (`drims`), as the page's origin holds them. */
+export async function idbCounts(page: Page): Promise<Record<string, number>> {
+  return page.evaluate(async () => {
+    const db: IDBDatabase = await new Promise((resolve, reject) => {
+      const r = indexedDB.open('drims');
+      r.onsuccess = () => resolve(r.result);
+      r.onerror = () => reject(r.error);
+    });
+    const counts: Record<string, number> = {};
+    for (const name of Array.from(db.objectStoreNames)) {
+      counts[name] = await new Promise<number>((resolve) => {
+        const c = db.transaction(name).objectStore(name).count();
+        c.onsuccess = () => resolve(c.result);
+      });
+    }
+    db.close();
+    return counts;
+  });
+}
+
 export async function pending(page: Page): Promise<number> {
   return Number(await pill(page).getAttribute('data-pending'));
 }

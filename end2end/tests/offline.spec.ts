@@ -1,7 +1,7 @@
 // Offline mode in Chromium: the outbox in IndexedDB, the status pill, the offline pages, Sync
 // Issues, and exactly-once delivery when the network comes back.
 import { expect, Page, test } from '@playwright/test';
-import { api, clientReady, contrast, pending, pill, postForm, serverMovements, serverStock, signIn, synced, unlockOffline } from './helpers';
+import { api, clientReady, contrast, idbCounts, pending, pill, postForm, serverMovements, serverStock, signIn, signOut, synced, unlockOffline } from './helpers';
 
 // St. Catherine Parish Depot, the `sub` user's hub in the demo data.
 const HUB = 3;
@@ -426,4 +426,37 @@ test('Sync Issues both ways: a discard reaches the LM review, an LM resolution r
   // Read by its user, the list is cleared.
   await page.getByRole('button', { name: 'Clear this list' }).click();
   await expect(settled).toHaveCount(0);
+});
+
+test('a shared laptop: the pill counts the signed-in user only; the other queue waits for its user', async ({ page, context }) => {
+  // The Sub-Hub User records two intakes offline; their session ends meanwhile (expired).
+  await signIn(page, 'sub');
+  await clientReady(page);
+  const before = await serverStock(await api('sub'), HUB, 'Rope 30 m');
+  await context.setOffline(true);
+  await expect(pill(page)).toContainText('Offline');
+  await nav(page, 'Intake');
+  for (const qty of [3, 4]) {
+    await intake(page, 'Rope 30 m', 'Rope 30 m (Shelter, each)', qty);
+    await expect(page.getByRole('main').getByRole('status').last()).toHaveText('Saved - will sync.');
+  }
+  await expect(pill(page)).toContainText('2 pending · 0 failed');
+  await context.clearCookies();
+  await context.setOffline(false);
+  await expect(pill(page)).toContainText('Online – Sign in to sync', { timeout: 15_000 });
+
+  // The clerk signs in on the same laptop: their pill counts their own work only, and the
+  // other user's queue is neither sent under the clerk's session nor touched.
+  await signIn(page, 'clerk');
+  await clientReady(page);
+  await expect(pill(page)).toContainText('0 pending · 0 failed');
+  expect((await idbCounts(page)).pending_operations).toBe(2);
+  expect(await serverStock(await api('sub'), HUB, 'Rope 30 m')).toBe(before);
+  await signOut(page);
+
+  // Back to its user: sent at their sign-in, once.
+  await signIn(page, 'sub');
+  await synced(page, 20_000);
+  expect(await serverStock(await api('sub'), HUB, 'Rope 30 m')).toBe(before + 7);
+  expect((await serverMovements(page.request, HUB, 'Rope 30 m')).slice(0, 2)).toEqual(['IN 4', 'IN 3']);
 });

@@ -344,6 +344,8 @@ impl Runner {
     }
 
     async fn run_once(self: Rc<Self>) {
+        // Another tab may have synced (and been killed before saying so): read afresh.
+        self.store.forget();
         self.status.update(|s| s.syncing = true);
         let online = reachable().await;
         let user = if online {
@@ -377,21 +379,43 @@ impl Runner {
                 });
                 None
             }
-            Ok(Some(_)) => {
+            Ok(Some(user)) => {
                 self.status.update(|s| {
                     s.online = true;
                     s.needs_sign_in = false;
                 });
                 let mut engine = self.engine.borrow_mut().take().unwrap_or_else(|| {
-                    let mut engine =
-                        SyncEngine::new(self.store.clone(), HttpTransport, self.device_id.clone());
+                    let mut engine = SyncEngine::new(
+                        self.store.clone(),
+                        HttpTransport::default(),
+                        self.device_id.clone(),
+                    );
                     engine.clock = Box::new(js_sys::Date::now);
                     let status = self.status;
+                    let channel = self.channel.clone();
+                    let told = Cell::new(0.0);
                     engine.progress = Some(Box::new(move |p| {
                         status.update(|s| s.progress = Some(p));
+                        // Other tabs show what left the outbox, every 2 s at most.
+                        let now = js_sys::Date::now();
+                        if now - told.get() > 2_000.0 {
+                            told.set(now);
+                            if let Some(c) = &channel {
+                                let _ = c.post_message(&"changed".into());
+                            }
+                        }
                     }));
                     engine
                 });
+                // This run works for the profile open now, and only while it stays open: an
+                // idle lock and another user's sign-in here stop it before it sends or stores
+                // anything more. The server also refuses a batch sent under another session.
+                if let Some(store) = self.store.pinned() {
+                    engine.store = store;
+                }
+                engine.transport = HttpTransport {
+                    user_id: Some(user.id),
+                };
                 let now = chrono::Utc::now().to_rfc3339();
                 let result = engine.run(&now, js_sys::Math::random()).await;
                 *self.engine.borrow_mut() = Some(engine);
@@ -399,6 +423,11 @@ impl Runner {
                     Ok((end, _report)) => {
                         if end == RunEnd::Synced {
                             self.exchange_issues().await;
+                        } else if matches!(end, RunEnd::RetryIn(_)) && !reachable().await {
+                            // The link dropped mid-run: say so, and let the connectivity check
+                            // start the next run the moment the server answers again (rather
+                            // than the backoff's next turn, up to minutes away).
+                            self.status.update(|s| s.online = false);
                         }
                         Some(end)
                     }
@@ -432,15 +461,19 @@ impl Runner {
     async fn exchange_issues(&self) {
         /// The server's limit on ids per request.
         const CHUNK: usize = 1000;
-        if let Ok(ids) = self.store.discards().await {
+        let Some(store) = self.store.pinned() else {
+            return;
+        };
+        // Bound to the profile open now: nothing of it lands in another user's records.
+        if let Ok(ids) = store.discards().await {
             for chunk in ids.chunks(CHUNK) {
                 if let Some(noted) = crate::transport::report_discards(&self.device_id, chunk).await
                 {
-                    let _ = self.store.discards_reported(&noted).await;
+                    let _ = store.discards_reported(&noted).await;
                 }
             }
         }
-        let Ok(data) = self.store.local_data().await else {
+        let Ok(data) = store.local_data().await else {
             return;
         };
         let ids: Vec<Uuid> = data.issues.iter().map(|i| i.op.id).collect();
@@ -467,7 +500,7 @@ impl Runner {
                 }
             }
         }
-        if let Err(e) = self.store.settle_issues(settled).await {
+        if let Err(e) = store.settle_issues(settled).await {
             leptos::logging::error!("DRIMS: settled issues could not be stored: {}", e.0);
         }
     }
@@ -508,16 +541,15 @@ impl Runner {
             let message = Closure::<dyn FnMut(web_sys::MessageEvent)>::new(
                 move |ev: web_sys::MessageEvent| {
                     let me = Rc::clone(&me);
+                    // Another tab wrote, locked, signed out or wiped: this tab's opened copy
+                    // is stale whatever the message.
+                    me.store.forget();
                     match ev.data().as_string().as_deref() {
                         Some("lock") => me.lock_here(),
                         Some("signed-out") => me.signed_out_elsewhere(),
                         // Another tab wiped the device: this one asks, and shows why.
                         Some("wiped") => me.check_in(0),
-                        _ => {
-                            // Another tab wrote: this tab's opened copy is stale.
-                            me.store.forget();
-                            leptos::task::spawn_local(async move { me.refresh().await })
-                        }
+                        _ => leptos::task::spawn_local(async move { me.refresh().await }),
                     }
                 },
             );

@@ -112,6 +112,9 @@ pub struct IdbStore {
     cached: Rc<RefCell<Option<Cached>>>,
     /// Bumped by every write and every `forget`: a copy read across one is not kept.
     writes: Rc<Cell<u64>>,
+    /// The profile a sync run works for (`pinned`): if another opens in this tab meanwhile,
+    /// every call fails instead of reading or writing the other user's records.
+    pin: Option<String>,
 }
 
 /// The open profile's data as this tab last read or wrote it, opened: a page that reads it
@@ -177,8 +180,24 @@ impl IdbStore {
     }
 
     fn current(&self) -> Result<Unlocked, StoreError> {
-        self.unlocked()
-            .ok_or_else(|| StoreError("this device's data is locked: sign in".into()))
+        let u = self
+            .unlocked()
+            .ok_or_else(|| StoreError("this device's data is locked: sign in".into()))?;
+        if self.pin.as_ref().is_some_and(|p| *p != u.profile) {
+            return Err(StoreError(
+                "another user signed in on this device: the sync stops here".into(),
+            ));
+        }
+        Ok(u)
+    }
+
+    /// The same store, bound to the profile open now (`None` when none is).
+    pub fn pinned(&self) -> Option<IdbStore> {
+        let profile = self.unlocked()?.profile;
+        Some(IdbStore {
+            pin: Some(profile),
+            ..self.clone()
+        })
     }
 
     /// Monotonic within a tab, time-ordered across tabs.
@@ -323,15 +342,30 @@ impl IdbStore {
             .unwrap_or_default())
     }
 
-    /// The server took note of these discards.
+    /// The server took note of these discards: they leave the list, in one transaction (a
+    /// discard made meanwhile in another tab stays).
     pub async fn discards_reported(&self, reported: &[Uuid]) -> Result<(), StoreError> {
-        let left: Vec<Uuid> = self
-            .discards()
-            .await?
+        let u = self.current()?;
+        let list_key = u.rkey("discards");
+        let list_js = JsValue::from_str(&list_key);
+        let db = self.db().await?;
+        let tx = db
+            .transaction(&[META], TransactionMode::ReadWrite)
+            .map_err(err)?;
+        let meta = tx.store(META).map_err(err)?;
+        let ids: Vec<Uuid> = match meta.get(list_js.clone()).await.map_err(err)? {
+            Some(v) => decode(&u.key, META, &list_key, &v)?,
+            None => Vec::new(),
+        };
+        let left: Vec<Uuid> = ids
             .into_iter()
             .filter(|id| !reported.contains(id))
             .collect();
-        self.meta_put("discards", &left).await
+        meta.put(&encode(&u.key, META, &list_key, &left)?, Some(&list_js))
+            .await
+            .map_err(err)?;
+        tx.done().await.map_err(err)?;
+        Ok(())
     }
 
     /// Issues the server settled: each leaves Sync Issues for the resolved list, in one

@@ -58,7 +58,13 @@ async fn classify(response: Result<Response, gloo_net::Error>) -> Result<Respons
     }
 }
 
-pub struct HttpTransport;
+#[derive(Default)]
+pub struct HttpTransport {
+    /// Whose outbox this is: sent as `X-DRIMS-User`, so the server refuses (401) a batch
+    /// that would be applied under another user's session (one signed in meanwhile in
+    /// another tab), and the engine keeps it for its user.
+    pub user_id: Option<i64>,
+}
 
 const SYNC_TIMEOUT_MS: i32 = 30_000;
 
@@ -72,10 +78,16 @@ impl SyncTransport for HttpTransport {
         let body = serde_json::json!({ "device_id": device_id, "operations": ops });
         let json =
             serde_json::to_string(&body).map_err(|e| TransportError::Network(e.to_string()))?;
+        let user = self.user_id.map(|u| u.to_string()).unwrap_or_default();
         let post = || {
-            Request::post("/api/offline/sync")
+            let request = Request::post("/api/offline/sync")
                 .abort_signal(deadline.as_ref().map(|d| d.signal()).as_ref())
-                .header("Content-Type", "application/json")
+                .header("Content-Type", "application/json");
+            if user.is_empty() {
+                request
+            } else {
+                request.header("X-DRIMS-User", &user)
+            }
         };
         // Compressed by the browser where it can (a batch of intakes shrinks about fivefold):
         // over a 250 kbit/s link the upload is most of a sync's time.
@@ -86,8 +98,9 @@ impl SyncTransport for HttpTransport {
                     .body(bytes)
                     .map_err(|e| TransportError::Network(e.to_string()))?;
                 match classify(request.send().await).await {
-                    // A server that cannot read compressed requests: send it plain.
-                    Err(TransportError::Refused(415, _)) => None,
+                    // A server that cannot read compressed requests (415, or 400 from one that
+                    // does not know the encoding; nothing was applied): send it plain.
+                    Err(TransportError::Refused(400 | 415, _)) => None,
                     other => Some(other?),
                 }
             }
