@@ -127,7 +127,10 @@ test('a backlog queued offline syncs over 2G exactly once, saying how far it got
   await expect(pill(page)).toContainText('Offline', { timeout: 15_000 });
 
   // A week cut off: the backlog, through the form. The first saves and the last ones.
+  const tq = Date.now();
   const queued = await queueIntakes(page, OPS);
+  const queueSeconds = (Date.now() - tq) / 1000;
+  console.log(`queued ${OPS} in ${queueSeconds} s; save p50 ${percentile(queued.save, 50)} ms, enqueue p50 ${percentile(queued.enqueue, 50)} ms`);
   await expect(pill(page)).toHaveAttribute('data-pending', String(OPS));
   const first = queued.save.slice(0, 100);
   const last = queued.save.slice(-100);
@@ -160,6 +163,7 @@ test('a backlog queued offline syncs over 2G exactly once, saying how far it got
   const figures = {
     link: linkName,
     operations: OPS,
+    seconds_to_queue: queueSeconds,
     seconds_to_synced: seconds,
     batches: sent.length,
     batch_sizes: sent.map((s) => s.ids.length),

@@ -23,6 +23,8 @@ thread_local! {
     static RELOAD_ON_SWITCH: Cell<bool> = const { Cell::new(false) };
     /// Persistent storage was requested in this tab already.
     static PERSIST_ASKED: Cell<bool> = const { Cell::new(false) };
+    /// When the storage figures were last asked for (ms since the epoch).
+    static STORAGE_ASKED_AT: Cell<f64> = const { Cell::new(0.0) };
 }
 
 fn container() -> Option<ServiceWorkerContainer> {
@@ -223,6 +225,12 @@ fn changed(node: &web_sys::Node) -> bool {
 /// Persistent storage and the space used; on the first call in this tab with `persist`, asks
 /// the browser to keep this site's data (`navigator.storage.persist()`).
 pub async fn storage(persist: bool) -> Option<StorageState> {
+    // Asked at most every 10 s: a refresh follows every save, and the figures barely move.
+    let now = js_sys::Date::now();
+    if now - STORAGE_ASKED_AT.get() < 10_000.0 && !(persist && !PERSIST_ASKED.get()) {
+        return None;
+    }
+    STORAGE_ASKED_AT.set(now);
     let navigator = web_sys::window()?.navigator();
     if !js_sys::Reflect::has(&navigator, &"storage".into()).unwrap_or(false) {
         return None;

@@ -344,8 +344,6 @@ impl Runner {
     }
 
     async fn run_once(self: Rc<Self>) {
-        // Another tab may have synced (and been killed before saying so): read afresh.
-        self.store.forget();
         self.status.update(|s| s.syncing = true);
         let online = reachable().await;
         let user = if online {
@@ -384,6 +382,8 @@ impl Runner {
                     s.online = true;
                     s.needs_sign_in = false;
                 });
+                // Another tab may have synced (and been killed before saying so): read afresh.
+                self.store.forget();
                 let mut engine = self.engine.borrow_mut().take().unwrap_or_else(|| {
                     let mut engine = SyncEngine::new(
                         self.store.clone(),
@@ -582,6 +582,14 @@ impl OfflinePort for Port {
     fn local_data(&self) -> LocalFuture<Result<LocalData, String>> {
         let r = Rc::clone(&self.0);
         Box::pin(async move { r.store.local_data().await.map_err(|e| e.0) })
+    }
+
+    fn whereabouts(
+        &self,
+        id: Uuid,
+    ) -> LocalFuture<Result<app::offline::client::Whereabouts, String>> {
+        let r = Rc::clone(&self.0);
+        Box::pin(async move { r.store.whereabouts(id).await.map_err(|e| e.0) })
     }
 
     fn discard_issue(&self, id: Uuid) -> LocalFuture<Result<(), String>> {

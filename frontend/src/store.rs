@@ -334,6 +334,33 @@ impl IdbStore {
             .map(drop)
     }
 
+    /// Where one operation of the open profile is: two keyed reads, one record opened.
+    pub async fn whereabouts(
+        &self,
+        id: Uuid,
+    ) -> Result<app::offline::client::Whereabouts, StoreError> {
+        use app::offline::client::Whereabouts;
+        let u = self.current()?;
+        let key = u.rkey(&id.to_string());
+        let js = JsValue::from_str(&key);
+        let db = self.db().await?;
+        let tx = db
+            .transaction(&[PENDING, ISSUES], TransactionMode::ReadOnly)
+            .map_err(err)?;
+        let (queued, refused) = futures::future::join(
+            tx.store(PENDING).map_err(err)?.key_exists(js.clone()),
+            tx.store(ISSUES).map_err(err)?.get(js),
+        )
+        .await;
+        let (queued, refused) = (queued.map_err(err)?, refused.map_err(err)?);
+        tx.done().await.map_err(err)?;
+        Ok(match refused {
+            Some(v) => Whereabouts::Refused(decode::<SyncIssue>(&u.key, ISSUES, &key, &v)?.message),
+            None if queued => Whereabouts::Queued,
+            None => Whereabouts::Sent,
+        })
+    }
+
     /// Discards not yet reported to the server.
     pub async fn discards(&self) -> Result<Vec<Uuid>, StoreError> {
         Ok(self

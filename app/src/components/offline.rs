@@ -207,7 +207,7 @@ mod browser {
     use wasm_bindgen::JsCast;
 
     use super::{BuildOp, SaveNotice};
-    use crate::offline::client::Offline;
+    use crate::offline::client::{Offline, Whereabouts};
     use crate::offline::project::projected;
     use crate::ops::OperationBody;
 
@@ -363,15 +363,15 @@ mod browser {
             saves.update(|n| *n += 1);
             port.sync_now().await;
             saves.update(|n| *n += 1);
-            let Ok(data) = port.local_data().await else {
+            // This operation only, by its key: no read of the whole outbox after each save.
+            let Ok(state) = port.whereabouts(id).await else {
                 return;
             };
-            if let Some(issue) = data.issues.iter().find(|i| i.op.id == id) {
+            if let Whereabouts::Refused(message) = state {
                 notice.set(Some(SaveNotice::Refused(format!(
-                    "Saved, but the server refused it: {}",
-                    issue.message
+                    "Saved, but the server refused it: {message}"
                 ))));
-            } else if !data.pending.iter().any(|p| p.op.id == id) {
+            } else if state == Whereabouts::Sent {
                 let synced = if request {
                     "Synced. Needs confirmation online: confirm it under Confirmations."
                 } else {

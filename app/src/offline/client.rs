@@ -170,6 +170,17 @@ pub struct LocalData {
     pub last_synced: Option<String>,
 }
 
+/// Where an operation recorded on this device is.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Whereabouts {
+    /// Still in the outbox.
+    Queued,
+    /// Refused by the server: in Sync Issues, with its message.
+    Refused(String),
+    /// Neither: the server settled it (applied or pending confirmation).
+    Sent,
+}
+
 /// What the sign-in form sends to the device.
 #[derive(Clone, Debug)]
 pub struct SignInForm {
@@ -219,6 +230,8 @@ pub trait OfflinePort {
     /// same transaction) and wakes the engine. Resolves once it is stored.
     fn enqueue(&self, op: Operation) -> LocalFuture<Result<(), String>>;
     fn local_data(&self) -> LocalFuture<Result<LocalData, String>>;
+    /// Where one operation of the open profile is now.
+    fn whereabouts(&self, id: Uuid) -> LocalFuture<Result<Whereabouts, String>>;
     /// Removes a Sync Issue for good: only ever on a person's explicit decision.
     fn discard_issue(&self, id: Uuid) -> LocalFuture<Result<(), String>>;
     /// Empties the list of issues the server settled (their user has read it).
