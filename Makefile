@@ -51,11 +51,13 @@ release: setup
 	cargo leptos build --release
 	$(TARGET)/release/server check-shell
 
-## Benchmarks (release build): sync throughput (BENCH_OPS=2000 for a quick check) and the
-## inventory page over 1,000,000 ledger rows (BENCH_LEDGER_ROWS to scale).
+## Benchmarks (release build): sync throughput (BENCH_OPS=2000 for a quick check), the
+## inventory page over 1,000,000 ledger rows (BENCH_LEDGER_ROWS to scale) and the offline
+## snapshot's bytes raw/gzip/brotli/304 (a generated 500-item hub; BENCH_SNAPSHOT_ITEMS).
 bench:
 	cargo bench -p server --bench sync
 	cargo bench -p server --bench inventory
+	cargo bench -p server --bench snapshot
 
 ## The sync endpoint and JSON API fuzzed with 100,000 seeded cases (`make test` runs 10,000).
 ## DRIMS_FUZZ_SEED=<n> replays another seed.

@@ -10,6 +10,7 @@ mod offline_import;
 mod pages;
 mod security;
 mod session;
+mod snapshot;
 mod stock_pages;
 mod sync;
 mod sync_compressed;
