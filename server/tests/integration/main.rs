@@ -14,4 +14,5 @@ mod snapshot;
 mod stock_pages;
 mod sync;
 mod sync_compressed;
+mod sync_crash;
 mod transfers;
