@@ -51,11 +51,13 @@ release: setup
 	cargo leptos build --release
 	$(TARGET)/release/server check-shell
 
-## Benchmarks (release build): sync throughput (BENCH_OPS=2000 for a quick check) and the
-## inventory page over 1,000,000 ledger rows (BENCH_LEDGER_ROWS to scale).
+## Benchmarks (release build): sync throughput (BENCH_OPS=2000 for a quick check), the
+## inventory page over 1,000,000 ledger rows (BENCH_LEDGER_ROWS to scale) and the offline
+## snapshot's bytes raw/gzip/brotli/304 (a generated 500-item hub; BENCH_SNAPSHOT_ITEMS).
 bench:
 	cargo bench -p server --bench sync
 	cargo bench -p server --bench inventory
+	cargo bench -p server --bench snapshot
 
 ## A week's backlog over 2G (see README): 5,000 intakes queued offline through the form, then
 ## synced over an emulated 250 kbit/s, 800 ms link; the figures are printed.

@@ -19,6 +19,10 @@ pub enum ErrorCode {
     DeviceRevoked,
     /// Enabling offline use would exceed the policy's most devices kept offline.
     DeviceLimitReached,
+    /// 413: the request body is over the limit (counted after decompression): send less.
+    TooLarge,
+    /// 415: the request body's `Content-Encoding` is not one the server reads.
+    UnsupportedEncoding,
     /// The request never reached the server, or its answer could not be read.
     Transport,
     Internal,

@@ -139,6 +139,7 @@ fn snapshot(user: i64) -> Snapshot {
                 quantity: 40,
                 justification: Some("shelter".into()),
             }],
+            supply: None,
         }],
         destinations: vec![],
         version: 42,

@@ -26,6 +26,12 @@ pub enum AppError {
     /// 409 `device_limit_reached`.
     #[error("{0}")]
     DeviceLimitReached(String),
+    /// 413 `too_large`: the body is over the limit (inflated size for a compressed one).
+    #[error("{0}")]
+    TooLarge(String),
+    /// 415 `unsupported_encoding`.
+    #[error("{0}")]
+    UnsupportedEncoding(String),
     #[error("internal error: {0}")]
     Internal(String),
 }
@@ -77,6 +83,8 @@ impl AppError {
             AppError::RateLimited(_) => StatusCode::TOO_MANY_REQUESTS,
             AppError::DeviceRevoked(_) => StatusCode::FORBIDDEN,
             AppError::DeviceLimitReached(_) => StatusCode::CONFLICT,
+            AppError::TooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
+            AppError::UnsupportedEncoding(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -92,6 +100,8 @@ impl AppError {
             AppError::RateLimited(_) => ErrorCode::RateLimited,
             AppError::DeviceRevoked(_) => ErrorCode::DeviceRevoked,
             AppError::DeviceLimitReached(_) => ErrorCode::DeviceLimitReached,
+            AppError::TooLarge(_) => ErrorCode::TooLarge,
+            AppError::UnsupportedEncoding(_) => ErrorCode::UnsupportedEncoding,
             AppError::Internal(detail) => {
                 tracing::error!(%detail, "internal error");
                 return ApiError::new(

@@ -223,6 +223,7 @@ fn list(id: i64, hub_id: i64, status: &str) -> crate::ops::sync::SnapshotNeedsLi
             quantity: 40,
             justification: Some("shelter".into()),
         }],
+        supply: None,
     }
 }
 

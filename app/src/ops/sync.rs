@@ -106,6 +106,26 @@ pub struct SnapshotNeedsList {
     pub status: String,
     pub created_at: String,
     pub lines: Vec<SnapshotNeedsLine>,
+    /// Set on another hub's list that the user's own hub supplies (a fulfilment source), so
+    /// a MAIN/SUB user can queue its dispatch offline; absent on every other list.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub supply: Option<SnapshotSupply>,
+}
+
+/// What the user's hub supplies to another hub's list: the requester (its name and type, as
+/// the online list page shows them) and the allocations from the user's hub only.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct SnapshotSupply {
+    pub requester: String,
+    pub requester_type: HubType,
+    pub allocations: Vec<SnapshotAllocation>,
+}
+
+/// Quantity of one item allocated from the user's own hub.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct SnapshotAllocation {
+    pub item_id: i64,
+    pub quantity: i64,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]

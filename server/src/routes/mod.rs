@@ -10,6 +10,7 @@ mod offline_api;
 mod offline_forms;
 mod pages;
 mod redirect;
+pub mod request_encoding;
 mod session_api;
 mod stock_forms;
 
@@ -35,7 +36,11 @@ pub fn router(state: AppState) -> Router {
                 .post(session_api::create)
                 .delete(session_api::delete),
         )
-        .route("/api/offline/sync", axum::routing::post(offline_api::sync))
+        // Batches may arrive gzip-compressed (within the same body limit once inflated).
+        .route(
+            "/api/offline/sync",
+            request_encoding::post_compressible(offline_api::sync),
+        )
         .route("/api/offline/snapshot", get(offline_api::snapshot))
         .route("/api/offline/issues", get(offline_api::issues))
         .merge(admin_api::router())

@@ -1,8 +1,9 @@
 //! `POST /api/offline/sync` (apply a batch of operations) and `GET /api/offline/snapshot`.
 use app::domain::ValidationError;
-use app::ops::sync::{Snapshot, SyncRequest, SyncResponse, MAX_BATCH};
+use app::ops::sync::{SyncRequest, SyncResponse, MAX_BATCH};
 use axum::extract::State;
-use axum::http::HeaderMap;
+use axum::http::{header, HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
 use axum::Json;
 
 use super::json::JsonBody;
@@ -66,11 +67,31 @@ pub async fn sync(
     }))
 }
 
+/// The snapshot with a strong `ETag`; `If-None-Match` naming it gets `304 Not Modified` and
+/// no body (the security layer keeps `Cache-Control: no-store` on both answers).
 pub async fn snapshot(
     State(state): State<AppState>,
     RequireUser(user): RequireUser,
-) -> AppResult<Json<Snapshot>> {
-    Ok(Json(snapshot::build(&state.db, &user).await?))
+    headers: HeaderMap,
+) -> AppResult<Response> {
+    let snapshot = snapshot::build(&state.db, &user).await?;
+    let tag = snapshot::etag(&snapshot);
+    let etag = [(header::ETAG, tag.clone())];
+    if none_match(&headers, &tag) {
+        return Ok((StatusCode::NOT_MODIFIED, etag).into_response());
+    }
+    Ok((etag, Json(snapshot)).into_response())
+}
+
+/// Whether `If-None-Match` names `tag` (weak comparison, as RFC 9110 asks for this header).
+fn none_match(headers: &HeaderMap, tag: &str) -> bool {
+    headers
+        .get_all(header::IF_NONE_MATCH)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .map(|t| t.trim())
+        .any(|t| t == "*" || t.strip_prefix("W/").unwrap_or(t) == tag)
 }
 
 pub async fn issues(

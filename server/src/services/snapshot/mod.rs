@@ -1,17 +1,18 @@
 //! The offline snapshot: what the signed-in user may see, and nothing more. Government users
-//! get government hubs only (never agency stock); hub-bound users get their own hub.
+//! get government hubs only (never agency stock); hub-bound users get their own hub. Its
+//! entity tag names what the user sees, so an unchanged snapshot costs no body.
 use app::domain::{HubStatus, HubType};
 use app::model::SessionUser;
-use app::ops::sync::{
-    Snapshot, SnapshotEvent, SnapshotHub, SnapshotItem, SnapshotNeedsLine, SnapshotNeedsList,
-    SnapshotUser, StockLine,
-};
+use app::ops::sync::{Snapshot, SnapshotEvent, SnapshotHub, SnapshotItem, SnapshotUser, StockLine};
 use app::permissions::{may_ever, Action};
 use sqlx::FromRow;
 
 use super::rows::HubRow;
 use crate::db::{self, Db};
 use crate::error::AppResult;
+
+mod needs_lists;
+use needs_lists::needs_lists;
 
 /// Every state change writes one audit row, so the newest audit id is the data version.
 pub async fn version(db: &Db) -> AppResult<i64> {
@@ -48,17 +49,6 @@ struct StockRow {
     item_id: i64,
     quantity: i64,
     min_qty: i64,
-}
-
-#[derive(FromRow)]
-struct ListRow {
-    id: i64,
-    number: String,
-    hub_id: i64,
-    event_id: i64,
-    priority: String,
-    status: String,
-    created_at: String,
 }
 
 pub async fn build(db: &Db, user: &SessionUser) -> AppResult<Snapshot> {
@@ -151,63 +141,17 @@ pub async fn build(db: &Db, user: &SessionUser) -> AppResult<Snapshot> {
     })
 }
 
-/// Hub-bound users: their hub's lists. Global roles: every list past Draft (agency lists
-/// included: government sees agency requests, never agency stock). Newest 500.
-async fn needs_lists(db: &Db, user: &SessionUser) -> AppResult<Vec<SnapshotNeedsList>> {
-    let cols = "id, number, hub_id, event_id, priority, status, created_at";
-    let rows: Vec<ListRow> = if user.role.is_hub_bound() {
-        sqlx::query_as(&format!(
-            "SELECT {cols} FROM needs_lists WHERE hub_id = ? ORDER BY id DESC LIMIT 500"
-        ))
-        .bind(user.hub_id)
-        .fetch_all(db)
-        .await?
-    } else {
-        sqlx::query_as(&format!(
-            "SELECT {cols} FROM needs_lists WHERE status <> 'Draft' ORDER BY id DESC LIMIT 500"
-        ))
-        .fetch_all(db)
-        .await?
-    };
-    // All their lines in one query (ids are integers from the rows above), not one per list.
-    let mut lines_of: std::collections::HashMap<i64, Vec<(i64, i64, Option<String>)>> =
-        std::collections::HashMap::new();
-    if !rows.is_empty() {
-        let ids: Vec<String> = rows.iter().map(|r| r.id.to_string()).collect();
-        let all: Vec<(i64, i64, i64, Option<String>)> = sqlx::query_as(&format!(
-            "SELECT needs_list_id, item_id, quantity, justification FROM needs_list_lines \
-             WHERE needs_list_id IN ({}) ORDER BY id",
-            ids.join(",")
-        ))
-        .fetch_all(db)
-        .await?;
-        for (list, item, quantity, justification) in all {
-            lines_of
-                .entry(list)
-                .or_default()
-                .push((item, quantity, justification));
-        }
-    }
-    let mut lists = Vec::with_capacity(rows.len());
-    for r in rows {
-        let lines = lines_of.remove(&r.id).unwrap_or_default();
-        lists.push(SnapshotNeedsList {
-            id: r.id,
-            number: r.number,
-            hub_id: r.hub_id,
-            event_id: r.event_id,
-            priority: r.priority,
-            status: r.status,
-            created_at: r.created_at,
-            lines: lines
-                .into_iter()
-                .map(|(item_id, quantity, justification)| SnapshotNeedsLine {
-                    item_id,
-                    quantity,
-                    justification,
-                })
-                .collect(),
-        });
-    }
-    Ok(lists)
+/// The snapshot's strong entity tag: SHA-256 of what the user sees, i.e. the serialized
+/// snapshot without `generated_at` (new every time) and `version` (the newest audit id, which
+/// moves with any change anywhere). The user, role, hub and capabilities are part of it, so
+/// one user's tag never validates another's snapshot.
+pub fn etag(snapshot: &Snapshot) -> String {
+    use sha2::{Digest, Sha256};
+    let mut seen = snapshot.clone();
+    seen.generated_at = String::new();
+    seen.version = 0;
+    let json = serde_json::to_vec(&seen).unwrap_or_default();
+    let digest = Sha256::digest(&json);
+    let hex: String = digest[..16].iter().map(|b| format!("{b:02x}")).collect();
+    format!("\"{hex}\"")
 }
