@@ -12,6 +12,7 @@ mod pages;
 mod redirect;
 mod session_api;
 mod stock_forms;
+mod sync_issues_api;
 
 use axum::middleware::from_fn_with_state;
 use axum::routing::get;
@@ -45,6 +46,7 @@ pub fn router(state: AppState) -> Router {
         .merge(offline_forms::router())
         .merge(forms::router())
         .merge(stock_forms::router())
+        .merge(sync_issues_api::router())
         .route(
             "/api/fn/{*fn_name}",
             get(pages::server_fn_handler).post(pages::server_fn_handler),

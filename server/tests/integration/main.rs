@@ -12,4 +12,5 @@ mod security;
 mod session;
 mod stock_pages;
 mod sync;
+mod sync_issues;
 mod transfers;
