@@ -404,7 +404,7 @@ async fn a_refusal_sent_again_is_an_open_issue_again() {
     let hub = app.hub_id("St. Catherine Parish Depot").await;
     let item = item_id(&app, "Rice 5 kg").await;
     let first = too_much(hub, item);
-    let id = send(&app, &sub, &[first.clone()], "rejected")
+    let id = send(&app, &sub, std::slice::from_ref(&first), "rejected")
         .await
         .remove(0);
     let (_, body) = post(
