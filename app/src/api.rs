@@ -83,7 +83,7 @@ pub async fn get_history(hub: Option<i64>) -> Result<History, ApiError> {
 }
 
 #[server(prefix = "/api/fn", endpoint = "sync_issues")]
-pub async fn get_sync_issues() -> Result<Vec<crate::reports::RejectedOperation>, ApiError> {
+pub async fn get_sync_issues() -> Result<crate::reports::SyncIssuesView, ApiError> {
     let (backend, user) = ctx::signed_in()?;
     backend.sync_issues(&user).await
 }

@@ -8,7 +8,7 @@ use crate::error::ApiError;
 use crate::model::{DisasterEvent, Hub, Item, SessionUser, UserSummary};
 use crate::permissions::Action;
 use crate::reports::{
-    Dashboard, History, InventoryQuery, InventoryView, RejectedOperation, StockFormOptions,
+    Dashboard, History, InventoryQuery, InventoryView, StockFormOptions, SyncIssuesView,
 };
 
 #[async_trait]
@@ -31,7 +31,7 @@ pub trait Backend: Send + Sync + 'static {
     ) -> Result<StockFormOptions, ApiError>;
     async fn dashboard(&self, user: &SessionUser) -> Result<Dashboard, ApiError>;
     async fn history(&self, user: &SessionUser, hub: Option<i64>) -> Result<History, ApiError>;
-    async fn sync_issues(&self, user: &SessionUser) -> Result<Vec<RejectedOperation>, ApiError>;
+    async fn sync_issues(&self, user: &SessionUser) -> Result<SyncIssuesView, ApiError>;
     async fn transfers(
         &self,
         user: &SessionUser,

@@ -211,6 +211,27 @@ pub struct RejectedOperation {
     /// What was entered, as the JSON payload the client sent.
     pub payload: String,
     pub attempts: i64,
+    /// `discarded` (by the person who recorded it) or `resolved` (by an LM or ADMIN); `None`
+    /// while the issue is open.
+    #[serde(default)]
+    pub resolution: Option<String>,
+    #[serde(default)]
+    pub note: Option<String>,
+    /// The display name of who discarded or resolved it.
+    #[serde(default)]
+    pub resolved_by: Option<String>,
+    #[serde(default)]
+    pub resolved_at: Option<String>,
+}
+
+/// The Sync issues page's server-held part: open refusals, and the latest closed ones.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct SyncIssuesView {
+    pub open: Vec<RejectedOperation>,
+    /// Resolved or discarded, newest first (at most 100).
+    pub closed: Vec<RejectedOperation>,
+    /// Whether this user may mark issues resolved (LM, ADMIN).
+    pub can_resolve: bool,
 }
 
 /// One needs list in a list or queue.

@@ -58,8 +58,8 @@ impl Backend for ServerBackend {
     async fn sync_issues(
         &self,
         user: &SessionUser,
-    ) -> Result<Vec<app::reports::RejectedOperation>, ApiError> {
-        api(sync_issues::list(&self.db, user).await)
+    ) -> Result<app::reports::SyncIssuesView, ApiError> {
+        api(sync_issues::view(&self.db, user).await)
     }
     async fn transfers(
         &self,

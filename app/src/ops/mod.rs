@@ -3,6 +3,7 @@
 pub mod distribution;
 pub mod forms;
 pub mod intake;
+pub mod issues;
 pub mod needs_list;
 pub mod needs_list_create;
 pub mod outcome;

@@ -1,14 +1,17 @@
 //! Sync issues held by the server: operations it refused, with the reason and what was
-//! entered. LM and ADMIN see everyone's, to resolve them with the people who recorded them.
+//! entered. LM and ADMIN see everyone's, to resolve them with the people who recorded them
+//! (marked resolved with a note, which the device learns at its next sync).
 use leptos::prelude::*;
 
 use crate::api::get_sync_issues;
+use crate::components::csrf::CsrfField;
 use crate::components::export::ExportForm;
 use crate::components::notice::{show_result, Flash};
 use crate::components::offline::DeviceStorage;
 use crate::domain::text::display_time;
 use crate::offline::client::use_offline;
 use crate::offline::{PendingOp, ResolvedIssue, SyncIssue};
+use crate::ops::issues::MAX_NOTE;
 use crate::ops::Names;
 use crate::reports::RejectedOperation;
 
@@ -115,15 +118,20 @@ pub fn SyncIssuesPage() -> impl IntoView {
         <h2>"Held by the server"</h2>
         <Suspense fallback=|| view! { <p>"Loading…"</p> }>
             {move || Suspend::new(async move {
-                show_result(issues.await, |list| view! { <IssueTable list /> })
+                show_result(issues.await, |v| view! {
+                    <IssueTable list=v.open can_resolve=v.can_resolve />
+                    <ClosedTable list=v.closed />
+                })
             })}
         </Suspense>
         <DeviceStorage />
     }
 }
 
+/// Open refusals; for an LM or ADMIN, each with a "Mark resolved" form (a plain POST with a
+/// note: works without JavaScript; the device that recorded it learns the note at its next sync).
 #[component]
-fn IssueTable(list: Vec<RejectedOperation>) -> impl IntoView {
+fn IssueTable(list: Vec<RejectedOperation>, can_resolve: bool) -> impl IntoView {
     let empty = list.is_empty();
     view! {
         <table class="data">
@@ -132,15 +140,20 @@ fn IssueTable(list: Vec<RejectedOperation>) -> impl IntoView {
                 <th scope="col">"Received"</th><th scope="col">"User"</th><th scope="col">"Device"</th>
                 <th scope="col">"Kind"</th><th scope="col">"Hub"</th><th scope="col">"Reason"</th>
                 <th scope="col">"What was entered"</th>
+                {can_resolve.then(|| view! { <th scope="col">"Resolve"</th> })}
             </tr></thead>
             <tbody>
-                {list.into_iter().map(|r| view! {
-                    <tr>
-                        <td>{display_time(&r.received_at)}</td><td>{r.username}</td><td>{r.device_id}</td>
-                        <td>{r.kind}</td><td>{r.hub.unwrap_or_default()}</td>
-                        <td><strong>{r.reason}</strong>": "{r.message}</td>
-                        <td><code class="payload">{r.payload}</code></td>
-                    </tr>
+                {list.into_iter().map(|r| {
+                    let resolve = can_resolve.then(|| view! { <td><ResolveForm id=r.id.clone() /></td> });
+                    view! {
+                        <tr data-op-id=r.id.clone()>
+                            <td>{display_time(&r.received_at)}</td><td>{r.username}</td><td>{r.device_id}</td>
+                            <td>{r.kind}</td><td>{r.hub.unwrap_or_default()}</td>
+                            <td><strong>{r.reason}</strong>": "{r.message}</td>
+                            <td><code class="payload">{r.payload}</code></td>
+                            {resolve}
+                        </tr>
+                    }
                 }).collect_view()}
             </tbody>
         </table>
@@ -192,6 +205,54 @@ fn ResolvedList(resolved: RwSignal<Vec<ResolvedIssue>>, names: RwSignal<Names>) 
                 <button type="button" class="secondary" on:click=move |_| clear.run(())>"Clear this list"</button>
             }
         })
+    }
+}
+
+#[component]
+fn ResolveForm(id: String) -> impl IntoView {
+    let field = format!("note-{id}");
+    view! {
+        <form method="post" action=format!("/sync-issues/{id}/resolve") class="resolve">
+            <CsrfField />
+            <label for=field.clone()>"Resolution note"</label>
+            <input id=field type="text" name="note" required maxlength=MAX_NOTE.to_string() />
+            <button type="submit">"Mark resolved"</button>
+        </form>
+    }
+}
+
+/// The latest issues closed by a discard on the device or an LM/ADMIN's resolution.
+#[component]
+fn ClosedTable(list: Vec<RejectedOperation>) -> impl IntoView {
+    let empty = list.is_empty();
+    view! {
+        <h3>"Resolved or discarded"</h3>
+        <table class="data closed-issues">
+            <caption>{format!("The latest {} closed issues", list.len())}</caption>
+            <thead><tr>
+                <th scope="col">"Closed"</th><th scope="col">"User"</th><th scope="col">"Kind"</th>
+                <th scope="col">"Hub"</th><th scope="col">"Reason"</th><th scope="col">"Outcome"</th>
+                <th scope="col">"Note"</th>
+            </tr></thead>
+            <tbody>
+                {list.into_iter().map(|r| {
+                    let by = r.resolved_by.unwrap_or_default();
+                    let outcome = match r.resolution.as_deref() {
+                        Some("resolved") => format!("Resolved by {by}"),
+                        _ => format!("Discarded by {by}"),
+                    };
+                    view! {
+                        <tr data-op-id=r.id>
+                            <td>{display_time(&r.resolved_at.unwrap_or_default())}</td>
+                            <td>{r.username}</td><td>{r.kind}</td><td>{r.hub.unwrap_or_default()}</td>
+                            <td><strong>{r.reason}</strong>": "{r.message}</td>
+                            <td>{outcome}</td><td>{r.note.unwrap_or_default()}</td>
+                        </tr>
+                    }
+                }).collect_view()}
+            </tbody>
+        </table>
+        {empty.then(|| view! { <p class="empty">"Nothing resolved or discarded yet."</p> })}
     }
 }
 

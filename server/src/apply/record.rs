@@ -143,11 +143,14 @@ pub async fn write_outcomes(
                 .push_bind(&r.payload)
                 .push_bind(&r.digest);
         });
+        // A new attempt has a new outcome: a discard or resolution of an earlier refusal
+        // no longer describes it (refused again, it is an open issue again).
         q.push(
             " ON CONFLICT (id) DO UPDATE SET status = excluded.status, reason = excluded.reason, \
              message = excluded.message, reference = excluded.reference, payload = excluded.payload, \
              digest = excluded.digest, user_id = excluded.user_id, \
-             received_at = excluded.received_at, attempts = attempts + 1",
+             received_at = excluded.received_at, attempts = attempts + 1, \
+             resolution = NULL, resolution_note = NULL, resolved_by = NULL, resolved_at = NULL",
         );
         q.build().execute(&mut *conn).await?;
     }

@@ -13,6 +13,7 @@ mod redirect;
 pub mod request_encoding;
 mod session_api;
 mod stock_forms;
+mod sync_issues_api;
 
 use axum::middleware::from_fn_with_state;
 use axum::routing::get;
@@ -50,6 +51,7 @@ pub fn router(state: AppState) -> Router {
         .merge(offline_forms::router())
         .merge(forms::router())
         .merge(stock_forms::router())
+        .merge(sync_issues_api::router())
         .route(
             "/api/fn/{*fn_name}",
             get(pages::server_fn_handler).post(pages::server_fn_handler),

@@ -25,3 +25,28 @@ pub async fn record(
     .await?;
     Ok(())
 }
+
+/// An audit row about a client operation (entity `operation`), with the device it came from.
+pub async fn record_operation(
+    conn: &mut SqliteConnection,
+    user_id: i64,
+    device_id: Option<&str>,
+    operation_id: &str,
+    action: &str,
+    details: serde_json::Value,
+) -> AppResult<()> {
+    sqlx::query(
+        "INSERT INTO audit_log (at, user_id, device_id, operation_id, action, entity, entity_id, details) \
+         VALUES (?, ?, ?, ?, ?, 'operation', ?, ?)",
+    )
+    .bind(db::now())
+    .bind(user_id)
+    .bind(device_id)
+    .bind(operation_id)
+    .bind(action)
+    .bind(operation_id)
+    .bind(details.to_string())
+    .execute(conn)
+    .await?;
+    Ok(())
+}

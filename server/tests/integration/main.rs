@@ -15,4 +15,5 @@ mod stock_pages;
 mod sync;
 mod sync_compressed;
 mod sync_crash;
+mod sync_issues;
 mod transfers;
