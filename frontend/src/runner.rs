@@ -483,16 +483,17 @@ impl Runner {
                 return;
             };
             for st in states {
-                if !matches!(
-                    st.state.as_str(),
-                    "resolved" | "applied" | "pending_confirmation"
-                ) {
-                    continue;
-                }
+                use app::ops::issues::IssueState;
+                let state = match st.state {
+                    IssueState::Resolved => "resolved",
+                    IssueState::Applied => "applied",
+                    IssueState::PendingConfirmation => "pending_confirmation",
+                    IssueState::Refused | IssueState::Discarded | IssueState::Unknown => continue,
+                };
                 if let Some(issue) = data.issues.iter().find(|i| i.op.id.to_string() == st.id) {
                     settled.push(app::offline::ResolvedIssue {
                         issue: issue.clone(),
-                        state: st.state,
+                        state: state.into(),
                         note: st.note,
                         resolved_by: st.resolved_by,
                         resolved_at: st.resolved_at,

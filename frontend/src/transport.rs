@@ -309,17 +309,6 @@ pub async fn sign_out() -> bool {
         .is_ok()
 }
 
-/// What the server knows of an operation this device holds as a Sync Issue.
-#[derive(serde::Deserialize)]
-pub struct IssueState {
-    pub id: String,
-    /// `refused`, `discarded`, `resolved`, `applied`, `pending_confirmation` or `unknown`.
-    pub state: String,
-    pub note: Option<String>,
-    pub resolved_by: Option<String>,
-    pub resolved_at: Option<String>,
-}
-
 async fn post_json<T: serde::de::DeserializeOwned>(
     url: &str,
     body: &serde_json::Value,
@@ -336,12 +325,7 @@ async fn post_json<T: serde::de::DeserializeOwned>(
 /// Tells the server these refused operations were discarded on the device
 /// (`POST /api/offline/issues/discard`). Returns the ids it took note of (`None`: unreachable).
 pub async fn report_discards(device_id: &str, ids: &[uuid::Uuid]) -> Option<Vec<uuid::Uuid>> {
-    #[derive(serde::Deserialize)]
-    struct Answer {
-        discarded: Vec<String>,
-        unknown: Vec<String>,
-    }
-    let answer: Answer = post_json(
+    let answer: app::ops::issues::DiscardResponse = post_json(
         "/api/offline/issues/discard",
         &serde_json::json!({ "device_id": device_id, "ids": ids }),
     )
@@ -357,12 +341,8 @@ pub async fn report_discards(device_id: &str, ids: &[uuid::Uuid]) -> Option<Vec<
 }
 
 /// What became of these Sync Issues on the server (`POST /api/offline/issues/status`).
-pub async fn issue_states(ids: &[uuid::Uuid]) -> Option<Vec<IssueState>> {
-    #[derive(serde::Deserialize)]
-    struct Answer {
-        issues: Vec<IssueState>,
-    }
-    let answer: Answer = post_json(
+pub async fn issue_states(ids: &[uuid::Uuid]) -> Option<Vec<app::ops::issues::IssueStatus>> {
+    let answer: app::ops::issues::StatusResponse = post_json(
         "/api/offline/issues/status",
         &serde_json::json!({ "ids": ids }),
     )

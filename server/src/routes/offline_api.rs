@@ -31,6 +31,16 @@ pub async fn sync(
         }
     }
     let user = user.ok_or_else(AppError::signed_out)?;
+    // The device says whose outbox this batch comes from: under another user's session (one
+    // signed in meanwhile in another tab) it is not applied; 401 makes the device keep it for
+    // its user's next sign-in.
+    if let Some(owner) = headers.get("x-drims-user") {
+        if owner.to_str().ok().map(str::trim) != Some(user.id.to_string().as_str()) {
+            return Err(AppError::Unauthorized(
+                "This batch was recorded by another user: sign in as that user to send it.".into(),
+            ));
+        }
+    }
     let JsonBody(req) = body?;
     let claimed = req.device_id.trim().to_string();
     apply::claims::check_device(&claimed)

@@ -624,3 +624,43 @@ async fn lm_and_admin_review_everyones_refused_operations_but_not_agency_ones() 
         .unwrap();
     assert!(html.contains("stock_insufficient") && html.contains("Mary Brown"));
 }
+
+/// A batch from one user's outbox sent under another user's session (signed in meanwhile in
+/// another tab of the same browser) is not applied: 401, kept on the device for its user.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_batch_of_another_users_outbox_is_refused_unapplied() {
+    let f = fixture().await;
+    let clerk = f.app.signed_in("clerk").await;
+    let sub_id = f.app.user_id("sub").await;
+    let ops = vec![intake(f.sub_hub, f.item, f.event, 10)];
+    let body = json!({ "device_id": "test-laptop", "operations": ops });
+    let (status, answer) = read(
+        clerk
+            .post(f.app.url("/api/offline/sync"))
+            .header("X-DRIMS-User", sub_id.to_string())
+            .json(&body)
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED, "{answer}");
+    assert!(answer["error"]["message"]
+        .as_str()
+        .unwrap()
+        .contains("recorded by another user"));
+    assert_eq!(movements(&f.app).await, 0, "nothing applied");
+    // Its own user sends it: applied.
+    let sub = f.app.signed_in("sub").await;
+    let (status, _) = read(
+        sub.post(f.app.url("/api/offline/sync"))
+            .header("X-DRIMS-User", sub_id.to_string())
+            .json(&body)
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(movements(&f.app).await, 1);
+}
