@@ -440,6 +440,31 @@ pub fn needs_list_detail(data: &LocalData, id: i64) -> Option<crate::reports::Ne
             | crate::domain::Role::LogisticsOfficer
     );
     let items: BTreeMap<i64, _> = snapshot.items.iter().map(|i| (i.id, i)).collect();
+    // Another hub's list that the user's own hub supplies (MAIN/SUB source hubs): its
+    // dispatch from that hub may be queued, with the quantities allocated from it.
+    let own = snapshot
+        .user
+        .hub_id
+        .and_then(|id| snapshot.hubs.iter().find(|h| h.id == id));
+    let source = l.supply.as_ref().zip(own).filter(|(_, hub)| {
+        authorize(
+            &actor,
+            Action::Dispatch,
+            Some(HubRef {
+                id: hub.id,
+                hub_type: hub.hub_type,
+            }),
+        )
+        .is_ok()
+    });
+    let allocated = |item: i64| {
+        l.supply
+            .iter()
+            .flat_map(|s| &s.allocations)
+            .filter(|a| a.item_id == item)
+            .map(|a| a.quantity)
+            .sum::<i64>()
+    };
     Some(crate::reports::NeedsListDetail {
         list: list_summary(snapshot, &names, l),
         notes: None,
@@ -454,7 +479,7 @@ pub fn needs_list_detail(data: &LocalData, id: i64) -> Option<crate::reports::Ne
                     .map(|i| i.unit.clone())
                     .unwrap_or_default(),
                 requested: line.quantity,
-                allocated: 0,
+                allocated: allocated(line.item_id),
                 justification: line.justification.clone(),
             })
             .collect(),
@@ -464,12 +489,17 @@ pub fn needs_list_detail(data: &LocalData, id: i64) -> Option<crate::reports::Ne
         may: crate::reports::ListActions {
             submit: s == status::DRAFT && at_list(Action::NeedsListSubmit),
             approve: s == status::AWAITING_APPROVAL && at_list(Action::ApproveFulfilment),
-            // Offline only global roles may queue a dispatch (the sources need the server).
-            dispatch: (s == status::APPROVED || s == status::RESENT) && global,
+            // Global roles, and a source hub's users for the list it supplies (its
+            // allocations came with the snapshot); confirmed online either way.
+            dispatch: (s == status::APPROVED || s == status::RESENT)
+                && (global || source.is_some()),
             receive: s == status::DISPATCHED && at_list(Action::ConfirmReceipt),
             ..Default::default()
         },
-        dispatch_hub: l.hub_id,
+        dispatch_hub: match source {
+            Some((_, hub)) if !global => hub.id,
+            _ => l.hub_id,
+        },
         change_requests: Vec::new(),
         edit_log: Vec::new(),
         change_hub: l.hub_id,

@@ -267,3 +267,31 @@ fn needs_lists_offline_by_queue_with_the_actions_the_role_may_queue() {
     assert!(!awaiting.may.receive);
     assert!(needs_list_detail(&d, 4).unwrap().may.dispatch);
 }
+
+#[test]
+fn a_source_hubs_user_may_queue_the_dispatch_of_a_list_it_supplies() {
+    use crate::ops::sync::{SnapshotAllocation, SnapshotSupply};
+    let mut d = data(vec![]);
+    let s = d.snapshot.as_mut().unwrap();
+    // Another hub's approved list (hub 9), supplied by the user's hub (3): 25 of item 1.
+    let mut supplied = list(5, 9, "Approved");
+    supplied.supply = Some(SnapshotSupply {
+        requester: "Portmore shelter".into(),
+        requester_type: HubType::Agency,
+        allocations: vec![SnapshotAllocation {
+            item_id: 1,
+            quantity: 25,
+        }],
+    });
+    s.needs_lists = vec![supplied, list(6, 9, "Approved")];
+    let detail = needs_list_detail(&d, 5).unwrap();
+    assert!(detail.may.dispatch, "the SUB hub supplies it");
+    assert_eq!(detail.dispatch_hub, 3, "dispatched from the user's own hub");
+    assert_eq!(detail.lines[0].allocated, 25);
+    // A list the hub does not supply: no dispatch offline.
+    assert!(!needs_list_detail(&d, 6).unwrap().may.dispatch);
+    // An agency user never dispatches, supply or not.
+    let s = d.snapshot.as_mut().unwrap();
+    s.user.role = Role::AgencyHubUser;
+    assert!(!needs_list_detail(&d, 5).unwrap().may.dispatch);
+}
