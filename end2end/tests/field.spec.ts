@@ -265,7 +265,13 @@ test('a link that drops every 5 s during the backlog converges with no duplicate
     const before = await stockAt();
     const cdp = await backlog(page, context, n);
     const sent = recordSyncs(page);
-    await link(cdp, TWO_G);
+    let cutMidRequest = 0;
+    page.on('requestfailed', (req) => {
+      if (req.url().endsWith('/api/offline/sync')) cutMidRequest++;
+    });
+    // Slower than 2G (32 kbit/s each way, 800 ms round trip), so that cuts land mid-request
+    // (answers lost after the server applied them) and yet a run fits in 5 s of link.
+    await link(cdp, { offline: false, latency: 800, downloadThroughput: 4_000, uploadThroughput: 4_000 });
     // Cut for 5 s, up for 5 s, until the outbox is empty.
     flapping = setInterval(() => (gw.down ? gw.restore() : gw.cut()), 5_000);
     await expect
@@ -278,7 +284,8 @@ test('a link that drops every 5 s during the backlog converges with no duplicate
     gw.restore();
     expect(await stockAt(), 'each operation applied once').toBe(before + n);
     expect(new Set(sent.flatMap((s) => s.ids)).size).toBe(n);
-    console.log(`flapping link: ${sent.length} sync requests for ${n} operations`);
+    expect(cutMidRequest, 'the link dropped during a sync request').toBeGreaterThan(0);
+    console.log(`flapping link: ${sent.length} sync requests (${cutMidRequest} cut mid-request) for ${n} operations`);
   } finally {
     if (flapping) clearInterval(flapping);
     await context.close();
