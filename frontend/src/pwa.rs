@@ -227,7 +227,8 @@ fn changed(node: &web_sys::Node) -> bool {
 pub async fn storage(persist: bool) -> Option<StorageState> {
     // Asked at most every 10 s: a refresh follows every save, and the figures barely move.
     let now = js_sys::Date::now();
-    if now - STORAGE_ASKED_AT.get() < 10_000.0 && !(persist && !PERSIST_ASKED.get()) {
+    let must_ask = persist && !PERSIST_ASKED.get();
+    if now - STORAGE_ASKED_AT.get() < 10_000.0 && !must_ask {
         return None;
     }
     STORAGE_ASKED_AT.set(now);
