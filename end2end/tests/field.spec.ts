@@ -80,14 +80,21 @@ async function queueIntakes(page: Page, n: number): Promise<{ save: number[]; en
 
 /** Every sync request the page sends, opened: the operation ids in it and its size on the wire. */
 function recordSyncs(page: Page) {
-  const sent: { ids: string[]; bytes: number; gzip: boolean }[] = [];
+  const sent: { ids: string[]; bytes: number; gzip: boolean; ms?: number }[] = [];
+  const started = new Map<Request, { at: number; entry: (typeof sent)[number] }>();
+  page.on('requestfinished', (req: Request) => {
+    const s = started.get(req);
+    if (s) s.entry.ms = Date.now() - s.at;
+  });
   page.on('request', (req: Request) => {
     if (!req.url().endsWith('/api/offline/sync') || req.method() !== 'POST') return;
     const body = req.postDataBuffer();
     if (!body) return;
     const gzip = req.headers()['content-encoding'] === 'gzip';
     const json = JSON.parse((gzip ? zlib.gunzipSync(body) : body).toString('utf8'));
-    sent.push({ ids: json.operations.map((o: any) => o.id), bytes: body.length, gzip });
+    const entry = { ids: json.operations.map((o: any) => o.id), bytes: body.length, gzip };
+    sent.push(entry);
+    started.set(req, { at: Date.now(), entry });
   });
   return sent;
 }
@@ -167,6 +174,7 @@ test('a backlog queued offline syncs over 2G exactly once, saying how far it got
     seconds_to_synced: seconds,
     batches: sent.length,
     batch_sizes: sent.map((s) => s.ids.length),
+    batch_ms: sent.map((s) => s.ms),
     bytes_sent: sent.reduce((a, s) => a + s.bytes, 0),
     save_ms_first100: { p50: percentile(first, 50), p95: percentile(first, 95) },
     save_ms_last100: { p50: percentile(last, 50), p95: percentile(last, 95) },

@@ -26,8 +26,11 @@ fn DeviceIssues() -> impl IntoView {
     let resolved = RwSignal::new(Vec::<ResolvedIssue>::new());
     let names = RwSignal::new(Names::default());
     let loader = offline.clone();
+    // Only when the device's data changed: not at every tick of the pill (a sync's progress,
+    // a connectivity check), which would re-read and re-render thousands of rows.
+    let changes = Memo::new(move |_| status.read().changes);
     Effect::new(move |_| {
-        let _changes = status.read().changes;
+        let _changes = changes.get();
         if let Some(port) = loader.port() {
             leptos::task::spawn_local(async move {
                 if let Ok(data) = port.local_data().await {
@@ -256,21 +259,25 @@ fn ClosedTable(list: Vec<RejectedOperation>) -> impl IntoView {
     }
 }
 
+/// Rows of the outbox listed on the page (the oldest, sent first); the rest are counted.
+const WAITING_SHOWN: usize = 200;
+
 /// What waits in this device's outbox: sent as soon as the server can be reached.
 #[component]
 fn WaitingList(waiting: RwSignal<Vec<PendingOp>>, names: RwSignal<Names>) -> impl IntoView {
     move || {
         let list = waiting.get();
+        let total = list.len();
         (!list.is_empty()).then(|| {
             view! {
                 <table class="data waiting">
-                    <caption>{format!("{} operations waiting to sync on this device", list.len())}</caption>
+                    <caption>{format!("{total} operations waiting to sync on this device")}</caption>
                     <thead><tr>
                         <th scope="col">"Recorded"</th><th scope="col">"What was entered"</th>
                         <th scope="col" class="num">"Attempts"</th><th scope="col">"Last error"</th>
                     </tr></thead>
                     <tbody>
-                        {list.into_iter().map(|p| {
+                        {list.into_iter().take(WAITING_SHOWN).map(|p| {
                             let summary = names.with(|n| p.op.summary(n));
                             view! {
                                 <tr>
@@ -283,6 +290,9 @@ fn WaitingList(waiting: RwSignal<Vec<PendingOp>>, names: RwSignal<Names>) -> imp
                         }).collect_view()}
                     </tbody>
                 </table>
+                {(total > WAITING_SHOWN).then(|| view! {
+                    <p class="hint">{format!("The oldest {WAITING_SHOWN} are listed; {} more wait after them.", total - WAITING_SHOWN)}</p>
+                })}
             }
         })
     }
