@@ -164,7 +164,7 @@ test('an approval recorded offline waits for confirmation online', async ({ page
 test('a source hub asks for a change; after an agency receipt a government correction is refused', async ({ browser }) => {
   test.setTimeout(120_000);
   const RED_CROSS = 6;
-  const [main, subApi, agencyApi, lo, lm] = await Promise.all(['main', 'sub', 'agency', 'lo', 'lm'].map(api));
+  const [main, subApi, agencyApi, lo, lm] = await Promise.all(['main', 'sub', 'agency', 'lo', 'lm'].map((u) => api(u)));
   const events = await (await main.post('/api/fn/events')).json();
   const items = await (await main.post('/api/fn/items')).json();
   const item = items.find((i: any) => i.name === ITEM);
