@@ -267,7 +267,7 @@ test('a browser killed mid-sync restarts, loses nothing and sends nothing it had
 });
 
 test('a link that drops every 5 s during the backlog converges with no duplicate', async ({ browser }) => {
-  test.setTimeout(240_000);
+  test.setTimeout(360_000);
   const n = 300;
   const server = await Server.start(3064, tempDb('flap'));
   const gw = await Gateway.start(3098);
@@ -287,14 +287,14 @@ test('a link that drops every 5 s during the backlog converges with no duplicate
     page.on('requestfailed', (req) => {
       if (req.url().endsWith('/api/offline/sync')) cutMidRequest++;
     });
-    // Slower than 2G (32 kbit/s each way, 800 ms round trip), so that cuts land mid-request
+    // Slower than 2G (64 kbit/s each way, 800 ms round trip), so that cuts land mid-request
     // (answers lost after the server applied them) and yet a run fits in 5 s of link.
-    await link(cdp, { offline: false, latency: 800, downloadThroughput: 4_000, uploadThroughput: 4_000 });
+    await link(cdp, { offline: false, latency: 800, downloadThroughput: 8_000, uploadThroughput: 8_000 });
     // Cut for 5 s, up for 5 s, until the outbox is empty.
     flapping = setInterval(() => (gw.down ? gw.restore() : gw.cut()), 5_000);
     await expect
       .poll(() => page.evaluate(() => document.querySelector('.sync-pill')?.getAttribute('data-pending')), {
-        timeout: 200_000,
+        timeout: 300_000,
         intervals: [500],
       })
       .toBe('0');
