@@ -432,12 +432,12 @@ test('a shared laptop: the pill counts the signed-in user only; the other queue 
   // The Sub-Hub User records two intakes offline; their session ends meanwhile (expired).
   await signIn(page, 'sub');
   await clientReady(page);
-  const before = await serverStock(await api('sub'), HUB, 'Rope 30 m');
+  const before = await serverStock(await api('sub'), HUB, 'Raincoat');
   await context.setOffline(true);
   await expect(pill(page)).toContainText('Offline');
   await nav(page, 'Intake');
   for (const qty of [3, 4]) {
-    await intake(page, 'Rope 30 m', 'Rope 30 m (Shelter, each)', qty);
+    await intake(page, 'Raincoat', 'Raincoat (Clothing, pack)', qty);
     await expect(page.getByRole('main').getByRole('status').last()).toHaveText('Saved - will sync.');
   }
   await expect(pill(page)).toContainText('2 pending · 0 failed');
@@ -451,12 +451,12 @@ test('a shared laptop: the pill counts the signed-in user only; the other queue 
   await clientReady(page);
   await expect(pill(page)).toContainText('0 pending · 0 failed');
   expect((await idbCounts(page)).pending_operations).toBe(2);
-  expect(await serverStock(await api('sub'), HUB, 'Rope 30 m')).toBe(before);
+  expect(await serverStock(await api('sub'), HUB, 'Raincoat')).toBe(before);
   await signOut(page);
 
   // Back to its user: sent at their sign-in, once.
   await signIn(page, 'sub');
   await synced(page, 20_000);
-  expect(await serverStock(await api('sub'), HUB, 'Rope 30 m')).toBe(before + 7);
-  expect((await serverMovements(page.request, HUB, 'Rope 30 m')).slice(0, 2)).toEqual(['IN 4', 'IN 3']);
+  expect(await serverStock(await api('sub'), HUB, 'Raincoat')).toBe(before + 7);
+  expect((await serverMovements(page.request, HUB, 'Raincoat')).slice(0, 2)).toEqual(['IN 4', 'IN 3']);
 });
