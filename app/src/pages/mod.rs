@@ -1,6 +1,7 @@
 //! One module per page; folders mirror the routes.
 pub mod admin;
 pub mod home;
+pub mod lazy;
 pub mod login;
 pub mod needs_list;
 pub mod needs_lists;
