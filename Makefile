@@ -12,7 +12,7 @@ setup:
 
 ## Build and run DRIMS with demo data on SQLite (http://127.0.0.1:3000).
 run: setup
-	DRIMS_DEMO=1 cargo leptos serve --split
+	DRIMS_DEMO=1 cargo leptos serve
 
 ## Every check and test: format, clippy (server and wasm), unit + integration, the IndexedDB
 ## store in headless Chromium, end-to-end.
@@ -40,16 +40,15 @@ e2e: build
 	cd end2end && npx playwright test
 
 ## Debug build of server and client; fails when the installable app shell is incomplete (a
-## file the offline page, the manifest or the stylesheet references is missing). `--split`:
-## the pages in app/src/pages/lazy.rs become WASM chunks loaded on first visit.
+## file the offline page, the manifest or the stylesheet references is missing).
 build:
-	cargo leptos build --split
+	cargo leptos build
 	$(TARGET)/debug/server check-shell
 
 ## Release build (binaryen's wasm-opt comes from end2end/node_modules, put on PATH above, as
 ## cargo-leptos cannot download it here), checked like `build`; prints the shell's sizes.
 release: setup
-	cargo leptos build --release --split
+	cargo leptos build --release
 	$(TARGET)/release/server check-shell
 
 ## Benchmarks (release build): sync throughput (BENCH_OPS=2000 for a quick check), the

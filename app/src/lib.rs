@@ -18,11 +18,11 @@ use leptos::prelude::*;
 use leptos_meta::{provide_meta_context, HashedStylesheet, MetaTags, Title};
 use leptos_router::{
     components::{Route, Router, Routes},
-    path, Lazy, SsrMode,
+    path, SsrMode,
 };
 
 use crate::components::layout::Header;
-use crate::pages::{home::HomePage, lazy, login::LoginPage, not_found::NotFound, stock};
+use crate::pages::{admin, home::HomePage, login::LoginPage, not_found::NotFound, stock};
 
 /// The HTML document the server renders around the app.
 pub fn shell(options: LeptosOptions) -> impl IntoView {
@@ -110,25 +110,25 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/needs-lists/new") view=pages::needs_list::NeedsListNewPage ssr=SsrMode::Async />
                     <Route path=path!("/needs-lists/:id") view=pages::needs_lists::NeedsListDetailPage ssr=SsrMode::Async />
                     <Route path=path!("/needs-lists/:id/edit") view=pages::needs_lists::NeedsListEditPage ssr=SsrMode::Async />
-                    <Route path=path!("/needs-lists/:id/prepare") view={Lazy::<lazy::PrepareRoute>::new()} ssr=SsrMode::Async />
-                    <Route path=path!("/transfers") view={Lazy::<lazy::TransfersRoute>::new()} ssr=SsrMode::Async />
-                    <Route path=path!("/confirmations") view={Lazy::<lazy::ConfirmationsRoute>::new()} ssr=SsrMode::Async />
-                    <Route path=path!("/history") view={Lazy::<lazy::HistoryRoute>::new()} ssr=SsrMode::Async />
-                    <Route path=path!("/notifications") view={Lazy::<lazy::NotificationsRoute>::new()} ssr=SsrMode::Async />
+                    <Route path=path!("/needs-lists/:id/prepare") view=pages::needs_lists::PreparePage ssr=SsrMode::Async />
+                    <Route path=path!("/transfers") view=pages::transfers::TransfersPage ssr=SsrMode::Async />
+                    <Route path=path!("/confirmations") view=pages::transfers::ConfirmationsPage ssr=SsrMode::Async />
+                    <Route path=path!("/history") view=stock::history::HistoryPage ssr=SsrMode::Async />
+                    <Route path=path!("/notifications") view=pages::notifications::NotificationsPage ssr=SsrMode::Async />
                     <Route path=path!("/sync-issues") view=pages::sync_issues::SyncIssuesPage ssr=SsrMode::Async />
-                    <Route path=path!("/admin/hubs") view={Lazy::<lazy::HubsRoute>::new()} ssr=SsrMode::Async />
-                    <Route path=path!("/admin/hubs/:id") view={Lazy::<lazy::HubEditRoute>::new()} ssr=SsrMode::Async />
-                    <Route path=path!("/admin/items") view={Lazy::<lazy::ItemsRoute>::new()} ssr=SsrMode::Async />
-                    <Route path=path!("/admin/items/:id") view={Lazy::<lazy::ItemEditRoute>::new()} ssr=SsrMode::Async />
-                    <Route path=path!("/admin/events") view={Lazy::<lazy::EventsRoute>::new()} ssr=SsrMode::Async />
-                    <Route path=path!("/admin/events/:id") view={Lazy::<lazy::EventEditRoute>::new()} ssr=SsrMode::Async />
-                    <Route path=path!("/admin/users") view={Lazy::<lazy::UsersRoute>::new()} ssr=SsrMode::Async />
-                    <Route path=path!("/admin/users/:id") view={Lazy::<lazy::UserEditRoute>::new()} ssr=SsrMode::Async />
-                    <Route path=path!("/admin/offline-policy") view={Lazy::<lazy::OfflinePolicyRoute>::new()} ssr=SsrMode::Async />
-                    <Route path=path!("/admin/devices") view={Lazy::<lazy::DevicesRoute>::new()} ssr=SsrMode::Async />
-                    <Route path=path!("/admin/devices/:id") view={Lazy::<lazy::DeviceActivityRoute>::new()} ssr=SsrMode::Async />
-                    <Route path=path!("/admin/import") view={Lazy::<lazy::ImportRoute>::new()} ssr=SsrMode::Async />
-                    <Route path=path!("/admin/imports/:id") view={Lazy::<lazy::ImportReportRoute>::new()} ssr=SsrMode::Async />
+                    <Route path=path!("/admin/hubs") view=admin::hubs::HubsPage ssr=SsrMode::Async />
+                    <Route path=path!("/admin/hubs/:id") view=admin::hubs::HubEditPage ssr=SsrMode::Async />
+                    <Route path=path!("/admin/items") view=admin::items::ItemsPage ssr=SsrMode::Async />
+                    <Route path=path!("/admin/items/:id") view=admin::items::ItemEditPage ssr=SsrMode::Async />
+                    <Route path=path!("/admin/events") view=admin::events::EventsPage ssr=SsrMode::Async />
+                    <Route path=path!("/admin/events/:id") view=admin::events::EventEditPage ssr=SsrMode::Async />
+                    <Route path=path!("/admin/users") view=admin::users::UsersPage ssr=SsrMode::Async />
+                    <Route path=path!("/admin/users/:id") view=admin::users::UserEditPage ssr=SsrMode::Async />
+                    <Route path=path!("/admin/offline-policy") view=admin::offline_policy::OfflinePolicyPage ssr=SsrMode::Async />
+                    <Route path=path!("/admin/devices") view=admin::devices::DevicesPage ssr=SsrMode::Async />
+                    <Route path=path!("/admin/devices/:id") view=admin::devices::DeviceActivityPage ssr=SsrMode::Async />
+                    <Route path=path!("/admin/import") view=admin::import::ImportPage ssr=SsrMode::Async />
+                    <Route path=path!("/admin/imports/:id") view=admin::import::ImportReportPage ssr=SsrMode::Async />
                 </Routes>
                 </Show>
             </main>

@@ -1,7 +1,6 @@
 //! One module per page; folders mirror the routes.
 pub mod admin;
 pub mod home;
-pub mod lazy;
 pub mod login;
 pub mod needs_list;
 pub mod needs_lists;

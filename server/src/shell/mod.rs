@@ -165,16 +165,8 @@ impl AppShell {
                 wanted.extend(manifest_references(&bytes)?);
             } else if url.ends_with(".css") {
                 wanted.extend(css_references(&String::from_utf8_lossy(&bytes)));
-            } else if url.ends_with(".js") {
-                // The JS glue imports the loader of the lazily loaded WASM chunks (a build with
-                // `--split`), which names each chunk: all part of this build's shell.
-                wanted.extend(js_references(&url, &String::from_utf8_lossy(&bytes)));
             }
-            // Everything in the package directory carries its content hash in its name.
-            let immutable = url == client.js
-                || url == client.wasm
-                || url == client.css
-                || url.starts_with(&format!("{}/", parent(&client.js)));
+            let immutable = url == client.js || url == client.wasm || url == client.css;
             // A content-hashed file's compressed forms are kept beside it: compressed once
             // per build (by the build's `check-shell`), not at every start.
             let kept = immutable.then_some(path.as_path());
@@ -457,43 +449,6 @@ fn manifest_references(bytes: &[u8]) -> Result<Vec<String>, String> {
         .filter_map(|icon| icon["src"].as_str())
         .map(str::to_string)
         .collect())
-}
-
-/// The directory part of a URL path (`/pkg/a.js` -> `/pkg`).
-fn parent(url: &str) -> &str {
-    url.rsplit_once('/').map_or("", |(dir, _)| dir)
-}
-
-/// The sibling files a JS module loads: the modules it imports (`from "./name.js"`,
-/// `import("./name.js")`) and the WASM files it names (`"./name.wasm"`, as the loader of a
-/// split build names its chunks), as paths. Other strings that merely look like file names
-/// (wasm-bindgen's import-object keys) are not files.
-fn js_references(url: &str, js: &str) -> Vec<String> {
-    let dir = parent(url);
-    let mut out = Vec::new();
-    for quote in ['"', '\''] {
-        let opening = format!("{quote}./");
-        let mut at = 0;
-        while let Some(i) = js[at..].find(&opening) {
-            let before = js[..at + i].trim_end();
-            let start = at + i + opening.len();
-            let Some(len) = js[start..].find(quote) else {
-                break;
-            };
-            let name = &js[start..start + len];
-            at = start + len;
-            let plain = name
-                .chars()
-                .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-'));
-            let imported = before.ends_with("from") || before.ends_with("import(");
-            let loaded = name.ends_with(".wasm") || (name.ends_with(".js") && imported);
-            let path = format!("{dir}/{name}");
-            if plain && loaded && !out.contains(&path) {
-                out.push(path);
-            }
-        }
-    }
-    out
 }
 
 /// Same-origin `url(...)` references of a stylesheet.

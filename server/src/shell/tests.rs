@@ -101,53 +101,6 @@ fn a_build_lacking_a_referenced_file_is_refused_with_its_name() {
     assert!(err.contains("/pkg/drims.DeF456.wasm"), "{err}");
 }
 
-/// A split build (`cargo leptos build --split`): the JS glue imports the chunk loader, which
-/// names the lazily loaded WASM chunks; wasm-bindgen's import-object keys are not files.
-fn split_site() -> tempfile::TempDir {
-    let dir = site(&wasm());
-    let glue = "import * as import1 from \"./__wasm_split.SpL1t.js\"\n\
-                function imports() { return { \"./drims_bg.js\": import0, \"./__wasm_split.SpL1t.js\": import1 }; }\n"
-        .repeat(20);
-    std::fs::write(dir.path().join("pkg/drims.AbC123.js"), glue).unwrap();
-    let loader = "import { initSync } from \"./drims.AbC123.js\";\n\
-                  const a = () => fetch(new URL('./split___transfers_route_view_1.ChUnK1.wasm', import.meta.url));\n\
-                  const b = () => fetch(new URL(\"./chunk_2.ChUnK2.wasm\", import.meta.url));\n"
-        .repeat(20);
-    std::fs::write(dir.path().join("pkg/__wasm_split.SpL1t.js"), loader).unwrap();
-    for chunk in ["split___transfers_route_view_1.ChUnK1", "chunk_2.ChUnK2"] {
-        std::fs::write(dir.path().join(format!("pkg/{chunk}.wasm")), wasm()).unwrap();
-    }
-    dir
-}
-
-#[test]
-fn a_split_build_precaches_the_chunk_loader_and_every_chunk_it_names() {
-    let dir = split_site();
-    let shell = AppShell::build(dir.path(), client()).expect("complete build");
-    let urls: Vec<&str> = shell.precache.iter().map(|e| e.url.as_str()).collect();
-    for url in [
-        "/pkg/__wasm_split.SpL1t.js",
-        "/pkg/split___transfers_route_view_1.ChUnK1.wasm",
-        "/pkg/chunk_2.ChUnK2.wasm",
-    ] {
-        assert!(urls.contains(&url), "{url} in {urls:?}");
-        // Content-hashed like the main client: cached for good, served compressed.
-        let res = get(&shell, url, "br");
-        assert_eq!(res.headers()[header::CONTENT_ENCODING], "br");
-        assert_eq!(
-            res.headers()[header::CACHE_CONTROL],
-            "public, max-age=31536000, immutable"
-        );
-    }
-    assert!(!urls.iter().any(|u| u.contains("drims_bg")), "{urls:?}");
-    // A chunk the loader names but the build lacks: refused, named.
-    std::fs::remove_file(dir.path().join("pkg/chunk_2.ChUnK2.wasm")).unwrap();
-    let err = AppShell::build(dir.path(), client())
-        .err()
-        .expect("refused");
-    assert!(err.contains("/pkg/chunk_2.ChUnK2.wasm"), "{err}");
-}
-
 #[test]
 fn the_version_follows_the_content() {
     let a = AppShell::build(site(&wasm()).path(), client()).unwrap();
