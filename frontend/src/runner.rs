@@ -10,6 +10,7 @@ use app::offline::client::{
 };
 use app::offline::engine::{RunEnd, SyncEngine};
 use app::ops::Operation;
+use futures::future::{FutureExt, LocalBoxFuture, Shared};
 use leptos::prelude::*;
 use uuid::Uuid;
 use wasm_bindgen::prelude::*;
@@ -84,6 +85,9 @@ pub struct Runner {
     pub(crate) status: RwSignal<SyncStatus>,
     engine: RefCell<Option<SyncEngine<IdbStore, HttpTransport>>>,
     pub(crate) channel: Option<web_sys::BroadcastChannel>,
+    /// A run asked for and not started yet (waiting for the lock): later requests join it.
+    waiting: RefCell<Option<(u64, Shared<LocalBoxFuture<'static, ()>>)>>,
+    runs: Cell<u64>,
     timer: Cell<Option<i32>>,
     /// The next background connectivity check, and the checks missed in a row.
     beat_timer: Cell<Option<i32>>,
@@ -337,10 +341,41 @@ impl Runner {
         self.tell("wiped");
     }
 
-    /// One sync run under the lock; resolves when it has ended.
+    /// One sync run under the lock; resolves when it has ended. Requests coalesce: a request
+    /// made while a run waits for the lock joins that run, which reads the outbox when it
+    /// starts and so covers whatever the caller queued before asking; a request made while a
+    /// run is under way waits for one more. Each save asks for a run: 5,000 saves offline once
+    /// left as many runs queued behind the lock, replayed one after another (a ping, a session
+    /// check and a snapshot each, 3 s apiece over 2G) once the link came back.
     pub async fn sync(self: &Rc<Self>) {
-        let me = Rc::clone(self);
-        with_lock(async move { me.run_once().await }).await;
+        let joined = self.waiting.borrow().as_ref().map(|(_, run)| run.clone());
+        if let Some(run) = joined {
+            return run.await;
+        }
+        let id = self.runs.get().wrapping_add(1);
+        self.runs.set(id);
+        let (me, after) = (Rc::clone(self), Rc::clone(self));
+        let run = async move {
+            with_lock(async move {
+                // Started: from now on a request needs a run of its own.
+                me.stop_waiting(id);
+                me.run_once().await
+            })
+            .await;
+            // Also when the lock could not be asked for and nothing ran.
+            after.stop_waiting(id);
+        }
+        .boxed_local()
+        .shared();
+        self.waiting.replace(Some((id, run.clone())));
+        run.await
+    }
+
+    fn stop_waiting(&self, id: u64) {
+        let mut waiting = self.waiting.borrow_mut();
+        if waiting.as_ref().is_some_and(|(w, _)| *w == id) {
+            *waiting = None;
+        }
     }
 
     async fn run_once(self: Rc<Self>) {
@@ -659,6 +694,8 @@ pub fn start(shell: bool) -> Offline {
         status,
         engine: RefCell::new(None),
         channel: web_sys::BroadcastChannel::new(CHANNEL).ok(),
+        waiting: RefCell::new(None),
+        runs: Cell::new(0),
         timer: Cell::new(None),
         beat_timer: Cell::new(None),
         misses: Cell::new(0),

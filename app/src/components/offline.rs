@@ -326,6 +326,10 @@ mod browser {
                 return;
             }
         };
+        // Known offline: the save does not start a sync run (it would only find the server
+        // unreachable, and its reads would compete with the next save's write); the
+        // connectivity check starts one within seconds of the server answering again.
+        let online = offline.status.with_untracked(|s| s.online);
         leptos::task::spawn_local(async move {
             let id = op.id;
             let request = op.body.needs_online_confirmation();
@@ -361,7 +365,9 @@ mod browser {
             }));
             clear(&form);
             saves.update(|n| *n += 1);
-            port.sync_now().await;
+            if online {
+                port.sync_now().await;
+            }
             saves.update(|n| *n += 1);
             // This operation only, by its key: no read of the whole outbox after each save.
             let Ok(state) = port.whereabouts(id).await else {
