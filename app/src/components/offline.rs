@@ -326,10 +326,7 @@ mod browser {
                 return;
             }
         };
-        // Known offline: the save does not start a sync run (it would only find the server
-        // unreachable, and its reads would compete with the next save's write); the
-        // connectivity check starts one within seconds of the server answering again.
-        let online = offline.status.with_untracked(|s| s.online);
+        let status = offline.status;
         leptos::task::spawn_local(async move {
             let id = op.id;
             let request = op.body.needs_online_confirmation();
@@ -365,7 +362,12 @@ mod browser {
             }));
             clear(&form);
             saves.update(|n| *n += 1);
-            if online {
+            // Known offline: the save starts no sync run (it would only find the server
+            // unreachable, and its reads would compete with the next save's write); the
+            // connectivity check or the `online` event starts one once the server answers.
+            // Read after the write: a run that has said "online" reads the outbox after that,
+            // so it takes this operation along.
+            if status.with_untracked(|s| s.online) {
                 port.sync_now().await;
             }
             saves.update(|n| *n += 1);
