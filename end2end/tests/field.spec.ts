@@ -132,20 +132,9 @@ function thousands(n: number) {
 test('a backlog queued offline syncs over 2G exactly once, saying how far it got', async ({ page, context }) => {
   test.setTimeout(120_000 + OPS * 150);
   const before = await serverStock(await api('sub'), HUB, ITEM);
-  await signIn(page, 'sub');
-  await clientReady(page);
-  await page.goto('/intake');
-  await clientReady(page);
-  const cdp = await context.newCDPSession(page);
-  await link(cdp, NO_NETWORK);
-  await expect(pill(page)).toContainText('Offline', { timeout: 15_000 });
-
   // A week cut off: the backlog, through the form. The first saves and the last ones.
-  const tq = Date.now();
-  const queued = await queueIntakes(page, OPS);
-  const queueSeconds = (Date.now() - tq) / 1000;
+  const { cdp, queued, queueSeconds } = await backlog(page, context, OPS);
   console.log(`queued ${OPS} in ${queueSeconds} s; save p50 ${percentile(queued.save, 50)} ms, enqueue p50 ${percentile(queued.enqueue, 50)} ms`);
-  await expect(pill(page)).toHaveAttribute('data-pending', String(OPS));
   const first = queued.save.slice(0, 100);
   const last = queued.save.slice(-100);
 
@@ -233,7 +222,9 @@ async function laptop(profile: string, info: ReturnType<typeof test.info>): Prom
 }
 
 /** Queues `n` intakes with the network off, in a browser signed in as `sub`. */
-async function backlog(page: Page, context: BrowserContext, n: number): Promise<CDPSession> {
+/** Signed in, the network cut, `n` intakes queued through the form: the link (to restore),
+ *  each save's times and the seconds the whole backlog took to queue. */
+async function backlog(page: Page, context: BrowserContext, n: number) {
   await signIn(page, 'sub');
   await clientReady(page);
   await page.goto('/intake');
@@ -243,9 +234,11 @@ async function backlog(page: Page, context: BrowserContext, n: number): Promise<
   const cdp = await context.newCDPSession(page);
   await link(cdp, NO_NETWORK);
   await expect(pill(page)).toContainText('Offline', { timeout: 15_000 });
-  await queueIntakes(page, n);
+  const started = Date.now();
+  const queued = await queueIntakes(page, n);
+  const queueSeconds = (Date.now() - started) / 1000;
   await expect(pill(page)).toHaveAttribute('data-pending', String(n));
-  return cdp;
+  return { cdp, queued, queueSeconds };
 }
 
 /** How many operations the pill says are settled ("Syncing 200 of 300" -> 200). */
@@ -262,7 +255,7 @@ test('a browser killed mid-sync restarts, loses nothing and sends nothing it had
   const profile = fs.mkdtempSync(path.join(os.tmpdir(), 'drims-killed-'));
   let { context, page } = await laptop(profile, info);
   try {
-    const cdp = await backlog(page, context, n);
+    const { cdp } = await backlog(page, context, n);
     const first = recordSyncs(page);
     await link(cdp, TWO_G);
     // Some batches confirmed, the rest still to go: the browser dies (SIGKILL, no unload).
@@ -311,7 +304,7 @@ test('a link that drops every 5 s during the backlog converges with no duplicate
       return serverStock(ctx, HUB, ITEM);
     };
     const before = await stockAt();
-    const cdp = await backlog(page, context, n);
+    const { cdp } = await backlog(page, context, n);
     const sent = recordSyncs(page);
     let cutMidRequest = 0;
     page.on('requestfailed', (req) => {
