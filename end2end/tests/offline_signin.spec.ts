@@ -202,7 +202,7 @@ test('the four offline sign-in outcomes, with the exact messages', async ({ page
 test('after an offline session nothing on the device reads in plaintext; sign-out leaves nothing', async ({ page, context }) => {
   const admin = await api('admin');
   const user = await newUser(admin, 'forensic');
-  const itemName = 'Quokka Forensic Tarpaulin';
+  const itemName = `Quokka Forensic Tarpaulin ${Date.now() % 100000}`;
   const item = await newItem(admin, itemName);
   const event = await activeEvent(admin);
   await stockUp(admin, [item], 50, event.id);

@@ -11,7 +11,7 @@ use app::offline::engine::{OutboxStore, StoreError};
 use app::offline::{PendingOp, SyncIssue};
 use app::ops::sync::{Snapshot, SnapshotHub, SnapshotNeedsList};
 use app::ops::Operation;
-use rexie::{KeyRange, ObjectStore, Rexie, Store, TransactionMode};
+use rexie::{KeyRange, ObjectStore, Rexie, Store, Transaction, TransactionMode};
 use serde::de::DeserializeOwned;
 use uuid::Uuid;
 use wasm_bindgen::JsValue;
@@ -35,6 +35,30 @@ pub const ALL_STORES: [&str; 6] = [PENDING, INVENTORY, NEEDS_LISTS, ISSUES, META
 
 pub fn err(e: impl std::fmt::Display) -> StoreError {
     StoreError(e.to_string())
+}
+
+/// A write for a profile deleted meanwhile: signed out or wiped in another tab, whose message
+/// has not reached this tab yet (its key is still open here, a sync run may be mid-way).
+fn gone() -> StoreError {
+    StoreError("signed out on this device: nothing was stored".into())
+}
+
+/// Inside a write transaction that includes `PROFILES`: fails with [`gone`] when the profile
+/// no longer exists. A sign-out or wipe deletes the profile and its records in one transaction
+/// over every store; transactions over shared stores run one after another, so a write that
+/// passes this check lands before the deletion (and goes with it), never after it.
+async fn still_there(tx: &Transaction, u: &Unlocked) -> Result<(), StoreError> {
+    let there = tx
+        .store(PROFILES)
+        .map_err(err)?
+        .key_exists(JsValue::from_str(&u.profile))
+        .await
+        .map_err(err)?;
+    if there {
+        Ok(())
+    } else {
+        Err(gone())
+    }
 }
 
 async fn open() -> Result<Rexie, StoreError> {
@@ -250,8 +274,9 @@ impl IdbStore {
         let value = encode(&u.key, META, &key, value)?;
         let db = self.db().await?;
         let tx = db
-            .transaction(&[META], TransactionMode::ReadWrite)
+            .transaction(&[META, PROFILES], TransactionMode::ReadWrite)
             .map_err(err)?;
+        still_there(&tx, u).await?;
         tx.store(META)
             .map_err(err)?
             .put(&value, Some(&JsValue::from_str(&key)))
@@ -278,15 +303,23 @@ impl IdbStore {
         let written = async {
             let db = self.db().await?;
             let tx = db
-                .transaction(&[PENDING, ISSUES], TransactionMode::ReadWrite)
+                .transaction(&[PENDING, ISSUES, PROFILES], TransactionMode::ReadWrite)
                 .map_err(err)?;
             let issues = tx.store(ISSUES).map_err(err)?;
             let pending = tx.store(PENDING).map_err(err)?;
-            // Both requests in flight at once (they run in order inside the transaction): one
-            // round trip to IndexedDB instead of two, which is most of the time a save takes.
-            let (deleted, put) =
-                futures::future::join(issues.delete(key.clone()), pending.put(&value, Some(&key)))
-                    .await;
+            // The requests in flight at once (they run in order inside the transaction): one
+            // round trip to IndexedDB instead of three, which is most of the time a save takes.
+            // The profile check runs first; if it fails, the writes are rolled back.
+            let (there, deleted, put) = futures::future::join3(
+                still_there(&tx, &u),
+                issues.delete(key.clone()),
+                pending.put(&value, Some(&key)),
+            )
+            .await;
+            if let Err(e) = there {
+                let _ = tx.abort().await;
+                return Err(e);
+            }
             deleted.map_err(err)?;
             put.map_err(err)?;
             tx.done().await.map_err(err)
@@ -308,8 +341,9 @@ impl IdbStore {
         let written = async {
             let db = self.db().await?;
             let tx = db
-                .transaction(&[ISSUES, META], TransactionMode::ReadWrite)
+                .transaction(&[ISSUES, META, PROFILES], TransactionMode::ReadWrite)
                 .map_err(err)?;
+            still_there(&tx, &u).await?;
             tx.store(ISSUES)
                 .map_err(err)?
                 .delete(JsValue::from_str(&u.rkey(&id.to_string())))
@@ -377,8 +411,9 @@ impl IdbStore {
         let list_js = JsValue::from_str(&list_key);
         let db = self.db().await?;
         let tx = db
-            .transaction(&[META], TransactionMode::ReadWrite)
+            .transaction(&[META, PROFILES], TransactionMode::ReadWrite)
             .map_err(err)?;
+        still_there(&tx, &u).await?;
         let meta = tx.store(META).map_err(err)?;
         let ids: Vec<Uuid> = match meta.get(list_js.clone()).await.map_err(err)? {
             Some(v) => decode(&u.key, META, &list_key, &v)?,
@@ -410,8 +445,9 @@ impl IdbStore {
         let written = async {
             let db = self.db().await?;
             let tx = db
-                .transaction(&[ISSUES, META], TransactionMode::ReadWrite)
+                .transaction(&[ISSUES, META, PROFILES], TransactionMode::ReadWrite)
                 .map_err(err)?;
+            still_there(&tx, &u).await?;
             let issues = tx.store(ISSUES).map_err(err)?;
             for r in &settled {
                 issues
@@ -702,8 +738,9 @@ impl IdbStore {
         self.forget();
         let db = self.db().await?;
         let tx = db
-            .transaction(&[PENDING, ISSUES], TransactionMode::ReadWrite)
+            .transaction(&[PENDING, ISSUES, PROFILES], TransactionMode::ReadWrite)
             .map_err(err)?;
+        still_there(&tx, &u).await?;
         let mut adopted = 0;
         for name in [PENDING, ISSUES] {
             let store = tx.store(name).map_err(err)?;
@@ -797,8 +834,9 @@ impl OutboxStore for IdbStore {
         let written = async {
             let db = self.db().await?;
             let tx = db
-                .transaction(&[PENDING, ISSUES], TransactionMode::ReadWrite)
+                .transaction(&[PENDING, ISSUES, PROFILES], TransactionMode::ReadWrite)
                 .map_err(err)?;
+            still_there(&tx, &u).await?;
             tx.store(PENDING)
                 .map_err(err)?
                 .delete(key.clone())
@@ -910,8 +948,12 @@ impl OutboxStore for IdbStore {
         let range: JsValue = profile_range(&u.profile)?.into();
         let db = self.db().await?;
         let tx = db
-            .transaction(&[INVENTORY, NEEDS_LISTS, META], TransactionMode::ReadWrite)
+            .transaction(
+                &[INVENTORY, NEEDS_LISTS, META, PROFILES],
+                TransactionMode::ReadWrite,
+            )
             .map_err(err)?;
+        still_there(&tx, &u).await?;
         let inventory = tx.store(INVENTORY).map_err(err)?;
         inventory.delete(range.clone()).await.map_err(err)?;
         for (key, value) in &hubs {

@@ -10,7 +10,9 @@ use app::ops::sync::{
     Snapshot, SnapshotHub, SnapshotNeedsLine, SnapshotNeedsList, SnapshotUser, StockLine,
 };
 use app::ops::{IntakePayload, Operation, OperationBody};
-use frontend::store::{IdbStore, Unlocked, ALL_STORES, DB_NAME, DB_VERSION, PENDING};
+use frontend::store::{
+    IdbStore, Unlocked, ALL_STORES, DATA_STORES, DB_NAME, DB_VERSION, PENDING, PROFILES,
+};
 use rexie::{Rexie, TransactionMode};
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_test::*;
@@ -53,6 +55,18 @@ async fn fresh(user: Option<i64>) -> IdbStore {
         .unwrap();
     for name in ALL_STORES {
         tx.store(name).unwrap().clear().await.unwrap();
+    }
+    // Users 7 and 8 have a profile on this device (the store writes only for an existing
+    // one; what a profile record holds is `profile.rs`'s business).
+    for user in [7, 8] {
+        tx.store(PROFILES)
+            .unwrap()
+            .put(
+                &JsValue::from_str("{}"),
+                Some(&JsValue::from_str(&profile(user).profile)),
+            )
+            .await
+            .unwrap();
     }
     tx.done().await.unwrap();
     db.close();
@@ -343,7 +357,7 @@ async fn every_value_is_ciphertext_under_an_opaque_key() {
     }
     store.enqueue(op.clone()).await.unwrap();
     store.save_snapshot(snapshot(7), None).await.unwrap();
-    for name in ALL_STORES {
+    for name in DATA_STORES {
         for (key, value) in raw(name).await {
             let key = key.as_string().unwrap();
             assert!(key.starts_with("p7:"), "{name}: key {key}");
@@ -436,6 +450,53 @@ async fn a_locked_store_reads_and_writes_nothing_and_a_wipe_takes_one_profile() 
     }
     set_user(&store, Some(8));
     assert_eq!(store.pending().await.unwrap().len(), 1, "p8 untouched");
+}
+
+#[wasm_bindgen_test]
+async fn a_tab_that_has_not_heard_of_a_sign_out_stores_nothing_more_for_that_profile() {
+    // Two tabs with user 7's profile open; one signs out (deletes the profile and its
+    // records). The other, its key still in memory until the message arrives, is mid-way
+    // through a sync run: none of its writes may bring records of that profile back.
+    let here = fresh(Some(7)).await;
+    let other = IdbStore::default();
+    set_user(&other, Some(7));
+    let issue_op = intake(4);
+    other.enqueue(issue_op.clone()).await.unwrap();
+    here.wipe_profile("p7").await.unwrap();
+
+    let refused = |r: Result<(), app::offline::engine::StoreError>| {
+        let e = r.expect_err("a write for a deleted profile");
+        assert_eq!(e.0, "signed out on this device: nothing was stored");
+    };
+    refused(other.save_snapshot(snapshot(7), None).await);
+    refused(other.enqueue(intake(1)).await);
+    refused(other.snapshot_current().await);
+    refused(other.meta_put("snapshot_tag", &Some("t".to_string())).await);
+    refused(
+        other
+            .move_to_issues(SyncIssue {
+                op: issue_op.clone(),
+                reason: "stock_insufficient".into(),
+                message: "no".into(),
+                failed_at: "2026-11-30T10:00:00Z".into(),
+                user_id: None,
+            })
+            .await,
+    );
+    refused(other.discard_issue(issue_op.id).await);
+    refused(other.discards_reported(&[issue_op.id]).await);
+    for name in ALL_STORES {
+        let left = raw(name).await;
+        assert!(
+            left.iter()
+                .all(|(k, _)| !k.as_string().unwrap().starts_with("p7")),
+            "{name} holds a record of the signed-out profile"
+        );
+    }
+    // The other user's profile still takes writes.
+    set_user(&other, Some(8));
+    other.enqueue(intake(2)).await.unwrap();
+    assert_eq!(other.pending().await.unwrap().len(), 1);
 }
 
 #[wasm_bindgen_test]
