@@ -32,6 +32,9 @@ pub fn decode<T: DeserializeOwned>(
     let plain = key
         .open(&record_aad(store, record_key), &bytes)
         .map_err(|e| StoreError(format!("could not open a stored record: {e}")))?;
-    serde_json::from_slice(&plain)
+    // `from_str`, as every other JSON the client reads: one copy of each deserializer.
+    let text = std::str::from_utf8(&plain)
+        .map_err(|e| StoreError(format!("could not read a stored record: {e}")))?;
+    serde_json::from_str(text)
         .map_err(|e| StoreError(format!("could not read a stored record: {e}")))
 }
