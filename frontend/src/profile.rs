@@ -114,19 +114,42 @@ pub async fn find(store: &IdbStore, tag: &str) -> Result<Option<ProfileRecord>, 
     Ok(all(store).await?.into_iter().find(|p| p.tag == tag))
 }
 
+/// Writes a profile record, new or not (a sign-in made now).
 pub async fn put(store: &IdbStore, p: &ProfileRecord) -> Result<(), String> {
+    write(store, p, false).await.map(drop)
+}
+
+/// Rewrites a profile record read earlier (a failure count, a new tag), only if it still
+/// exists: another tab may have signed out or wiped it since, and writing it back would bring
+/// back its wrapped keys (and let a tab still holding its key store records again).
+/// `Ok(false)` when it was gone.
+pub async fn update(store: &IdbStore, p: &ProfileRecord) -> Result<bool, String> {
+    write(store, p, true).await
+}
+
+async fn write(store: &IdbStore, p: &ProfileRecord, existing: bool) -> Result<bool, String> {
     let text = serde_json::to_string(p).map_err(|e| e.to_string())?;
+    let id = JsValue::from_str(&p.id);
     let db = store.db().await.map_err(|e| e.0)?;
     let tx = db
         .transaction(&[PROFILES], TransactionMode::ReadWrite)
         .map_err(|e| err(e).0)?;
-    tx.store(PROFILES)
-        .map_err(|e| err(e).0)?
-        .put(&JsValue::from_str(&text), Some(&JsValue::from_str(&p.id)))
+    let profiles = tx.store(PROFILES).map_err(|e| err(e).0)?;
+    // Checked and written in one transaction: a deletion cannot come in between.
+    if existing
+        && !profiles
+            .key_exists(id.clone())
+            .await
+            .map_err(|e| err(e).0)?
+    {
+        return Ok(false);
+    }
+    profiles
+        .put(&JsValue::from_str(&text), Some(&id))
         .await
         .map_err(|e| err(e).0)?;
     tx.done().await.map_err(|e| err(e).0)?;
-    Ok(())
+    Ok(true)
 }
 
 async fn password_key(password: &str, salt: &str, iterations: u32) -> Result<SecretKey, String> {
@@ -195,7 +218,9 @@ async fn open_with_password(
             if profile.failures > 0 {
                 profile.failures = 0;
                 profile.wait_until_ms = 0.0;
-                put(store, &profile).await.map_err(UnlockError::Failed)?;
+                if !update(store, &profile).await.map_err(UnlockError::Failed)? {
+                    return Err(UnlockError::NoProfile);
+                }
             }
             Ok((profile, key))
         }
@@ -206,7 +231,9 @@ async fn open_with_password(
                 profile.wait_until_ms =
                     now + FIRST_WAIT_SECS * 1000.0 * f64::from(1u32 << doublings);
             }
-            put(store, &profile).await.map_err(UnlockError::Failed)?;
+            if !update(store, &profile).await.map_err(UnlockError::Failed)? {
+                return Err(UnlockError::NoProfile);
+            }
             Err(UnlockError::Incorrect)
         }
     }
@@ -308,7 +335,7 @@ pub async fn save_online(
                         tag: format!("orphaned:{}", old.id),
                         ..old
                     };
-                    put(store, &orphan).await?;
+                    update(store, &orphan).await?;
                 }
             }
             (

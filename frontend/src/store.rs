@@ -309,19 +309,22 @@ impl IdbStore {
             let pending = tx.store(PENDING).map_err(err)?;
             // The requests in flight at once (they run in order inside the transaction): one
             // round trip to IndexedDB instead of three, which is most of the time a save takes.
-            // The profile check runs first; if it fails, the writes are rolled back.
-            let (there, deleted, put) = futures::future::join3(
+            // The profile check runs first; when it fails, the delete and put are still
+            // pending and the transaction is aborted: neither lands.
+            let written = futures::future::try_join3(
                 still_there(&tx, &u),
-                issues.delete(key.clone()),
-                pending.put(&value, Some(&key)),
+                async { issues.delete(key.clone()).await.map_err(err) },
+                async { pending.put(&value, Some(&key)).await.map_err(err) },
             )
             .await;
-            if let Err(e) = there {
-                let _ = tx.abort().await;
+            if let Err(e) = written {
+                // (A failed request has aborted the transaction already; then this fails too.)
+                let aborted = tx.abort().await;
+                if let (Err(a), true) = (aborted, e.0 == gone().0) {
+                    leptos::logging::error!("DRIMS: a refused save could not be undone: {a}");
+                }
                 return Err(e);
             }
-            deleted.map_err(err)?;
-            put.map_err(err)?;
             tx.done().await.map_err(err)
         }
         .await;

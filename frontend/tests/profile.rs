@@ -255,3 +255,37 @@ async fn an_expired_grant_or_a_clock_behind_the_server_refuses() {
         Some(UnlockError::ClockBehind)
     );
 }
+
+#[wasm_bindgen_test]
+async fn a_profile_read_before_another_tab_signed_out_is_not_written_back() {
+    let store = fresh().await;
+    profile::save_online(
+        &store,
+        DEVICE,
+        "right horse",
+        &user(),
+        &access(&secret(), 24),
+    )
+    .await
+    .unwrap();
+    // Read by a password check in one tab; deleted by a sign-out in another meanwhile.
+    let mut read = profile::all(&store).await.unwrap().remove(0);
+    store.wipe_profile(&read.id).await.unwrap();
+    read.failures += 1;
+    assert_eq!(profile::update(&store, &read).await, Ok(false));
+    assert!(profile::all(&store).await.unwrap().is_empty(), "not back");
+    // A profile that exists is rewritten.
+    profile::save_online(
+        &store,
+        DEVICE,
+        "right horse",
+        &user(),
+        &access(&secret(), 24),
+    )
+    .await
+    .unwrap();
+    let mut now = profile::all(&store).await.unwrap().remove(0);
+    now.failures = 2;
+    assert_eq!(profile::update(&store, &now).await, Ok(true));
+    assert_eq!(profile::all(&store).await.unwrap()[0].failures, 2);
+}
