@@ -172,9 +172,12 @@ impl Runner {
         else {
             return;
         };
-        if self.store.count_of(&found.id).await.unwrap_or(1) == 0 {
-            let _ = self.store.wipe_profile(&found.id).await;
-        } else {
+        if self
+            .store
+            .wipe_profile_if_empty(&found.id)
+            .await
+            .is_ok_and(|waiting| waiting > 0)
+        {
             leptos::logging::warn!("DRIMS: unsynced work stays on this device until exported");
         }
     }
@@ -202,11 +205,20 @@ impl Runner {
             },
         };
         if let Some(id) = &profile {
-            let waiting = self.store.count_of(id).await.map_err(|e| e.0)?;
-            if waiting > 0 && !force {
-                return Ok(SignOut::Pending(waiting));
+            if force {
+                self.store.wipe_profile(id).await.map_err(|e| e.0)?;
+            } else {
+                // Counted and deleted in one transaction: work another tab queues meanwhile is
+                // either counted (and asked about) or not yet there.
+                let waiting = self
+                    .store
+                    .wipe_profile_if_empty(id)
+                    .await
+                    .map_err(|e| e.0)?;
+                if waiting > 0 {
+                    return Ok(SignOut::Pending(waiting));
+                }
             }
-            self.store.wipe_profile(id).await.map_err(|e| e.0)?;
         }
         self.store.lock();
         self.status.update(|s| {

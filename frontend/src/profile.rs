@@ -328,9 +328,12 @@ pub async fn save_online(
             if let Some(old) = existing {
                 // Neither the device secret nor this password opens it: no one can read its
                 // records any more. Removed when empty; otherwise left as it is.
-                if store.count_of(&old.id).await.map_err(|e| e.0)? == 0 {
-                    store.wipe_profile(&old.id).await.map_err(|e| e.0)?;
-                } else {
+                if store
+                    .wipe_profile_if_empty(&old.id)
+                    .await
+                    .map_err(|e| e.0)?
+                    > 0
+                {
                     let orphan = ProfileRecord {
                         tag: format!("orphaned:{}", old.id),
                         ..old

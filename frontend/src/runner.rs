@@ -285,17 +285,14 @@ impl Runner {
             return;
         };
         self.sync().await;
-        if !self
-            .store
-            .count_of(&open.profile)
-            .await
-            .is_ok_and(|n| n == 0)
-        {
-            return;
-        }
-        if let Err(e) = self.store.wipe_profile(&open.profile).await {
-            leptos::logging::error!("DRIMS: the profile could not be deleted: {}", e.0);
-            return;
+        match self.store.wipe_profile_if_empty(&open.profile).await {
+            Ok(0) => {}
+            // Work not yet on the server keeps the profile until it is synced.
+            Ok(_) => return,
+            Err(e) => {
+                leptos::logging::error!("DRIMS: the profile could not be deleted: {}", e.0);
+                return;
+            }
         }
         self.status.update(|s| {
             s.unlocked = false;

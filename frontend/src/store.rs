@@ -687,11 +687,39 @@ impl IdbStore {
 
     /// Deletes every record of one profile, and the profile itself, in one transaction.
     pub async fn wipe_profile(&self, profile: &str) -> Result<(), StoreError> {
+        self.wipe(profile, false).await.map(drop)
+    }
+
+    /// Deletes the profile as [`Self::wipe_profile`] does only if it holds no operation that
+    /// has not reached the server (outbox and Sync Issues); otherwise deletes nothing and says
+    /// how many wait. Counted in the deleting transaction: an operation another tab queues
+    /// after a separate count would be deleted unseen.
+    pub async fn wipe_profile_if_empty(&self, profile: &str) -> Result<usize, StoreError> {
+        self.wipe(profile, true).await
+    }
+
+    async fn wipe(&self, profile: &str, only_if_empty: bool) -> Result<usize, StoreError> {
         let range: JsValue = profile_range(profile)?.into();
         let db = self.db().await?;
         let tx = db
             .transaction(&ALL_STORES, TransactionMode::ReadWrite)
             .map_err(err)?;
+        if only_if_empty {
+            let mut waiting = 0;
+            for name in [PENDING, ISSUES] {
+                waiting += tx
+                    .store(name)
+                    .map_err(err)?
+                    .count(Some(rexie_range(profile)?))
+                    .await
+                    .map_err(err)?;
+            }
+            if waiting > 0 {
+                // Nothing was written: the transaction ends with nothing changed.
+                tx.done().await.map_err(err)?;
+                return Ok(waiting as usize);
+            }
+        }
         for name in DATA_STORES {
             tx.store(name)
                 .map_err(err)?
@@ -709,7 +737,7 @@ impl IdbStore {
         if self.unlocked().is_some_and(|u| u.profile == profile) {
             self.lock();
         }
-        Ok(())
+        Ok(0)
     }
 
     /// Version 1 of the schema stored plaintext JSON under keys without a profile prefix. Its

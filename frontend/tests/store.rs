@@ -500,6 +500,45 @@ async fn a_tab_that_has_not_heard_of_a_sign_out_stores_nothing_more_for_that_pro
 }
 
 #[wasm_bindgen_test]
+async fn a_profile_with_unsynced_work_is_not_wiped_by_a_wipe_if_empty() {
+    // Sign-out without "delete them", and the online-only paths, count and delete in one
+    // transaction: work queued in between is never deleted unseen.
+    let store = fresh(Some(7)).await;
+    let op = intake(1);
+    store.enqueue(op.clone()).await.unwrap();
+    store.save_snapshot(snapshot(7), None).await.unwrap();
+    assert_eq!(store.wipe_profile_if_empty("p7").await.unwrap(), 1);
+    assert_eq!(store.pending().await.unwrap().len(), 1, "the work stays");
+    assert_eq!(raw(PROFILES).await.len(), 2, "the profile stays");
+    store
+        .move_to_issues(SyncIssue {
+            op: op.clone(),
+            reason: "stock_insufficient".into(),
+            message: "no".into(),
+            failed_at: "2026-11-30T10:00:00Z".into(),
+            user_id: None,
+        })
+        .await
+        .unwrap();
+    assert_eq!(
+        store.wipe_profile_if_empty("p7").await.unwrap(),
+        1,
+        "a Sync Issue counts"
+    );
+    store.discard_issue(op.id).await.unwrap();
+    assert_eq!(store.wipe_profile_if_empty("p7").await.unwrap(), 0);
+    for name in ALL_STORES {
+        assert!(
+            raw(name)
+                .await
+                .iter()
+                .all(|(k, _)| !k.as_string().unwrap().starts_with("p7")),
+            "{name} still holds p7"
+        );
+    }
+}
+
+#[wasm_bindgen_test]
 async fn version_one_plaintext_is_sealed_for_its_user_and_its_snapshot_dropped() {
     let store = fresh(None).await;
     let (mine, theirs) = (intake(3), intake(4));
