@@ -415,3 +415,28 @@ test('measure: key derivation, encrypted enqueue, unlock to dashboard with 200 i
   await context.setOffline(false);
   await admin.dispose();
 });
+
+test('the link drops as a page loads: the offline sign-in opens the device data there, and the work syncs once back', async ({ page, context }) => {
+  const admin = await api('admin');
+  const itemName = `Dropped-load kit ${Date.now() % 100000}`;
+  await newItem(admin, itemName);
+  await signIn(page, 'clerk');
+  await clientReady(page);
+  // The page itself still arrives; every call the client makes to the server fails.
+  const cut = (route: any) => route.abort('internetdisconnected');
+  await context.route(/\/api\//, cut);
+  await page.goto('/intake');
+  await expect(page.getByRole('heading', { name: 'Sign in to DRIMS' })).toBeVisible();
+  await expect(page.getByLabel('Item')).toHaveCount(0);
+  await submitSignIn(page, 'clerk', 'drims-demo');
+  await page.getByLabel('Item').selectOption({ label: `${itemName} (Shelter, each)` });
+  await page.getByLabel('Quantity').fill('5');
+  await page.getByRole('button', { name: 'Record intake' }).click();
+  await expect(page.getByRole('main').getByRole('status').last()).toHaveText('Saved - will sync.');
+  expect(await pending(page)).toBe(1);
+
+  await context.unroute(/\/api\//, cut);
+  await expect(pill(page)).toContainText('0 pending · 0 failed', { timeout: 20_000 });
+  expect(await serverStock(admin, HUB, itemName)).toBe(5);
+  await admin.dispose();
+});

@@ -16,11 +16,18 @@ use crate::transport::{self, SignInAnswer};
 
 const LAST_ACTIVE: &str = "drims.last_active";
 const SIGN_OUT_PENDING: &str = "drims.signout_pending";
+/// In this tab's session storage: the id of the profile the tab had open (a random id, nothing
+/// about the user), so a page loaded as the link drops knows to ask for the offline sign-in.
+const OPEN_HERE: &str = "drims.open_profile";
 /// How often each tab looks at the shared last-activity time.
 const IDLE_CHECK_MS: i32 = 5_000;
 
 fn local_storage() -> Option<web_sys::Storage> {
     web_sys::window().and_then(|w| w.local_storage().ok().flatten())
+}
+
+fn session_storage() -> Option<web_sys::Storage> {
+    web_sys::window().and_then(|w| w.session_storage().ok().flatten())
 }
 
 fn now_ms() -> f64 {
@@ -44,6 +51,9 @@ fn last_active() -> f64 {
 impl Runner {
     /// Opens `unlocked` in this tab.
     pub(crate) async fn opened(&self, unlocked: Unlocked, idle_lock_minutes: i64) {
+        if let Some(s) = session_storage() {
+            let _ = s.set_item(OPEN_HERE, &unlocked.profile);
+        }
         self.store.unlock(unlocked);
         if let Err(e) = self.store.adopt_plaintext().await {
             leptos::logging::error!("DRIMS: older queued work could not be sealed: {}", e.0);
@@ -72,6 +82,22 @@ impl Runner {
             if let Ok(Some(user)) = transport::session_user().await {
                 self.open_for(&user).await;
             }
+            return;
+        }
+        // The page came from the server, which no longer answers (the link dropped as it
+        // loaded): the device secret it hands over is out of reach. If this tab had a profile
+        // open, ask for the offline sign-in, as a page started offline does, rather than leave
+        // its forms saying the device is not kept ready. Back online, the next sync opens the
+        // profile with the device secret and the sign-in gives way by itself (`opened`).
+        let Some(id) = session_storage().and_then(|s| s.get_item(OPEN_HERE).ok().flatten()) else {
+            return;
+        };
+        if profile::all(&self.store)
+            .await
+            .is_ok_and(|all| all.iter().any(|p| p.id == id))
+            && self.store.unlocked().is_none()
+        {
+            self.status.update(|s| s.needs_unlock = true);
         }
     }
 
@@ -221,6 +247,9 @@ impl Runner {
             }
         }
         self.store.lock();
+        if let Some(s) = session_storage() {
+            let _ = s.remove_item(OPEN_HERE);
+        }
         self.status.update(|s| {
             s.unlocked = false;
             s.pending = 0;

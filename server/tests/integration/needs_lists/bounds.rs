@@ -62,13 +62,38 @@ async fn a_large_batch_does_not_hold_everyone_else_up() {
             )
         })
         .collect();
+    let db = w.app.db().await;
+    let before: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM needs_lists WHERE hub_id = ?")
+        .bind(agency_hub)
+        .fetch_one(&db)
+        .await
+        .unwrap();
     let large = async {
         let (status, _) = sync(&w.app, &agency, &big).await;
         assert_eq!(status, StatusCode::OK);
         std::time::Instant::now()
     };
     let small = async {
-        tokio::time::sleep(std::time::Duration::from_millis(60)).await;
+        // Sent once the large batch has committed its first chunk (read from the database,
+        // not guessed with a sleep: on a loaded machine a fixed wait let the large batch
+        // finish first). Nine chunks are left for the small batch to slip in between.
+        let started = std::time::Instant::now();
+        loop {
+            let made: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM needs_lists WHERE hub_id = ?")
+                .bind(agency_hub)
+                .fetch_one(&db)
+                .await
+                .unwrap();
+            if made > before {
+                break;
+            }
+            assert!(
+                started.elapsed().as_secs() < 60,
+                "the large batch never started"
+            );
+            tokio::time::sleep(std::time::Duration::from_millis(2)).await;
+        }
+        db.close().await;
         let (status, body) =
             sync(&w.app, &sub, &[intake_op(w.st_catherine, w.soap, event, 1)]).await;
         assert_eq!(body["results"][0]["status"], "applied", "{body}");
