@@ -91,7 +91,9 @@ pub async fn list_users() -> Result<Vec<UserSummary>, ApiError> {
 }
 
 #[server(prefix = "/api/fn", output = TextJson, endpoint = "inventory")]
-pub async fn get_inventory(query: InventoryQuery) -> Result<InventoryView, ApiError> {
+pub async fn get_inventory(
+    #[server(default)] query: InventoryQuery,
+) -> Result<InventoryView, ApiError> {
     let (backend, user) = ctx::signed_in()?;
     backend.inventory(&user, query).await
 }

@@ -440,3 +440,20 @@ test('the link drops as a page loads: the offline sign-in opens the device data 
   expect(await serverStock(admin, HUB, itemName)).toBe(5);
   await admin.dispose();
 });
+
+test('the sign-in screen shown for a dropped link gives way once the server answers, even where the device data cannot be opened there', async ({ page, context }) => {
+  await signIn(page, 'clerk');
+  await clientReady(page);
+  const cut = (route: any) => route.abort('internetdisconnected');
+  await context.route(/\/api\//, cut);
+  await page.goto('/inventory');
+  await expect(page.getByRole('heading', { name: 'Sign in to DRIMS' })).toBeVisible();
+  // The server answers again, all but the device secret: the profile stays closed, the page
+  // it rendered comes back (no sign-in screen left over an online page).
+  const noSecret = (route: any) => route.abort('internetdisconnected');
+  await context.route(/\/api\/offline\/access/, noSecret);
+  await context.unroute(/\/api\//, cut);
+  await expect(page.getByRole('heading', { name: 'Sign in to DRIMS' })).toHaveCount(0, { timeout: 20_000 });
+  await expect(page.getByRole('heading', { level: 1 })).toContainText('Inventory');
+  await context.unroute(/\/api\/offline\/access/, noSecret);
+});

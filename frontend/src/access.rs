@@ -59,6 +59,7 @@ impl Runner {
             leptos::logging::error!("DRIMS: older queued work could not be sealed: {}", e.0);
         }
         self.idle_ms.set(idle_lock_minutes.max(1) as f64 * 60_000.0);
+        self.locked_for_link.set(false);
         touch();
         self.status.update(|s| {
             s.unlocked = true;
@@ -97,6 +98,7 @@ impl Runner {
             .is_ok_and(|all| all.iter().any(|p| p.id == id))
             && self.store.unlocked().is_none()
         {
+            self.locked_for_link.set(true);
             self.status.update(|s| s.needs_unlock = true);
         }
     }
@@ -147,6 +149,11 @@ impl Runner {
         match transport::sign_in(&request).await {
             SignInAnswer::Network => self.sign_in_offline(&form).await,
             SignInAnswer::Ok(answer) => {
+                // Whatever this tab had open before is not this sign-in's (another user, or
+                // the same one not keeping the device ready): `opened` notes it again.
+                if let Some(s) = session_storage() {
+                    let _ = s.remove_item(OPEN_HERE);
+                }
                 match &answer.offline {
                     Some(access) => {
                         let (unlocked, kdf_ms) = profile::save_online(
@@ -283,6 +290,8 @@ impl Runner {
             return;
         }
         self.store.lock();
+        // The idle lock owns the sign-in screen now: a run reaching the server keeps it.
+        self.locked_for_link.set(false);
         self.status.update(|s| {
             s.unlocked = false;
             s.needs_unlock = true;

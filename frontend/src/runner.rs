@@ -98,6 +98,10 @@ pub struct Runner {
     pub(crate) device_id: String,
     /// The open profile's idle lock, in milliseconds (from the offline policy).
     pub(crate) idle_ms: Cell<f64>,
+    /// The sign-in screen shows because the server did not answer as this page started
+    /// (`open_session_profile`): the next run that reaches the server takes it away, whether
+    /// or not it can open the profile there.
+    pub(crate) locked_for_link: Cell<bool>,
 }
 
 impl Runner {
@@ -403,9 +407,13 @@ impl Runner {
                 // form posted before the client ran), or another user's profile is open, the
                 // pill asks for a sign-in through the client.
                 let other = self.store.unlocked().is_some() || self.waiting_for(&user).await;
+                let unlock_gone = self.locked_for_link.replace(false);
                 self.status.update(|s| {
                     s.online = true;
                     s.needs_sign_in = other;
+                    if unlock_gone {
+                        s.needs_unlock = false;
+                    }
                 });
                 None
             }
@@ -700,6 +708,7 @@ pub fn start(shell: bool) -> Offline {
         check_every: Cell::new(DEVICE_CHECK_MS),
         device_id: device_id(),
         idle_ms: Cell::new(f64::INFINITY),
+        locked_for_link: Cell::new(false),
     });
     runner.listen();
     crate::pwa::register(status);
