@@ -416,17 +416,24 @@ test('measure: key derivation, encrypted enqueue, unlock to dashboard with 200 i
   await admin.dispose();
 });
 
+/** The clerk, signed in with the device kept ready, loads `path` as the link drops: the page
+ * itself arrives, every call the client makes to the server fails; the sign-in screen shows.
+ * Returns the route handler that cuts the calls (for `context.unroute`). */
+async function loadWithApiCut(page: Page, context: BrowserContext, path: string) {
+  await signIn(page, 'clerk');
+  await clientReady(page);
+  const cut = (route: any) => route.abort('internetdisconnected');
+  await context.route(/\/api\//, cut);
+  await page.goto(path);
+  await expect(page.getByRole('heading', { name: 'Sign in to DRIMS' })).toBeVisible();
+  return cut;
+}
+
 test('the link drops as a page loads: the offline sign-in opens the device data there, and the work syncs once back', async ({ page, context }) => {
   const admin = await api('admin');
   const itemName = `Dropped-load kit ${Date.now() % 100000}`;
   await newItem(admin, itemName);
-  await signIn(page, 'clerk');
-  await clientReady(page);
-  // The page itself still arrives; every call the client makes to the server fails.
-  const cut = (route: any) => route.abort('internetdisconnected');
-  await context.route(/\/api\//, cut);
-  await page.goto('/intake');
-  await expect(page.getByRole('heading', { name: 'Sign in to DRIMS' })).toBeVisible();
+  const cut = await loadWithApiCut(page, context, '/intake');
   await expect(page.getByLabel('Item')).toHaveCount(0);
   await submitSignIn(page, 'clerk', 'drims-demo');
   await page.getByLabel('Item').selectOption({ label: `${itemName} (Shelter, each)` });
@@ -442,12 +449,7 @@ test('the link drops as a page loads: the offline sign-in opens the device data 
 });
 
 test('the sign-in screen shown for a dropped link gives way once the server answers, even where the device data cannot be opened there', async ({ page, context }) => {
-  await signIn(page, 'clerk');
-  await clientReady(page);
-  const cut = (route: any) => route.abort('internetdisconnected');
-  await context.route(/\/api\//, cut);
-  await page.goto('/inventory');
-  await expect(page.getByRole('heading', { name: 'Sign in to DRIMS' })).toBeVisible();
+  const cut = await loadWithApiCut(page, context, '/inventory');
   // The server answers again, all but the device secret: the profile stays closed, the page
   // it rendered comes back (no sign-in screen left over an online page).
   const noSecret = (route: any) => route.abort('internetdisconnected');

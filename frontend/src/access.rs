@@ -166,9 +166,7 @@ impl Runner {
                         .await?;
                         // For diagnosing a slow field laptop (and the measures): how long the
                         // key derivation took here. A number, nothing secret.
-                        if let Some(s) =
-                            web_sys::window().and_then(|w| w.session_storage().ok().flatten())
-                        {
+                        if let Some(s) = session_storage() {
                             let _ = s.set_item("drims.kdf_ms", &kdf_ms.to_string());
                         }
                         self.opened(unlocked, access.idle_lock_minutes).await;

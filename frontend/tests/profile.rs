@@ -10,7 +10,7 @@ use app::offline::crypto::{b64, random_bytes, PBKDF2_ITERATIONS};
 use app::offline::engine::OutboxStore;
 use app::ops::{IntakePayload, Operation, OperationBody};
 use frontend::profile::{self, UnlockError};
-use frontend::store::{IdbStore, ALL_STORES, DB_NAME, DB_VERSION};
+use frontend::store::{IdbStore, Unlocked, ALL_STORES, DB_NAME, DB_VERSION};
 use rexie::{Rexie, TransactionMode};
 use wasm_bindgen_test::*;
 
@@ -65,6 +65,20 @@ fn access(secret: &str, expires_in_hours: i64) -> OfflineAccess {
         server_time: now.to_rfc3339(),
         idle_lock_minutes: 15,
     }
+}
+
+/// The user's profile kept on the device by an online sign-in with "right horse".
+async fn keep(store: &IdbStore) -> Unlocked {
+    profile::save_online(
+        store,
+        DEVICE,
+        "right horse",
+        &user(),
+        &access(&secret(), 24),
+    )
+    .await
+    .unwrap()
+    .0
 }
 
 fn secret() -> String {
@@ -183,15 +197,7 @@ async fn the_data_key_opens_only_with_its_password_or_the_device_secret() {
 #[wasm_bindgen_test]
 async fn five_wrong_passwords_make_it_wait_and_wipe_nothing() {
     let store = fresh().await;
-    let (unlocked, _) = profile::save_online(
-        &store,
-        DEVICE,
-        "right horse",
-        &user(),
-        &access(&secret(), 24),
-    )
-    .await
-    .unwrap();
+    let unlocked = keep(&store).await;
     store.unlock(unlocked);
     store.enqueue(intake()).await.unwrap();
     store.lock();
@@ -259,15 +265,7 @@ async fn an_expired_grant_or_a_clock_behind_the_server_refuses() {
 #[wasm_bindgen_test]
 async fn a_profile_read_before_another_tab_signed_out_is_not_written_back() {
     let store = fresh().await;
-    profile::save_online(
-        &store,
-        DEVICE,
-        "right horse",
-        &user(),
-        &access(&secret(), 24),
-    )
-    .await
-    .unwrap();
+    keep(&store).await;
     // Read by a password check in one tab; deleted by a sign-out in another meanwhile.
     let mut read = profile::all(&store).await.unwrap().remove(0);
     store.wipe_profile(&read.id).await.unwrap();
@@ -275,15 +273,7 @@ async fn a_profile_read_before_another_tab_signed_out_is_not_written_back() {
     assert_eq!(profile::update(&store, &read).await, Ok(false));
     assert!(profile::all(&store).await.unwrap().is_empty(), "not back");
     // A profile that exists is rewritten.
-    profile::save_online(
-        &store,
-        DEVICE,
-        "right horse",
-        &user(),
-        &access(&secret(), 24),
-    )
-    .await
-    .unwrap();
+    keep(&store).await;
     let mut now = profile::all(&store).await.unwrap().remove(0);
     now.failures = 2;
     assert_eq!(profile::update(&store, &now).await, Ok(true));

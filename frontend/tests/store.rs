@@ -107,6 +107,17 @@ fn intake(quantity: i64) -> Operation {
     )
 }
 
+/// The server's refusal of `op` for lack of stock.
+fn refusal(op: &Operation, message: &str) -> SyncIssue {
+    SyncIssue {
+        op: op.clone(),
+        reason: "stock_insufficient".into(),
+        message: message.into(),
+        failed_at: "2026-11-30T10:00:00Z".into(),
+        user_id: None,
+    }
+}
+
 fn snapshot(user: i64) -> Snapshot {
     Snapshot {
         user: SnapshotUser {
@@ -472,17 +483,7 @@ async fn a_tab_that_has_not_heard_of_a_sign_out_stores_nothing_more_for_that_pro
     refused(other.enqueue(intake(1)).await);
     refused(other.snapshot_current().await);
     refused(other.meta_put("snapshot_tag", &Some("t".to_string())).await);
-    refused(
-        other
-            .move_to_issues(SyncIssue {
-                op: issue_op.clone(),
-                reason: "stock_insufficient".into(),
-                message: "no".into(),
-                failed_at: "2026-11-30T10:00:00Z".into(),
-                user_id: None,
-            })
-            .await,
-    );
+    refused(other.move_to_issues(refusal(&issue_op, "no")).await);
     refused(other.discard_issue(issue_op.id).await);
     refused(other.discards_reported(&[issue_op.id]).await);
     for name in ALL_STORES {
@@ -510,16 +511,7 @@ async fn a_profile_with_unsynced_work_is_not_wiped_by_a_wipe_if_empty() {
     assert_eq!(store.wipe_profile_if_empty("p7").await.unwrap(), 1);
     assert_eq!(store.pending().await.unwrap().len(), 1, "the work stays");
     assert_eq!(raw(PROFILES).await.len(), 2, "the profile stays");
-    store
-        .move_to_issues(SyncIssue {
-            op: op.clone(),
-            reason: "stock_insufficient".into(),
-            message: "no".into(),
-            failed_at: "2026-11-30T10:00:00Z".into(),
-            user_id: None,
-        })
-        .await
-        .unwrap();
+    store.move_to_issues(refusal(&op, "no")).await.unwrap();
     assert_eq!(
         store.wipe_profile_if_empty("p7").await.unwrap(),
         1,
@@ -620,15 +612,7 @@ async fn the_opened_copy_follows_this_tabs_writes_and_drops_on_another_tabs_chan
         ids(&tab.local_data().await.unwrap()),
         vec![first.id, second.id]
     );
-    tab.move_to_issues(SyncIssue {
-        op: first.clone(),
-        reason: "stock_insufficient".into(),
-        message: "no".into(),
-        failed_at: "2026-11-30T10:00:00Z".into(),
-        user_id: None,
-    })
-    .await
-    .unwrap();
+    tab.move_to_issues(refusal(&first, "no")).await.unwrap();
     let data = tab.local_data().await.unwrap();
     assert_eq!(ids(&data), vec![second.id]);
     assert_eq!(data.issues.len(), 1);
@@ -663,13 +647,7 @@ async fn a_discard_is_noted_for_the_server_and_a_settled_issue_leaves_with_its_n
     for op in [&a, &b] {
         store.enqueue(op.clone()).await.unwrap();
         store
-            .move_to_issues(SyncIssue {
-                op: op.clone(),
-                reason: "stock_insufficient".into(),
-                message: "Only 3 on hand".into(),
-                failed_at: "2026-11-30T10:00:00Z".into(),
-                user_id: None,
-            })
+            .move_to_issues(refusal(op, "Only 3 on hand"))
             .await
             .unwrap();
     }
