@@ -1,6 +1,9 @@
 // Offline mode in Chromium: the outbox in IndexedDB, the status pill, the offline pages, Sync
 // Issues, and exactly-once delivery when the network comes back.
-import { expect, Page, test } from '@playwright/test';
+import { BrowserContext, chromium, expect, Page, test } from '@playwright/test';
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
 import { api, clientReady, contrast, idbCounts, pending, pill, postForm, serverMovements, serverStock, signIn, signOut, synced, unlockOffline } from './helpers';
 
 // St. Catherine Parish Depot, the `sub` user's hub in the demo data.
@@ -459,4 +462,83 @@ test('a shared laptop: the pill counts the signed-in user only; the other queue 
   await synced(page, 20_000);
   expect(await serverStock(await api('sub'), HUB, 'Raincoat')).toBe(before + 7);
   expect((await serverMovements(page.request, HUB, 'Raincoat')).slice(0, 2)).toEqual(['IN 4', 'IN 3']);
+});
+
+test('a device whose storage is full says the entry was not saved, keeps the form and queues nothing', async ({}, info) => {
+  test.setTimeout(120_000);
+  // A laptop's own profile on disk (an in-memory profile's quota cannot be lowered).
+  const profile = fs.mkdtempSync(path.join(os.tmpdir(), 'drims-full-'));
+  const baseURL = info.project.use.baseURL!;
+  const laptop = async () => {
+    const context = await chromium.launchPersistentContext(profile, { ...(info.project.use.launchOptions ?? {}), baseURL });
+    return { context, page: context.pages()[0] ?? (await context.newPage()) };
+  };
+  let context: BrowserContext | undefined;
+  let page: Page;
+  try {
+    ({ context, page } = await laptop());
+    // Online: signed in, the device kept ready for offline use.
+    await signIn(page, 'sub');
+    await clientReady(page);
+    await context.close();
+
+    // The laptop again, no network, its disk full: a quota below what the site uses already.
+    // (Chromium applies a quota override to storage opened after it: set before the first page.)
+    // IndexedDB then aborts the outbox's write at commit (QuotaExceededError), although every
+    // request in it succeeded.
+    ({ context, page } = await laptop());
+    await context.setOffline(true);
+    const cdp = await context.newCDPSession(page);
+    await cdp.send('Storage.overrideQuotaForOrigin', { origin: new URL(baseURL).origin, quotaSize: 1 });
+    await page.goto('/intake');
+    // A wrong password is still called one (its count cannot be kept on a full device).
+    await page.waitForFunction(() => (window as any).__drimsOfflineShell === true || (window as any).__drimsHydrated === true);
+    await page.getByLabel('Username').fill('sub');
+    await page.getByLabel('Password').fill('not-the-password');
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await expect(page.getByRole('main').getByRole('alert')).toHaveText('Incorrect password');
+    await page.getByLabel('Password').fill('');
+    await unlockOffline(page, 'sub');
+    await expect(page.getByText('You are offline.', { exact: false })).toBeVisible();
+    await page.getByLabel('Item').selectOption({ label: 'Family tent (Shelter, each)' });
+    await page.getByLabel('Quantity').fill('12');
+    await page.getByRole('button', { name: 'Record intake' }).click();
+    await expect(page.getByRole('main').getByRole('alert')).toHaveText(
+      "Could not save on this device: this device's storage refused the write (it may be full). Nothing was recorded; try again.",
+    );
+    await expect(page.getByRole('main').getByRole('status').filter({ hasText: /^Saved - will sync/ })).toHaveCount(0);
+    await expect(pill(page)).toHaveAttribute('data-pending', '0');
+    expect((await idbCounts(page)).pending_operations).toBe(0);
+    await expect(page.getByLabel('Quantity')).toHaveValue('12');
+
+    // Back online, still full: a sync run cannot keep the snapshot it downloads. The next run
+    // waits minutes, not the 10 s of an offline retry (each downloading the snapshot again).
+    const snapshots: number[] = [];
+    page.on('request', (r) => {
+      if (new URL(r.url()).pathname === '/api/offline/snapshot') snapshots.push(Date.now());
+    });
+    await context.setOffline(false);
+    await expect.poll(() => snapshots.length, { timeout: 20_000 }).toBeGreaterThan(0);
+    // The pill says why the device's data stays old.
+    await expect(pill(page)).toContainText('Online – Device storage full: cannot keep data');
+    await expect(pill(page)).toHaveClass(/offline/);
+    await page.waitForTimeout(25_000);
+    console.log(`FULLDISK snapshot requests ${snapshots.length}: ${snapshots.map((t) => t - snapshots[0]).join(', ')}`);
+    // (Going online may start two runs at once; none follows within the 25 s.)
+    expect(snapshots.filter((t) => t - snapshots[0] > 5_000), 'no download after the first runs').toEqual([]);
+    await context.close();
+
+    // Room again: the same laptop, still offline, saves.
+    ({ context, page } = await laptop());
+    await context.setOffline(true);
+    await page.goto('/intake');
+    await unlockOffline(page, 'sub');
+    await intake(page, 'Family tent', 'Family tent (Shelter, each)', 12);
+    await expect(page.getByRole('main').getByRole('status').last()).toHaveText('Saved - will sync.');
+    await expect.poll(() => pending(page)).toBe(1);
+    expect((await idbCounts(page)).pending_operations).toBe(1);
+  } finally {
+    await context?.close();
+    fs.rmSync(profile, { recursive: true, force: true });
+  }
 });

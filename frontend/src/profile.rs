@@ -148,7 +148,7 @@ async fn write(store: &IdbStore, p: &ProfileRecord, existing: bool) -> Result<bo
         .put(&JsValue::from_str(&text), Some(&id))
         .await
         .map_err(|e| err(e).0)?;
-    tx.done().await.map_err(|e| err(e).0)?;
+    crate::store::committed(tx).await.map_err(|e| e.0)?;
     Ok(true)
 }
 
@@ -218,8 +218,13 @@ async fn open_with_password(
             if profile.failures > 0 {
                 profile.failures = 0;
                 profile.wait_until_ms = 0.0;
-                if !update(store, &profile).await.map_err(UnlockError::Failed)? {
-                    return Err(UnlockError::NoProfile);
+                match update(store, &profile).await {
+                    Ok(true) => {}
+                    Ok(false) => return Err(UnlockError::NoProfile),
+                    // A full device: the count stays as stored (the next sign-in resets it);
+                    // no reason to refuse the right password.
+                    Err(e) if e == crate::store::NOT_STORED => {}
+                    Err(e) => return Err(UnlockError::Failed(e)),
                 }
             }
             Ok((profile, key))
@@ -231,8 +236,13 @@ async fn open_with_password(
                 profile.wait_until_ms =
                     now + FIRST_WAIT_SECS * 1000.0 * f64::from(1u32 << doublings);
             }
-            if !update(store, &profile).await.map_err(UnlockError::Failed)? {
-                return Err(UnlockError::NoProfile);
+            match update(store, &profile).await {
+                Ok(true) => {}
+                Ok(false) => return Err(UnlockError::NoProfile),
+                // A full device cannot keep the count (nor the wait it brings): the user is
+                // still told the truth about the password.
+                Err(e) if e == crate::store::NOT_STORED => {}
+                Err(e) => return Err(UnlockError::Failed(e)),
             }
             Err(UnlockError::Incorrect)
         }

@@ -23,6 +23,8 @@ const LOCK: &str = "drims-sync";
 pub(crate) const CHANNEL: &str = "drims";
 /// How often to look again while offline with something pending.
 const OFFLINE_RETRY_MS: u64 = 10_000;
+/// The next sync run after the device's storage refused a write (full, most likely).
+const STORAGE_REFUSED_RETRY_MS: u64 = 5 * 60_000;
 /// The background connectivity check (also with nothing queued): every 5 s while the server
 /// answers, so the pill turns Offline within ~10 s of it going quiet (5 s + the ping's 4 s
 /// deadline); once it stops answering, 5 s then 8 s apart while the browser believes it is
@@ -459,6 +461,9 @@ impl Runner {
                 let now = chrono::Utc::now().to_rfc3339();
                 let result = engine.run(&now, js_sys::Math::random()).await;
                 *self.engine.borrow_mut() = Some(engine);
+                self.status.update(|s| {
+                    s.storage_refused = matches!(&result, Err(e) if e.0 == crate::store::NOT_STORED)
+                });
                 match result {
                     Ok((end, _report)) => {
                         if end == RunEnd::Synced {
@@ -470,6 +475,12 @@ impl Runner {
                             self.status.update(|s| s.online = false);
                         }
                         Some(end)
+                    }
+                    // A full device: each run would download the snapshot again and fail to
+                    // keep it; try again much later (a save of the user's frees nothing).
+                    Err(e) if e.0 == crate::store::NOT_STORED => {
+                        leptos::logging::error!("DRIMS sync: the device store failed: {}", e.0);
+                        Some(RunEnd::RetryIn(STORAGE_REFUSED_RETRY_MS))
                     }
                     Err(e) => {
                         leptos::logging::error!("DRIMS sync: the device store failed: {}", e.0);

@@ -43,6 +43,26 @@ fn gone() -> StoreError {
     StoreError("signed out on this device: nothing was stored".into())
 }
 
+/// Waits for a transaction to end, and fails unless it committed. IndexedDB can abort a
+/// transaction whose every request succeeded, at commit: when the device's storage is full
+/// (`QuotaExceededError`) or the browser refuses the write. rexie reports that as a result
+/// (`Aborted`), not an error; taken for success, a record said to be saved would be lost.
+pub async fn committed(tx: Transaction) -> Result<(), StoreError> {
+    match tx.done().await.map_err(err)? {
+        rexie::TransactionResult::Committed => Ok(()),
+        rexie::TransactionResult::Aborted => Err(StoreError(NOT_STORED.into())),
+    }
+}
+
+/// Waits for a read-only transaction to end. What its requests returned stands whether it
+/// then committed or was aborted (say, its connection closing): nothing was to be stored.
+async fn read_done(tx: Transaction) -> Result<(), StoreError> {
+    tx.done().await.map_err(err).map(drop)
+}
+
+/// What an aborted write says (see [`committed`]).
+pub const NOT_STORED: &str = "this device's storage refused the write (it may be full)";
+
 /// Inside a write transaction that includes `PROFILES`: fails with [`gone`] when the profile
 /// no longer exists. A sign-out or wipe deletes the profile and its records in one transaction
 /// over every store; transactions over shared stores run one after another, so a write that
@@ -282,7 +302,7 @@ impl IdbStore {
             .put(&value, Some(&JsValue::from_str(&key)))
             .await
             .map_err(err)?;
-        tx.done().await.map_err(err)?;
+        committed(tx).await?;
         Ok(())
     }
 
@@ -325,7 +345,7 @@ impl IdbStore {
                 }
                 return Err(e);
             }
-            tx.done().await.map_err(err)
+            committed(tx).await
         }
         .await;
         self.follow(&u, written, |d| {
@@ -364,7 +384,7 @@ impl IdbStore {
             meta.put(&encode(&u.key, META, &list_key, &ids)?, Some(&list_js))
                 .await
                 .map_err(err)?;
-            tx.done().await.map_err(err)
+            committed(tx).await
         }
         .await;
         self.follow(&u, written, |d| d.issues.retain(|i| i.op.id != id))
@@ -390,7 +410,7 @@ impl IdbStore {
         )
         .await;
         let (queued, refused) = (queued.map_err(err)?, refused.map_err(err)?);
-        tx.done().await.map_err(err)?;
+        read_done(tx).await?;
         Ok(match refused {
             Some(v) => Whereabouts::Refused(decode::<SyncIssue>(&u.key, ISSUES, &key, &v)?.message),
             None if queued => Whereabouts::Queued,
@@ -429,7 +449,7 @@ impl IdbStore {
         meta.put(&encode(&u.key, META, &list_key, &left)?, Some(&list_js))
             .await
             .map_err(err)?;
-        tx.done().await.map_err(err)?;
+        committed(tx).await?;
         Ok(())
     }
 
@@ -470,7 +490,7 @@ impl IdbStore {
             meta.put(&encode(&u.key, META, &list_key, &list)?, Some(&list_js))
                 .await
                 .map_err(err)?;
-            tx.done().await.map_err(err)?;
+            committed(tx).await?;
             Ok(list)
         }
         .await;
@@ -524,7 +544,7 @@ impl IdbStore {
         )
         .await;
         let (pending, failed) = (pending.map_err(err)?, failed.map_err(err)?);
-        tx.done().await.map_err(err)?;
+        read_done(tx).await?;
         let last = self.meta_get::<String>("last_sync").await?;
         Ok((pending as usize, failed as usize, last))
     }
@@ -546,7 +566,7 @@ impl IdbStore {
         )
         .await;
         let total = pending.map_err(err)? + failed.map_err(err)?;
-        tx.done().await.map_err(err)?;
+        read_done(tx).await?;
         Ok(total as usize)
     }
 
@@ -563,7 +583,7 @@ impl IdbStore {
         )
         .await;
         let total = pending.map_err(err)? + failed.map_err(err)?;
-        tx.done().await.map_err(err)?;
+        read_done(tx).await?;
         Ok(total as usize)
     }
 
@@ -577,7 +597,7 @@ impl IdbStore {
         for name in ALL_STORES {
             tx.store(name).map_err(err)?.clear().await.map_err(err)?;
         }
-        tx.done().await.map_err(err)?;
+        committed(tx).await?;
         self.lock();
         Ok(())
     }
@@ -595,7 +615,7 @@ impl IdbStore {
             read_all(&tx.store(PENDING).map_err(err)?, PENDING, u).await?;
         let issues: Vec<(String, SyncIssue)> =
             read_all(&tx.store(ISSUES).map_err(err)?, ISSUES, u).await?;
-        tx.done().await.map_err(err)?;
+        read_done(tx).await?;
         let mut pending: Vec<PendingOp> = pending.into_iter().map(|(_, p)| p).collect();
         pending.sort_by_key(|p| p.seq);
         Ok((pending, issues.into_iter().map(|(_, i)| i).collect()))
@@ -655,7 +675,7 @@ impl IdbStore {
             read_all(&tx.store(PENDING).map_err(err)?, PENDING, &u).await?;
         let issues: Vec<(String, SyncIssue)> =
             read_all(&tx.store(ISSUES).map_err(err)?, ISSUES, &u).await?;
-        tx.done().await.map_err(err)?;
+        read_done(tx).await?;
 
         let mut snapshot: Option<Snapshot> = base
             .map(|v| decode(&u.key, META, &base_key, &v))
@@ -716,7 +736,7 @@ impl IdbStore {
             }
             if waiting > 0 {
                 // Nothing was written: the transaction ends with nothing changed.
-                tx.done().await.map_err(err)?;
+                committed(tx).await?;
                 return Ok(waiting as usize);
             }
         }
@@ -732,7 +752,7 @@ impl IdbStore {
             .delete(JsValue::from_str(profile))
             .await
             .map_err(err)?;
-        tx.done().await.map_err(err)?;
+        committed(tx).await?;
         self.forget();
         if self.unlocked().is_some_and(|u| u.profile == profile) {
             self.lock();
@@ -758,7 +778,7 @@ impl IdbStore {
                 }
             }
         }
-        tx.done().await.map_err(err)?;
+        committed(tx).await?;
         Ok(dropped)
     }
 
@@ -807,7 +827,7 @@ impl IdbStore {
                 adopted += 1;
             }
         }
-        tx.done().await.map_err(err)?;
+        committed(tx).await?;
         self.forget();
         Ok(adopted)
     }
@@ -822,7 +842,7 @@ impl OutboxStore for IdbStore {
             .map_err(err)?;
         let all: Vec<(String, PendingOp)> =
             read_all(&tx.store(PENDING).map_err(err)?, PENDING, &u).await?;
-        tx.done().await.map_err(err)?;
+        read_done(tx).await?;
         let mut ops: Vec<PendingOp> = all.into_iter().map(|(_, p)| p).collect();
         ops.sort_by_key(|p| p.seq);
         Ok(ops)
@@ -846,7 +866,7 @@ impl OutboxStore for IdbStore {
             )
             .await
             .map_err(err)?;
-            tx.done().await.map_err(err)
+            committed(tx).await
         }
         .await;
         let gone: std::collections::HashSet<&Uuid> = ids.iter().collect();
@@ -878,7 +898,7 @@ impl OutboxStore for IdbStore {
                 .put(&value, Some(&key))
                 .await
                 .map_err(err)?;
-            tx.done().await.map_err(err)
+            committed(tx).await
         }
         .await;
         self.follow(&u, written, |d| {
@@ -913,7 +933,7 @@ impl OutboxStore for IdbStore {
                     .map_err(err)?;
             }
         }
-        tx.done().await.map_err(err)?;
+        committed(tx).await?;
         self.forget();
         Ok(())
     }
@@ -999,7 +1019,7 @@ impl OutboxStore for IdbStore {
         for (key, value) in &meta {
             meta_store.put(value, Some(key)).await.map_err(err)?;
         }
-        tx.done().await.map_err(err)?;
+        committed(tx).await?;
         self.forget();
         Ok(())
     }

@@ -32,6 +32,9 @@ pub struct SyncStatus {
     pub failed: usize,
     /// The server answered 401: everything is kept until the user signs in again.
     pub needs_sign_in: bool,
+    /// The last sync run could not store what it received: the device's storage refused the
+    /// write (full, most likely). The device's copy is as old as "last synced" says.
+    pub storage_refused: bool,
     pub last_synced: Option<String>,
     /// Bumped on every change of the outbox, the issues or the snapshot (in any tab).
     pub changes: u64,
@@ -87,6 +90,7 @@ impl Default for SyncStatus {
             pending: 0,
             failed: 0,
             needs_sign_in: false,
+            storage_refused: false,
             last_synced: None,
             changes: 0,
             unlocked: false,
@@ -110,6 +114,8 @@ impl SyncStatus {
             "Offline – Working in offline mode".into()
         } else if self.needs_sign_in {
             "Online – Sign in to sync".into()
+        } else if self.storage_refused && !self.syncing {
+            "Online – Device storage full: cannot keep data".into()
         } else if let Some(text) = self.progress_text() {
             format!("Online – {text}")
         } else if self.syncing || self.pending > 0 {
@@ -131,7 +137,7 @@ impl SyncStatus {
 
     /// `ok` (green), `busy` (amber) or `offline` (red): the pill's class.
     pub fn tone(&self) -> &'static str {
-        if !self.online {
+        if !self.online || (self.storage_refused && !self.syncing) {
             "offline"
         } else if self.needs_sign_in || self.syncing || self.pending > 0 {
             "busy"
@@ -312,6 +318,24 @@ mod tests {
         assert_eq!(s.label(), "Online – Syncing 1,200 of 5,000");
         s.syncing = false;
         assert_eq!(s.label(), "Online – Syncing...", "ended: no stale progress");
+        s.online = false;
+        assert_eq!(s.label(), "Offline – Working in offline mode");
+    }
+
+    #[test]
+    fn a_device_whose_storage_refused_the_sync_says_so() {
+        let mut s = SyncStatus {
+            ready: true,
+            online: true,
+            storage_refused: true,
+            ..SyncStatus::default()
+        };
+        assert_eq!(s.label(), "Online – Device storage full: cannot keep data");
+        assert_eq!(s.tone(), "offline");
+        s.syncing = true;
+        assert_eq!(s.label(), "Online – Syncing...", "a run going on says so");
+        assert_eq!(s.tone(), "busy");
+        s.syncing = false;
         s.online = false;
         assert_eq!(s.label(), "Offline – Working in offline mode");
     }
