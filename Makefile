@@ -2,7 +2,7 @@
 SHELL := /bin/bash
 export PATH := $(CURDIR)/end2end/node_modules/.bin:$(HOME)/.cargo/bin:$(PATH)
 
-.PHONY: setup run test lint unit wasm e2e build release bench bench-field fuzz-long audit
+.PHONY: setup run test lint unit unit-postgres bench-postgres wasm e2e build release bench bench-field fuzz-long audit
 
 # Where cargo puts the server binary (CARGO_TARGET_DIR moves it).
 TARGET := $(or $(CARGO_TARGET_DIR),target)
@@ -28,6 +28,16 @@ lint:
 unit:
 	cargo test -p app
 	cargo test -p server -- --test-threads=1
+	$(MAKE) unit-postgres
+
+# The server integration suite again on PostgreSQL: a throwaway cluster (.ci/postgres), one
+# database per test app, two-server tests included; stopped and deleted afterwards.
+unit-postgres:
+	@pg=$$(mktemp -d /tmp/drims-pg.XXXXXX); chmod 755 $$pg; \
+	url=$$(bash .ci/postgres start $$pg/cluster) || { rm -rf $$pg; exit 1; }; \
+	echo "PostgreSQL test cluster at $$url"; \
+	DRIMS_TEST_POSTGRES=$$url cargo test -p server --test integration -- --test-threads=1; rc=$$?; \
+	bash .ci/postgres stop $$pg/cluster; rm -rf $$pg; exit $$rc
 
 # The browser store against real IndexedDB: wasm-bindgen-test in headless Chromium through
 # Debian's ChromeDriver (options in frontend/webdriver.json).
@@ -36,7 +46,11 @@ wasm:
 	CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER=wasm-bindgen-test-runner \
 	cargo test -p frontend --target wasm32-unknown-unknown --tests
 
+# Chromium sizes a site's quota from the disk's free space: on a nearly full disk the tests on
+# a laptop's (on-disk) profile fail to store anything and time out. Say how much is free first.
 e2e: build
+	@free=$$(df -Pk /tmp | awk 'NR==2 {print int($$4 / 1024)}'); echo "e2e: $$free MB free for browser profiles (/tmp)"; \
+	if [ "$$free" -lt 4096 ]; then echo "WARNING: under 4 GB free on /tmp: tests on on-disk browser profiles may fail (storage quota)" >&2; fi
 	cd end2end && npx playwright test
 
 ## Debug build of server and client; fails when the installable app shell is incomplete (a
@@ -58,6 +72,17 @@ bench:
 	cargo bench -p server --bench sync
 	cargo bench -p server --bench inventory
 	cargo bench -p server --bench snapshot
+	$(MAKE) bench-postgres
+
+## The same sync and inventory benchmarks on PostgreSQL (a throwaway cluster, as
+## unit-postgres): sync with one server instance, then two on the one database.
+bench-postgres:
+	@pg=$$(mktemp -d /tmp/drims-pg.XXXXXX); chmod 755 $$pg; \
+	url=$$(bash .ci/postgres start $$pg/cluster) || { rm -rf $$pg; exit 1; }; \
+	BENCH_POSTGRES=$$url cargo bench -p server --bench sync && \
+	BENCH_POSTGRES=$$url BENCH_SERVERS=2 cargo bench -p server --bench sync && \
+	BENCH_POSTGRES=$$url cargo bench -p server --bench inventory; rc=$$?; \
+	bash .ci/postgres stop $$pg/cluster; rm -rf $$pg; exit $$rc
 
 ## A week's backlog over 2G (see README): 5,000 intakes queued offline through the form, then
 ## synced over an emulated 250 kbit/s, 800 ms link; the figures are printed.

@@ -10,9 +10,12 @@ use std::time::Instant;
 
 use reqwest::header::{ETAG, SET_COOKIE};
 use serde_json::json;
-use server::config::Config;
 use sqlx::SqlitePool;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+// The app on a database; the choice of database is for the other benches (SQLite here).
+#[allow(dead_code)]
+mod common;
 
 const DEFAULT_ITEMS: usize = 500;
 const GOAL_BYTES: usize = 100 * 1024;
@@ -120,20 +123,7 @@ async fn main() {
         .unwrap_or(DEFAULT_ITEMS);
     let dir = tempfile::tempdir().expect("temp dir");
     let db_url = format!("sqlite://{}", dir.path().join("snapshot.db").display());
-    let config = Config {
-        database_url: db_url.clone(),
-        demo: true,
-        ..Config::default()
-    };
-    let options = leptos::config::LeptosOptions::builder()
-        .output_name("drims")
-        .site_root("target/site")
-        .site_pkg_dir("pkg")
-        .build();
-    let (router, _) = server::build(config, options).await.expect("app builds");
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-        .await
-        .expect("bind");
+    let (listener, router, _) = common::app(&db_url).await;
     let addr = listener.local_addr().expect("addr").to_string();
     tokio::spawn(server::serve(listener, router));
     let db = SqlitePool::connect(&db_url).await.expect("open bench db");
@@ -173,7 +163,7 @@ async fn generated_hub(db: &SqlitePool, items: usize) -> i64 {
     let now = "2026-11-22T08:00:00Z";
     let hub: i64 = sqlx::query_scalar(
         "INSERT INTO hubs (name, hub_type, status, activated_at, created_at, updated_at) \
-         VALUES ('Bench Parish Depot', 'SUB', 'Active', ?1, ?1, ?1) RETURNING id",
+         VALUES ('Bench Parish Depot', 'SUB', 'Active', $1, $1, $1) RETURNING id",
     )
     .bind(now)
     .fetch_one(db)
@@ -181,7 +171,7 @@ async fn generated_hub(db: &SqlitePool, items: usize) -> i64 {
     .expect("hub");
     sqlx::query(
         "INSERT INTO users (username, display_name, password_hash, role, hub_id, active, created_at, updated_at) \
-         SELECT 'bench-hub', 'Bench Hub User', password_hash, 'SUB_HUB_USER', ?, 1, created_at, updated_at \
+         SELECT 'bench-hub', 'Bench Hub User', password_hash, 'SUB_HUB_USER', $1, 1, created_at, updated_at \
          FROM users WHERE username = 'sub'",
     )
     .bind(hub)
@@ -196,7 +186,7 @@ async fn generated_hub(db: &SqlitePool, items: usize) -> i64 {
     for i in 0..items {
         sqlx::query(
             "INSERT INTO items (sku, name, category, unit, min_qty, description, created_at, updated_at) \
-             VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
         )
         .bind(format!("ITM-{:06X}", 0xB00000 + i))
         .bind(format!("Relief supply item number {i} (bench)"))

@@ -6,6 +6,11 @@
 //! Then the very same batches are replayed (idempotency path), and the same ledger rows are
 //! inserted straight into a copy of the `stock_movements` table with sqlx (the ceiling).
 //!
+//! Engine: SQLite by default; PostgreSQL with `BENCH_POSTGRES` (see `common`), where
+//! `BENCH_SERVERS=2` runs two server processes on the one database (nothing shared but the
+//! database), devices split between them. Every server runs in a child process: this bench's own
+//! executable, started with `BENCH_SERVE_DB`.
+//!
 //! Correctness is checked (every result `applied`, exact ledger and balance counts, replays
 //! change nothing); timings are only reported, never asserted. A batch answered with a 5xx is
 //! sent again (as a device would) and counted; the report flags any.
@@ -13,8 +18,9 @@ use std::time::{Duration, Instant};
 
 use reqwest::Client;
 use serde_json::{json, Value};
-use server::config::Config;
-use sqlx::SqlitePool;
+use sqlx::AnyPool;
+
+mod common;
 
 const DEVICES: usize = 20;
 const BATCH: usize = 100;
@@ -37,6 +43,8 @@ const MAX_ATTEMPTS: usize = 5;
 
 struct Device {
     client: Client,
+    /// The server instance this device talks to.
+    base: String,
     hub: i64,
     item: i64,
     /// Pre-serialised request bodies and the op ids each batch carries, in order.
@@ -71,6 +79,9 @@ async fn main() {
         )
         .with_writer(std::io::stderr)
         .init();
+    if let Ok(db_url) = std::env::var("BENCH_SERVE_DB") {
+        return serve(&db_url).await;
+    }
     let total_ops: usize = std::env::var("BENCH_OPS")
         .ok()
         .map(|v| v.trim().parse().expect("BENCH_OPS must be a whole number"))
@@ -78,27 +89,25 @@ async fn main() {
     let per_device = (total_ops / DEVICES).max(2);
     let total_ops = per_device * DEVICES;
 
-    // The real server, as the integration tests start it.
+    // The real server, as the integration tests start it (a second instance on request).
     let dir = tempfile::tempdir().expect("temp dir");
-    let db_path = dir.path().join("drims-bench.db");
-    let db_url = format!("sqlite://{}", db_path.display());
-    let config = Config {
-        database_url: db_url.clone(),
-        demo: true,
-        ..Config::default()
-    };
-    let options = leptos::config::LeptosOptions::builder()
-        .output_name("drims")
-        .site_root("target/site")
-        .site_pkg_dir("pkg")
-        .build();
-    let (router, _) = server::build(config, options).await.expect("app builds");
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-        .await
-        .expect("bind");
-    let base = format!("http://{}", listener.local_addr().expect("addr"));
-    tokio::spawn(server::serve(listener, router));
-    let db = SqlitePool::connect(&db_url).await.expect("open bench db");
+    let (db_url, db_label) = common::database(dir.path(), "drims-bench.db").await;
+    let servers: usize = std::env::var("BENCH_SERVERS")
+        .ok()
+        .map(|v| v.trim().parse().expect("BENCH_SERVERS must be 1 or 2"))
+        .unwrap_or(1);
+    assert!(
+        servers == 1 || (servers == 2 && common::is_postgres(&db_url)),
+        "BENCH_SERVERS=2 needs BENCH_POSTGRES: an SQLite file has one server"
+    );
+    let (mut bases, mut _children) = (Vec::new(), Vec::new());
+    for _ in 0..servers {
+        let (base, child) = start_server(&db_url).await;
+        bases.push(base);
+        _children.push(child);
+    }
+    sqlx::any::install_default_drivers();
+    let db = AnyPool::connect(&db_url).await.expect("open bench db");
 
     let hubs: Vec<i64> = sqlx::query_scalar(
         "SELECT id FROM hubs WHERE status = 'Active' AND hub_type IN ('MAIN', 'SUB') ORDER BY id",
@@ -124,6 +133,7 @@ async fn main() {
     // only ever draw on stock it put there itself.
     let mut devices = Vec::with_capacity(DEVICES);
     for d in 0..DEVICES {
+        let base = bases[d % bases.len()].clone();
         let client = sign_in(&base, USERS[d % USERS.len()]).await;
         let hub = hubs[d % hubs.len()];
         let item = items[d / hubs.len()];
@@ -140,6 +150,7 @@ async fn main() {
             .collect();
         devices.push(Device {
             client,
+            base,
             hub,
             item,
             batches,
@@ -156,12 +167,12 @@ async fn main() {
 
     println!(
         "\nDRIMS sync benchmark: {total_ops} ops = {DEVICES} devices x {per_device} ops, \
-         batches of {BATCH} ({batches_total} batches), real server on {base}, SQLite at {}",
-        db_path.display()
+         batches of {BATCH} ({batches_total} batches), {servers} server process(es) on {}, {db_label}",
+        bases.join(" and ")
     );
 
     // Pass 1: apply.
-    let applied = run_pass(&base, &devices).await;
+    let applied = run_pass(&devices).await;
     for (dev, results) in devices.iter().zip(&applied.results) {
         check_results(dev, results, "apply");
     }
@@ -182,7 +193,7 @@ async fn main() {
     }
 
     // Pass 2: replay the very same batches (same ids, same devices and sessions).
-    let replay = run_pass(&base, &devices).await;
+    let replay = run_pass(&devices).await;
     for (dev, results) in devices.iter().zip(&replay.results) {
         check_results(dev, results, "replay");
     }
@@ -257,6 +268,41 @@ async fn main() {
     );
 }
 
+/// Starts a server process on `db_url` (this executable, see `serve`) and returns its address
+/// once it listens. The first one seeds the demo data; the next starts on the seeded database.
+async fn start_server(db_url: &str) -> (String, tokio::process::Child) {
+    use tokio::io::AsyncBufReadExt;
+    let mut child = tokio::process::Command::new(std::env::current_exe().expect("bench exe"))
+        .env("BENCH_SERVE_DB", db_url)
+        .stdout(std::process::Stdio::piped())
+        .kill_on_drop(true)
+        .spawn()
+        .expect("server process starts");
+    // Demo seeding prints its warning first; the address comes on its own line. The rest of the
+    // output is drained, so the process never writes to a closed pipe.
+    let mut lines = tokio::io::BufReader::new(child.stdout.take().expect("server stdout")).lines();
+    let base = loop {
+        let line = lines
+            .next_line()
+            .await
+            .expect("server output")
+            .expect("the server process ended before it listened");
+        if let Some(base) = line.trim().strip_prefix("listening ") {
+            break base.to_string();
+        }
+    };
+    tokio::spawn(async move { while let Ok(Some(_)) = lines.next_line().await {} });
+    (base, child)
+}
+
+/// The server process: the real app on `db_url` with demo data, on a loopback port it prints
+/// (`listening http://…`) once it accepts connections; it runs until the bench ends.
+async fn serve(db_url: &str) {
+    let (listener, router, _) = common::app(db_url).await;
+    println!("listening http://{}", listener.local_addr().expect("addr"));
+    server::serve(listener, router).await.expect("serve");
+}
+
 async fn sign_in(base: &str, username: &str) -> Client {
     let client = Client::builder()
         .cookie_store(true)
@@ -316,11 +362,10 @@ fn device_ops(device: &str, hub: i64, item: i64, event: i64, n: usize) -> (Vec<V
 /// Every device sends its batches one after another; all devices at once. A 5xx answer is
 /// retried at once, as a device would (the server rolled the whole batch back), up to
 /// `MAX_ATTEMPTS`; the batch's latency runs from its first send to its final answer.
-async fn run_pass(base: &str, devices: &[Device]) -> Pass {
-    let url = format!("{base}/api/offline/sync");
+async fn run_pass(devices: &[Device]) -> Pass {
     let start = Instant::now();
     let per_device = futures::future::join_all(devices.iter().map(|dev| {
-        let url = url.clone();
+        let url = format!("{}/api/offline/sync", dev.base);
         async move {
             let mut latencies = Vec::with_capacity(dev.batches.len());
             let mut results = Vec::new();
@@ -400,17 +445,25 @@ async fn ceiling(db_url: &str, after_id: i64) -> (usize, Duration) {
     let pool = server::db::connect(db_url)
         .await
         .expect("open ceiling pool");
-    let ddl: Vec<String> = sqlx::query_scalar(
-        "SELECT sql FROM sqlite_master WHERE tbl_name = 'stock_movements' \
-         AND type IN ('table', 'index') AND sql IS NOT NULL ORDER BY type DESC",
-    )
-    .fetch_all(&pool)
-    .await
-    .unwrap();
+    // The table's own DDL, renamed (PostgreSQL copies it with LIKE … INCLUDING ALL).
+    let ddl: Vec<String> = if common::is_postgres(db_url) {
+        vec!["CREATE TABLE bench_raw (LIKE stock_movements INCLUDING ALL)".into()]
+    } else {
+        let own: Vec<String> = sqlx::query_scalar(
+            "SELECT sql FROM sqlite_master WHERE tbl_name = 'stock_movements' \
+             AND type IN ('table', 'index') AND sql IS NOT NULL ORDER BY type DESC",
+        )
+        .fetch_all(&pool)
+        .await
+        .unwrap();
+        own.iter()
+            .map(|stmt| {
+                stmt.replace("stock_movements_", "bench_raw_")
+                    .replace("stock_movements", "bench_raw")
+            })
+            .collect()
+    };
     for stmt in ddl {
-        let stmt = stmt
-            .replace("stock_movements_", "bench_raw_")
-            .replace("stock_movements", "bench_raw");
         sqlx::query(&stmt).execute(&pool).await.unwrap();
     }
     type Row = (
@@ -430,7 +483,7 @@ async fn ceiling(db_url: &str, after_id: i64) -> (usize, Duration) {
     let rows: Vec<Row> = sqlx::query_as(
         "SELECT item_id, hub_id, direction, quantity, event_id, donor_id, beneficiary_id, \
          expiry_date, notes, created_by, created_at, operation_id FROM stock_movements \
-         WHERE id > ? ORDER BY id",
+         WHERE id > $1 ORDER BY id",
     )
     .bind(after_id)
     .fetch_all(&pool)
@@ -443,7 +496,7 @@ async fn ceiling(db_url: &str, after_id: i64) -> (usize, Duration) {
             sqlx::query(
                 "INSERT INTO bench_raw (item_id, hub_id, direction, quantity, event_id, donor_id, \
                  beneficiary_id, expiry_date, notes, created_by, created_at, operation_id) \
-                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
             )
             .bind(r.0)
             .bind(r.1)
@@ -473,15 +526,15 @@ async fn ceiling(db_url: &str, after_id: i64) -> (usize, Duration) {
     (rows.len(), elapsed)
 }
 
-async fn movements(db: &SqlitePool) -> i64 {
+async fn movements(db: &AnyPool) -> i64 {
     sqlx::query_scalar("SELECT COUNT(*) FROM stock_movements")
         .fetch_one(db)
         .await
         .unwrap()
 }
 
-async fn balance(db: &SqlitePool, hub: i64, item: i64) -> i64 {
-    sqlx::query_scalar("SELECT quantity FROM stock_balances WHERE hub_id = ? AND item_id = ?")
+async fn balance(db: &AnyPool, hub: i64, item: i64) -> i64 {
+    sqlx::query_scalar("SELECT quantity FROM stock_balances WHERE hub_id = $1 AND item_id = $2")
         .bind(hub)
         .bind(item)
         .fetch_optional(db)

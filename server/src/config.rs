@@ -6,6 +6,9 @@ use std::env;
 pub struct Config {
     /// `DATABASE_URL`; default `sqlite://drims.db` in the working directory.
     pub database_url: String,
+    /// `DRIMS_DB_POOL_SIZE`: connections this process keeps open (default 8 on SQLite, 16 on
+    /// PostgreSQL).
+    pub db_pool_size: Option<u32>,
     /// `DRIMS_DEMO=1` seeds demo data into an empty database.
     pub demo: bool,
     /// `DRIMS_SESSION_TTL_MINUTES`, default 720 (12 hours).
@@ -41,6 +44,7 @@ impl Default for Config {
     fn default() -> Self {
         Self {
             database_url: "sqlite://drims.db".into(),
+            db_pool_size: None,
             demo: false,
             session_ttl_minutes: 720,
             secure_cookie: false,
@@ -61,6 +65,18 @@ impl Config {
         let d = Config::default();
         Ok(Self {
             database_url: env::var("DATABASE_URL").unwrap_or(d.database_url),
+            db_pool_size: match env::var("DRIMS_DB_POOL_SIZE") {
+                Err(_) => None,
+                Ok(v) => Some(
+                    v.trim()
+                        .parse()
+                        .ok()
+                        .filter(|n| (1..=1000).contains(n))
+                        .ok_or(format!(
+                            "DRIMS_DB_POOL_SIZE must be a whole number from 1 to 1000, not '{v}'"
+                        ))?,
+                ),
+            },
             demo: flag("DRIMS_DEMO") || env::args().any(|a| a == "--demo"),
             session_ttl_minutes: number("DRIMS_SESSION_TTL_MINUTES", d.session_ttl_minutes)?,
             secure_cookie: flag("DRIMS_SECURE_COOKIE"),

@@ -148,7 +148,7 @@ pub async fn seed_if_empty(db: &Db) -> AppResult<Option<Seeded>> {
     for (name, hub_type) in HUBS {
         let id: i64 = sqlx::query_scalar(
             "INSERT INTO hubs (name, hub_type, status, activated_at, created_at, updated_at) \
-             VALUES (?, ?, 'Active', ?, ?, ?) RETURNING id",
+             VALUES ($1, $2, 'Active', $3, $4, $5) RETURNING id",
         )
         .bind(name)
         .bind(hub_type)
@@ -162,7 +162,7 @@ pub async fn seed_if_empty(db: &Db) -> AppResult<Option<Seeded>> {
     for (username, display, role, hub) in USERS {
         sqlx::query(
             "INSERT INTO users (username, display_name, password_hash, role, hub_id, active, created_at, updated_at) \
-             VALUES (?, ?, ?, ?, ?, 1, ?, ?)",
+             VALUES ($1, $2, $3, $4, $5, 1, $6, $7)",
         )
         .bind(username)
         .bind(display)
@@ -180,7 +180,7 @@ pub async fn seed_if_empty(db: &Db) -> AppResult<Option<Seeded>> {
             n += 1;
             sqlx::query(
                 "INSERT INTO items (sku, barcode, name, category, unit, min_qty, description, created_at, updated_at) \
-                 VALUES (?, ?, ?, ?, ?, ?, NULL, ?, ?)",
+                 VALUES ($1, $2, $3, $4, $5, $6, NULL, $7, $8)",
             )
             .bind(app::domain::text::Sku::from_bits(0xD0_0000 + n).as_str())
             .bind(format!("876000{n:04}"))
@@ -196,7 +196,7 @@ pub async fn seed_if_empty(db: &Db) -> AppResult<Option<Seeded>> {
     }
     sqlx::query(
         "INSERT INTO disaster_events (name, event_type, start_date, end_date, status, created_at, updated_at) \
-         VALUES ('Hurricane Melissa 2026', 'Hurricane', '2026-10-28', NULL, 'Active', ?, ?)",
+         VALUES ('Hurricane Melissa 2026', 'Hurricane', '2026-10-28', NULL, 'Active', $1, $2)",
     )
     .bind(&now)
     .bind(&now)

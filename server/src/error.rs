@@ -40,7 +40,17 @@ pub type AppResult<T> = Result<T, AppError>;
 
 impl From<sqlx::Error> for AppError {
     fn from(err: sqlx::Error) -> Self {
-        AppError::Internal(err.to_string())
+        match &err {
+            // PostgreSQL stores no NUL character in text (SQLSTATE 22021); the statement, and
+            // with it the transaction, wrote nothing.
+            sqlx::Error::Database(db) if db.code().as_deref() == Some("22021") => {
+                AppError::Invalid(ValidationError::new(
+                    "text",
+                    "Text may not contain the NUL character (U+0000).",
+                ))
+            }
+            _ => AppError::Internal(err.to_string()),
+        }
     }
 }
 

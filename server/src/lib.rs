@@ -27,9 +27,12 @@ pub async fn build(
     config: Config,
     leptos_options: LeptosOptions,
 ) -> Result<(Router, AppState), String> {
-    let db = db::connect(&config.database_url)
-        .await
-        .map_err(|e| format!("cannot open database {}: {e}", config.database_url))?;
+    let db = db::open(&config).await.map_err(|e| {
+        format!(
+            "cannot open database {}: {e}",
+            db::redacted(&config.database_url)
+        )
+    })?;
     if config.demo {
         match demo::seed_if_empty(&db).await.map_err(|e| e.to_string())? {
             Some(seeded) => {
@@ -92,9 +95,12 @@ pub async fn create_admin(config: &Config) -> Result<String, String> {
     let (username, password) = config.first_admin.as_ref().ok_or(
         "set DRIMS_ADMIN_USERNAME and DRIMS_ADMIN_PASSWORD to create the first administrator",
     )?;
-    let db = db::connect(&config.database_url)
-        .await
-        .map_err(|e| format!("cannot open database {}: {e}", config.database_url))?;
+    let db = db::open(config).await.map_err(|e| {
+        format!(
+            "cannot open database {}: {e}",
+            db::redacted(&config.database_url)
+        )
+    })?;
     Ok(
         if services::first_admin::ensure(&db, username, password).await? {
             format!("Created the administrator '{}'.", username.trim())

@@ -7,7 +7,7 @@ use app::domain::HubRef;
 use app::model::SessionUser;
 use app::ops::Reason;
 use app::permissions::{authorize, Action};
-use sqlx::SqliteConnection;
+use sqlx::AnyConnection;
 
 use super::record::{self, AuditRow, OutcomeRow};
 use super::{reject, Failure};
@@ -50,11 +50,7 @@ impl BatchContext {
         }
     }
 
-    pub async fn donor_id(
-        &mut self,
-        conn: &mut SqliteConnection,
-        name: &str,
-    ) -> Result<i64, Failure> {
+    pub async fn donor_id(&mut self, conn: &mut AnyConnection, name: &str) -> Result<i64, Failure> {
         let key = name.to_lowercase();
         if let Some(id) = self.donors.get(&key) {
             return Ok(*id);
@@ -66,7 +62,7 @@ impl BatchContext {
 
     pub async fn beneficiary_id(
         &mut self,
-        conn: &mut SqliteConnection,
+        conn: &mut AnyConnection,
         name: &str,
     ) -> Result<i64, Failure> {
         let key = name.to_lowercase();
@@ -134,7 +130,7 @@ impl BatchContext {
     }
 
     /// Writes the queued outcomes and audit rows (inside the batch's transaction).
-    pub async fn flush(&mut self, conn: &mut SqliteConnection) -> AppResult<()> {
+    pub async fn flush(&mut self, conn: &mut AnyConnection) -> AppResult<()> {
         record::write_outcomes(conn, self.user.id, &self.outcomes).await?;
         record::write_audits(conn, self.user.id, &self.audits).await?;
         self.outcomes.clear();
@@ -145,12 +141,12 @@ impl BatchContext {
 
     pub async fn hub(
         &mut self,
-        conn: &mut SqliteConnection,
+        conn: &mut AnyConnection,
         id: i64,
     ) -> Result<Option<&HubRow>, Failure> {
         if let Entry::Vacant(slot) = self.hubs.entry(id) {
             let row: Option<HubRow> = sqlx::query_as(
-                "SELECT id, name, hub_type, status, activated_at FROM hubs WHERE id = ?",
+                "SELECT id, name, hub_type, status, activated_at FROM hubs WHERE id = $1",
             )
             .bind(id)
             .fetch_optional(&mut *conn)
@@ -164,7 +160,7 @@ impl BatchContext {
     /// checked before status so that a refused user learns nothing about the hub.
     pub async fn hub_for(
         &mut self,
-        conn: &mut SqliteConnection,
+        conn: &mut AnyConnection,
         id: i64,
         action: Action,
     ) -> Result<(HubRef, String), Failure> {
@@ -194,7 +190,7 @@ impl BatchContext {
     /// A destination hub: it must exist and be Active (no permission needed to send to it).
     pub async fn active_hub(
         &mut self,
-        conn: &mut SqliteConnection,
+        conn: &mut AnyConnection,
         id: i64,
     ) -> Result<(HubRef, String), Failure> {
         let Some(hub) = self.hub(conn, id).await? else {
@@ -212,14 +208,10 @@ impl BatchContext {
         Ok((hub.hub_ref(), hub.name.clone()))
     }
 
-    pub async fn item(
-        &mut self,
-        conn: &mut SqliteConnection,
-        id: i64,
-    ) -> Result<ItemInfo, Failure> {
+    pub async fn item(&mut self, conn: &mut AnyConnection, id: i64) -> Result<ItemInfo, Failure> {
         if let Entry::Vacant(slot) = self.items.entry(id) {
             let row: Option<(String, String)> =
-                sqlx::query_as("SELECT name, unit FROM items WHERE id = ?")
+                sqlx::query_as("SELECT name, unit FROM items WHERE id = $1")
                     .bind(id)
                     .fetch_optional(&mut *conn)
                     .await?;
@@ -233,12 +225,12 @@ impl BatchContext {
     /// The event's name, if it exists and is Active.
     pub async fn active_event(
         &mut self,
-        conn: &mut SqliteConnection,
+        conn: &mut AnyConnection,
         id: i64,
     ) -> Result<String, Failure> {
         if let Entry::Vacant(slot) = self.events.entry(id) {
             let row: Option<(String, String)> =
-                sqlx::query_as("SELECT name, status FROM disaster_events WHERE id = ?")
+                sqlx::query_as("SELECT name, status FROM disaster_events WHERE id = $1")
                     .bind(id)
                     .fetch_optional(&mut *conn)
                     .await?;

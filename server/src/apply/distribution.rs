@@ -4,14 +4,14 @@
 use app::ops::{DistributionPayload, Operation, Reason};
 use app::permissions::Action;
 use serde_json::json;
-use sqlx::SqliteConnection;
+use sqlx::AnyConnection;
 
 use super::{reject, Applied, BatchContext, Failure};
 use crate::db;
 use crate::services::stock;
 
 pub async fn run(
-    conn: &mut SqliteConnection,
+    conn: &mut AnyConnection,
     ctx: &mut BatchContext,
     op: &Operation,
     p: &DistributionPayload,

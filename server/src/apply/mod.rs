@@ -24,10 +24,10 @@ use app::model::SessionUser;
 use app::ops::sync::SyncResult;
 use app::ops::{Operation, OperationBody, Outcome, Reason, Rejection};
 use serde_json::Value;
-use sqlx::SqliteConnection;
+use sqlx::AnyConnection;
 use tokio::sync::Mutex;
 
-use crate::db::Db;
+use crate::db::{savepoint, Db};
 use crate::error::{AppError, AppResult};
 pub use context::BatchContext;
 
@@ -54,6 +54,13 @@ impl Writer {
         }
     }
 
+    /// A turn at the writer for a write that follows a batch (the device's sync record): it
+    /// queues behind the chunk writing now instead of polling for SQLite's lock, which another
+    /// user's long batch, taking it chunk after chunk, would hold until its end.
+    pub async fn turn(&self) -> tokio::sync::MutexGuard<'_, ()> {
+        self.lock.lock().await
+    }
+
     fn user_gate(&self, user_id: i64) -> Arc<Mutex<()>> {
         let mut users = self.users.lock().unwrap_or_else(|e| e.into_inner());
         // Forget gates nobody holds, so the map stays as small as the users syncing now.
@@ -77,6 +84,9 @@ impl Incoming {
             id: id.clone(),
             message: format!("Operation {} is malformed: {why}", index + 1),
         };
+        if has_nul(&raw) {
+            return malformed("text may not contain the NUL character (U+0000).".into());
+        }
         match serde_json::from_value::<Operation>(raw) {
             Ok(mut op) => match claims::settle(&mut op, device) {
                 Ok(()) => Incoming::Parsed(op),
@@ -84,6 +94,17 @@ impl Incoming {
             },
             Err(e) => malformed(format!("{e}.")),
         }
+    }
+}
+
+/// Whether any text in `v` (a key or a string) holds a NUL character, which PostgreSQL cannot
+/// store: refused on either engine, so an operation means the same wherever it is applied.
+fn has_nul(v: &Value) -> bool {
+    match v {
+        Value::String(s) => s.contains('\0'),
+        Value::Array(items) => items.iter().any(has_nul),
+        Value::Object(map) => map.iter().any(|(k, v)| k.contains('\0') || has_nul(v)),
+        _ => false,
     }
 }
 
@@ -148,7 +169,7 @@ async fn apply_chunk(
     ops: Vec<Incoming>,
 ) -> AppResult<Vec<SyncResult>> {
     let _turn = writer.lock.lock().await;
-    let mut tx = writer.db.begin_with("BEGIN IMMEDIATE").await?;
+    let mut tx = crate::db::write_tx(&writer.db).await?;
     let ids: Vec<String> = ops
         .iter()
         .filter_map(|o| match o {
@@ -180,7 +201,7 @@ async fn apply_chunk(
 /// Applies one operation online (the no-JS forms and confirmations use this).
 pub async fn apply_one(writer: &Writer, user: &SessionUser, op: &Operation) -> AppResult<Outcome> {
     let _turn = writer.lock.lock().await;
-    let mut tx = writer.db.begin_with("BEGIN IMMEDIATE").await?;
+    let mut tx = crate::db::write_tx(&writer.db).await?;
     let mut ctx = BatchContext::new(user.clone());
     let mut stored = record::stored_outcomes(&mut tx, &[op.id.to_string()], user.id).await?;
     let outcome = apply_in_tx(&mut tx, &mut ctx, &mut stored, op, Via::Online).await?;
@@ -190,7 +211,7 @@ pub async fn apply_one(writer: &Writer, user: &SessionUser, op: &Operation) -> A
 }
 
 async fn apply_in_tx(
-    conn: &mut SqliteConnection,
+    conn: &mut AnyConnection,
     ctx: &mut BatchContext,
     stored: &mut HashMap<String, record::Stored>,
     op: &Operation,
@@ -237,21 +258,21 @@ async fn apply_in_tx(
     Ok(outcome)
 }
 
-/// Runs a multi-row operation under a savepoint, rolled back if it is refused.
-macro_rules! savepoint {
-    ($conn:ident, $run:expr) => {{
-        sqlx::query("SAVEPOINT op").execute(&mut *$conn).await?;
-        let result = $run.await;
-        if result.is_err() {
-            sqlx::query("ROLLBACK TO op").execute(&mut *$conn).await?;
-        }
-        sqlx::query("RELEASE op").execute(&mut *$conn).await?;
-        result
-    }};
+async fn execute(
+    conn: &mut AnyConnection,
+    ctx: &mut BatchContext,
+    op: &Operation,
+) -> Result<Applied, Failure> {
+    // A failed statement (the balance's check, say) ends a PostgreSQL transaction unless it
+    // ran under a savepoint; SQLite goes on, and its multi-row operations take one below.
+    if crate::db::Engine::of_conn(conn) == crate::db::Engine::Postgres {
+        return savepoint!(conn, "op", execute_op(conn, ctx, op));
+    }
+    execute_op(conn, ctx, op).await
 }
 
-async fn execute(
-    conn: &mut SqliteConnection,
+async fn execute_op(
+    conn: &mut AnyConnection,
     ctx: &mut BatchContext,
     op: &Operation,
 ) -> Result<Applied, Failure> {
@@ -262,42 +283,56 @@ async fn execute(
         OperationBody::TransferReject(p) => transfer::review(conn, ctx, op, p, false).await,
         // Several rows (list, lines, counter / OUT, IN, transfer): all or nothing.
         OperationBody::NeedsListCreate(p) => {
-            savepoint!(conn, needs_list_create::run(conn, ctx, op, p))
+            savepoint!(conn, "op", needs_list_create::run(conn, ctx, op, p))
         }
         OperationBody::TransferApprove(p) => {
-            savepoint!(conn, transfer::review(conn, ctx, op, p, true))
+            savepoint!(conn, "op", transfer::review(conn, ctx, op, p, true))
         }
-        OperationBody::NeedsListUpdate(p) => savepoint!(conn, needs_list::update(conn, ctx, op, p)),
-        OperationBody::NeedsListDelete(p) => savepoint!(conn, needs_list::delete(conn, ctx, op, p)),
-        OperationBody::NeedsListSubmit(p) => savepoint!(conn, needs_list::submit(conn, ctx, op, p)),
+        OperationBody::NeedsListUpdate(p) => {
+            savepoint!(conn, "op", needs_list::update(conn, ctx, op, p))
+        }
+        OperationBody::NeedsListDelete(p) => {
+            savepoint!(conn, "op", needs_list::delete(conn, ctx, op, p))
+        }
+        OperationBody::NeedsListSubmit(p) => {
+            savepoint!(conn, "op", needs_list::submit(conn, ctx, op, p))
+        }
         OperationBody::FulfilmentSave(p) => {
-            savepoint!(conn, needs_list::fulfilment(conn, ctx, op, p, false))
+            savepoint!(conn, "op", needs_list::fulfilment(conn, ctx, op, p, false))
         }
         OperationBody::FulfilmentSubmit(p) => {
-            savepoint!(conn, needs_list::fulfilment(conn, ctx, op, p, true))
+            savepoint!(conn, "op", needs_list::fulfilment(conn, ctx, op, p, true))
         }
         OperationBody::NeedsListApprove(p) => {
-            savepoint!(conn, needs_list::review(conn, ctx, op, p, true))
+            savepoint!(conn, "op", needs_list::review(conn, ctx, op, p, true))
         }
         OperationBody::NeedsListReject(p) => {
-            savepoint!(conn, needs_list::review(conn, ctx, op, p, false))
+            savepoint!(conn, "op", needs_list::review(conn, ctx, op, p, false))
         }
         // Every OUT and IN of the dispatch, or none.
         OperationBody::NeedsListDispatch(p) => {
-            savepoint!(conn, needs_list::dispatch(conn, ctx, op, p))
+            savepoint!(conn, "op", needs_list::dispatch(conn, ctx, op, p))
         }
         OperationBody::NeedsListReceive(p) => {
-            savepoint!(conn, needs_list::receive(conn, ctx, op, p))
+            savepoint!(conn, "op", needs_list::receive(conn, ctx, op, p))
         }
         OperationBody::ChangeRequestCreate(p) => {
-            savepoint!(conn, needs_list::change_request_create(conn, ctx, op, p))
+            savepoint!(
+                conn,
+                "op",
+                needs_list::change_request_create(conn, ctx, op, p)
+            )
         }
         OperationBody::ChangeRequestProcess(p) => {
-            savepoint!(conn, needs_list::change_request_process(conn, ctx, op, p))
+            savepoint!(
+                conn,
+                "op",
+                needs_list::change_request_process(conn, ctx, op, p)
+            )
         }
         // Every corrective OUT and IN, or none.
         OperationBody::FulfilmentEdit(p) => {
-            savepoint!(conn, needs_list::fulfilment_edit(conn, ctx, op, p))
+            savepoint!(conn, "op", needs_list::fulfilment_edit(conn, ctx, op, p))
         }
     }
 }

@@ -3,13 +3,13 @@
 use app::ops::{NeedsListCreatePayload, Operation};
 use app::permissions::Action;
 use serde_json::json;
-use sqlx::SqliteConnection;
+use sqlx::AnyConnection;
 
 use super::{Applied, BatchContext, Failure};
 use crate::db;
 
 pub async fn run(
-    conn: &mut SqliteConnection,
+    conn: &mut AnyConnection,
     ctx: &mut BatchContext,
     op: &Operation,
     p: &NeedsListCreatePayload,
@@ -34,7 +34,7 @@ pub async fn run(
     };
     let list_id: i64 = sqlx::query_scalar(
         "INSERT INTO needs_lists (number, hub_id, event_id, priority, status, notes, created_by, created_at, \
-         submitted_by, submitted_at, updated_at, operation_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
+         submitted_by, submitted_at, updated_at, operation_id) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) RETURNING id",
     )
     .bind(&number)
     .bind(hub.id)

@@ -4,7 +4,9 @@ use std::collections::HashMap;
 
 use app::ops::{Operation, Outcome, Reason, Rejection};
 use sha2::{Digest, Sha256};
-use sqlx::{QueryBuilder, Sqlite, SqliteConnection};
+use sqlx::AnyConnection;
+
+use crate::db::Sql;
 
 use crate::error::AppResult;
 
@@ -74,21 +76,17 @@ type StoredRow = (String, String, i64, String, Option<String>, Option<String>);
 /// ids cannot be used to read someone else's outcome. Stored rejections wrote nothing: those
 /// operations may be tried again, so they are not returned.
 pub async fn stored_outcomes(
-    conn: &mut SqliteConnection,
+    conn: &mut AnyConnection,
     ids: &[String],
     user_id: i64,
 ) -> AppResult<HashMap<String, Stored>> {
     let mut found = HashMap::new();
     for chunk in ids.chunks(500) {
-        let mut q: QueryBuilder<Sqlite> = QueryBuilder::new(
-            "SELECT id, status, user_id, message, reference, digest FROM operations WHERE id IN (",
+        let mut q = Sql::new(
+            "SELECT id, status, user_id, message, reference, digest FROM operations WHERE id IN ",
         );
-        let mut list = q.separated(", ");
-        for id in chunk {
-            list.push_bind(id);
-        }
-        q.push(")");
-        let rows: Vec<StoredRow> = q.build_query_as().fetch_all(&mut *conn).await?;
+        q.bind_list(chunk.iter().cloned());
+        let rows: Vec<StoredRow> = q.fetch_all(&mut *conn).await?;
         for (id, status, owner, message, reference, digest) in rows {
             // A refusal wrote nothing: anyone allowed may try that id again (a confirmation
             // that failed for one confirmer, say), taking the row over.
@@ -119,64 +117,83 @@ pub async fn stored_outcomes(
 }
 
 pub async fn write_outcomes(
-    conn: &mut SqliteConnection,
+    conn: &mut AnyConnection,
     user_id: i64,
     rows: &[OutcomeRow],
 ) -> AppResult<()> {
     for chunk in rows.chunks(200) {
-        let mut q: QueryBuilder<Sqlite> = QueryBuilder::new(
+        let mut q = Sql::new(
             "INSERT INTO operations (id, kind, hub_id, user_id, device_id, client_created_at, received_at, \
-             status, reason, message, reference, payload, digest) ",
+             status, reason, message, reference, payload, digest) VALUES ",
         );
-        q.push_values(chunk, |mut b, r| {
-            b.push_bind(&r.id)
-                .push_bind(r.kind)
-                .push_bind(r.hub_id)
-                .push_bind(user_id)
-                .push_bind(&r.device_id)
-                .push_bind(&r.client_created_at)
-                .push_bind(&r.received_at)
-                .push_bind(r.status)
-                .push_bind(r.reason)
-                .push_bind(&r.message)
-                .push_bind(&r.reference)
-                .push_bind(&r.payload)
-                .push_bind(&r.digest);
-        });
+        for (i, r) in chunk.iter().enumerate() {
+            q.push(if i == 0 { "(" } else { ", (" });
+            q.bind(r.id.clone())
+                .push(", ")
+                .bind(r.kind)
+                .push(", ")
+                .bind(r.hub_id);
+            q.push(", ")
+                .bind(user_id)
+                .push(", ")
+                .bind(r.device_id.clone());
+            q.push(", ")
+                .bind(r.client_created_at.clone())
+                .push(", ")
+                .bind(r.received_at.clone());
+            q.push(", ")
+                .bind(r.status)
+                .push(", ")
+                .bind(r.reason)
+                .push(", ")
+                .bind(r.message.clone());
+            q.push(", ")
+                .bind(r.reference.clone())
+                .push(", ")
+                .bind(r.payload.clone());
+            q.push(", ").bind(r.digest.clone()).push(")");
+        }
         // A new attempt has a new outcome: a discard or resolution of an earlier refusal
         // no longer describes it (refused again, it is an open issue again).
         q.push(
             " ON CONFLICT (id) DO UPDATE SET status = excluded.status, reason = excluded.reason, \
              message = excluded.message, reference = excluded.reference, payload = excluded.payload, \
              digest = excluded.digest, user_id = excluded.user_id, \
-             received_at = excluded.received_at, attempts = attempts + 1, \
+             received_at = excluded.received_at, attempts = operations.attempts + 1, \
              resolution = NULL, resolution_note = NULL, resolved_by = NULL, resolved_at = NULL",
         );
-        q.build().execute(&mut *conn).await?;
+        q.execute(&mut *conn).await?;
     }
     Ok(())
 }
 
 pub async fn write_audits(
-    conn: &mut SqliteConnection,
+    conn: &mut AnyConnection,
     user_id: i64,
     rows: &[AuditRow],
 ) -> AppResult<()> {
     for chunk in rows.chunks(200) {
-        let mut q: QueryBuilder<Sqlite> = QueryBuilder::new(
-            "INSERT INTO audit_log (at, user_id, device_id, operation_id, action, entity, entity_id, details) ",
+        let mut q = Sql::new(
+            "INSERT INTO audit_log (at, user_id, device_id, operation_id, action, entity, entity_id, details) VALUES ",
         );
-        q.push_values(chunk, |mut b, r| {
-            b.push_bind(&r.at)
-                .push_bind(user_id)
-                .push_bind(&r.device_id)
-                .push_bind(&r.operation_id)
-                .push_bind(r.action)
-                .push_bind(r.entity)
-                .push_bind(&r.entity_id)
-                .push_bind(&r.details);
-        });
-        q.build().execute(&mut *conn).await?;
+        for (i, r) in chunk.iter().enumerate() {
+            q.push(if i == 0 { "(" } else { ", (" });
+            q.bind(r.at.clone())
+                .push(", ")
+                .bind(user_id)
+                .push(", ")
+                .bind(r.device_id.clone());
+            q.push(", ")
+                .bind(r.operation_id.clone())
+                .push(", ")
+                .bind(r.action);
+            q.push(", ")
+                .bind(r.entity)
+                .push(", ")
+                .bind(r.entity_id.clone());
+            q.push(", ").bind(r.details.clone()).push(")");
+        }
+        q.execute(&mut *conn).await?;
     }
     Ok(())
 }

@@ -5,7 +5,7 @@ use app::domain::HubType;
 use app::ops::{Operation, Reason, TransferRequestPayload, TransferReviewPayload};
 use app::permissions::Action;
 use serde_json::json;
-use sqlx::SqliteConnection;
+use sqlx::AnyConnection;
 
 use super::{reject, Applied, BatchContext, Failure};
 use crate::db;
@@ -13,7 +13,7 @@ use crate::error::AppError;
 use crate::services::stock;
 
 pub async fn request(
-    conn: &mut SqliteConnection,
+    conn: &mut AnyConnection,
     ctx: &mut BatchContext,
     op: &Operation,
     p: &TransferRequestPayload,
@@ -41,7 +41,7 @@ pub async fn request(
     }
     let id: i64 = sqlx::query_scalar(
         "INSERT INTO transfers (from_hub_id, to_hub_id, item_id, quantity, status, notes, \
-         requested_by, requested_at, operation_id) VALUES (?, ?, ?, ?, 'PENDING', ?, ?, ?, ?) RETURNING id",
+         requested_by, requested_at, operation_id) VALUES ($1, $2, $3, $4, 'PENDING', $5, $6, $7, $8) RETURNING id",
     )
     .bind(from.id)
     .bind(to.id)
@@ -79,14 +79,14 @@ struct TransferRow {
 }
 
 pub async fn review(
-    conn: &mut SqliteConnection,
+    conn: &mut AnyConnection,
     ctx: &mut BatchContext,
     op: &Operation,
     p: &TransferReviewPayload,
     approve: bool,
 ) -> Result<Applied, Failure> {
     let row: Option<TransferRow> = sqlx::query_as(
-        "SELECT from_hub_id, to_hub_id, item_id, quantity, status FROM transfers WHERE id = ?",
+        "SELECT from_hub_id, to_hub_id, item_id, quantity, status FROM transfers WHERE id = $1",
     )
     .bind(p.transfer_id)
     .fetch_optional(&mut *conn)
@@ -118,8 +118,8 @@ pub async fn review(
     let now = db::now();
     if !approve {
         sqlx::query(
-            "UPDATE transfers SET status = 'REJECTED', reviewed_by = ?, reviewed_at = ?, review_reason = ? \
-             WHERE id = ?",
+            "UPDATE transfers SET status = 'REJECTED', reviewed_by = $1, reviewed_at = $2, review_reason = $3 \
+             WHERE id = $4",
         )
         .bind(ctx.user.id)
         .bind(&now)
@@ -174,8 +174,8 @@ pub async fn review(
     }
     stock::insert_movement(conn, inn).await?;
     sqlx::query(
-        "UPDATE transfers SET status = 'APPROVED', reviewed_by = ?, reviewed_at = ?, review_reason = ?, \
-         link_id = ? WHERE id = ?",
+        "UPDATE transfers SET status = 'APPROVED', reviewed_by = $1, reviewed_at = $2, review_reason = $3, \
+         link_id = $4 WHERE id = $5",
     )
     .bind(ctx.user.id)
     .bind(&now)
@@ -203,7 +203,7 @@ pub async fn review(
 /// An operation that must not take effect through sync alone: kept for a person to confirm
 /// online. The sender must be allowed to do it at the operation's hub.
 pub async fn record_pending(
-    conn: &mut SqliteConnection,
+    conn: &mut AnyConnection,
     ctx: &mut BatchContext,
     op: &Operation,
 ) -> Result<String, Failure> {
@@ -212,7 +212,7 @@ pub async fn record_pending(
         .map_err(|e| Failure::Internal(AppError::Internal(e.to_string())))?;
     sqlx::query(
         "INSERT INTO pending_confirmations (operation_id, user_id, device_id, kind, hub_id, operation, received_at) \
-         VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (operation_id) DO NOTHING",
+         VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (operation_id) DO NOTHING",
     )
     .bind(op.id.to_string())
     .bind(ctx.user.id)

@@ -38,7 +38,7 @@ pub async fn keep(db: &Db, user_id: i64, device_id: &str) -> AppResult<String> {
     let now = db::now();
     let secret = sqlx::query_scalar(
         "INSERT INTO device_keys (user_id, device_id, secret, created_at, last_issued_at) \
-         VALUES (?, ?, ?, ?, ?) ON CONFLICT (user_id, device_id) \
+         VALUES ($1, $2, $3, $4, $5) ON CONFLICT (user_id, device_id) \
          DO UPDATE SET last_issued_at = excluded.last_issued_at RETURNING secret",
     )
     .bind(user_id)
@@ -54,7 +54,7 @@ pub async fn keep(db: &Db, user_id: i64, device_id: &str) -> AppResult<String> {
 /// The secret of a device already kept for this user, marked issued now; `None` otherwise.
 pub async fn reissue(db: &Db, user_id: i64, device_id: &str) -> AppResult<Option<String>> {
     Ok(sqlx::query_scalar(
-        "UPDATE device_keys SET last_issued_at = ? WHERE user_id = ? AND device_id = ? \
+        "UPDATE device_keys SET last_issued_at = $1 WHERE user_id = $2 AND device_id = $3 \
          RETURNING secret",
     )
     .bind(db::now())
@@ -66,7 +66,7 @@ pub async fn reissue(db: &Db, user_id: i64, device_id: &str) -> AppResult<Option
 
 /// The device is no longer kept for this user: its secret is gone for good.
 pub async fn forget(db: &Db, user_id: i64, device_id: &str) -> AppResult<()> {
-    sqlx::query("DELETE FROM device_keys WHERE user_id = ? AND device_id = ?")
+    sqlx::query("DELETE FROM device_keys WHERE user_id = $1 AND device_id = $2")
         .bind(user_id)
         .bind(device_id)
         .execute(db)

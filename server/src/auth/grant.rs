@@ -24,20 +24,21 @@ impl GrantKey {
             .map_err(|_| AppError::Internal("the grant key has an invalid length".into()))
     }
 
-    /// Reads the key, creating it at first start. `INSERT OR IGNORE` then `SELECT`: when two
+    /// Reads the key, creating it at first start. `INSERT … ON CONFLICT DO NOTHING` then `SELECT`: when two
     /// servers start together both end up with the one key that was stored first.
     pub async fn load_or_create(db: &Db) -> AppResult<Self> {
         let mut fresh = [0u8; 32];
         OsRng.fill_bytes(&mut fresh);
         sqlx::query(
-            "INSERT OR IGNORE INTO server_keys (name, secret, created_at) VALUES (?, ?, ?)",
+            "INSERT INTO server_keys (name, secret, created_at) VALUES ($1, $2, $3) \
+             ON CONFLICT (name) DO NOTHING",
         )
         .bind(KEY_NAME)
         .bind(b64(&fresh))
         .bind(db::now())
         .execute(db)
         .await?;
-        let stored: String = sqlx::query_scalar("SELECT secret FROM server_keys WHERE name = ?")
+        let stored: String = sqlx::query_scalar("SELECT secret FROM server_keys WHERE name = $1")
             .bind(KEY_NAME)
             .fetch_one(db)
             .await?;

@@ -3,7 +3,7 @@
 //! user out from another address. Each attempt is recorded, atomically with the check, before
 //! the password is verified (so parallel guesses count), and removed again when it succeeds.
 use chrono::{DateTime, Duration, Utc};
-use sqlx::SqliteConnection;
+use sqlx::AnyConnection;
 
 use crate::db;
 use crate::error::{AppError, AppResult};
@@ -34,14 +34,14 @@ pub struct Attempt {
 }
 
 async fn waiting_until(
-    conn: &mut SqliteConnection,
+    conn: &mut AnyConnection,
     key: &str,
     since: &str,
     limit: i64,
     window_minutes: i64,
 ) -> AppResult<Option<DateTime<Utc>>> {
     let (count, last): (i64, Option<String>) = sqlx::query_as(
-        "SELECT COUNT(*), MAX(failed_at) FROM login_failures WHERE key = ? AND failed_at > ?",
+        "SELECT COUNT(*), MAX(failed_at) FROM login_failures WHERE key = $1 AND failed_at > $2",
     )
     .bind(key)
     .bind(since)
@@ -85,7 +85,7 @@ pub async fn begin(state: &AppState, username: &str, address: &str) -> AppResult
     let mut ids = Vec::with_capacity(keys.len());
     for (key, _) in &keys {
         let id: i64 = sqlx::query_scalar(
-            "INSERT INTO login_failures (key, failed_at) VALUES (?, ?) RETURNING id",
+            "INSERT INTO login_failures (key, failed_at) VALUES ($1, $2) RETURNING id",
         )
         .bind(key)
         .bind(&now)
@@ -94,7 +94,7 @@ pub async fn begin(state: &AppState, username: &str, address: &str) -> AppResult
         ids.push(id);
     }
     // Keep the table small: forget failures older than the window.
-    sqlx::query("DELETE FROM login_failures WHERE failed_at <= ?")
+    sqlx::query("DELETE FROM login_failures WHERE failed_at <= $1")
         .bind(&since)
         .execute(&mut *tx)
         .await?;
@@ -105,7 +105,7 @@ pub async fn begin(state: &AppState, username: &str, address: &str) -> AppResult
 /// The attempt was never checked (the server was too busy): it does not count.
 pub async fn forget(state: &AppState, attempt: Attempt) -> AppResult<()> {
     for id in attempt.ids {
-        sqlx::query("DELETE FROM login_failures WHERE id = ?")
+        sqlx::query("DELETE FROM login_failures WHERE id = $1")
             .bind(id)
             .execute(&state.db)
             .await?;
@@ -122,12 +122,12 @@ pub async fn succeeded(
 ) -> AppResult<()> {
     let mut tx = db::write_tx(&state.db).await?;
     for id in attempt.ids {
-        sqlx::query("DELETE FROM login_failures WHERE id = ?")
+        sqlx::query("DELETE FROM login_failures WHERE id = $1")
             .bind(id)
             .execute(&mut *tx)
             .await?;
     }
-    sqlx::query("DELETE FROM login_failures WHERE key = ?")
+    sqlx::query("DELETE FROM login_failures WHERE key = $1")
         .bind(pair_key(username, address))
         .execute(&mut *tx)
         .await?;

@@ -43,7 +43,7 @@ pub async fn create(
     let expires = now + chrono::Duration::minutes(ttl_minutes);
     sqlx::query(
         "INSERT INTO sessions (token_hash, user_id, created_at, expires_at, address, device_id) \
-         VALUES (?, ?, ?, ?, ?, ?)",
+         VALUES ($1, $2, $3, $4, $5, $6)",
     )
     .bind(token_hash(&token))
     .bind(user_id)
@@ -54,7 +54,7 @@ pub async fn create(
     .execute(db)
     .await?;
     // Expired sessions are of no use to anyone: forget them at each sign-in.
-    sqlx::query("DELETE FROM sessions WHERE expires_at <= ?")
+    sqlx::query("DELETE FROM sessions WHERE expires_at <= $1")
         .bind(db::timestamp(now))
         .execute(db)
         .await?;
@@ -67,7 +67,7 @@ pub async fn delete(db: &Db, token: &str) -> AppResult<()> {
     let hash = token_hash(token);
     let mut tx = db::write_tx(db).await?;
     let signed_in: Option<(i64, Option<String>)> =
-        sqlx::query_as("SELECT user_id, device_id FROM sessions WHERE token_hash = ?")
+        sqlx::query_as("SELECT user_id, device_id FROM sessions WHERE token_hash = $1")
             .bind(&hash)
             .fetch_optional(&mut *tx)
             .await?;
@@ -84,12 +84,12 @@ pub async fn delete(db: &Db, token: &str) -> AppResult<()> {
     }
     sqlx::query(
         "DELETE FROM device_keys WHERE (user_id, device_id) IN \
-         (SELECT user_id, device_id FROM sessions WHERE token_hash = ? AND device_id IS NOT NULL)",
+         (SELECT user_id, device_id FROM sessions WHERE token_hash = $1 AND device_id IS NOT NULL)",
     )
     .bind(&hash)
     .execute(&mut *tx)
     .await?;
-    sqlx::query("DELETE FROM sessions WHERE token_hash = ?")
+    sqlx::query("DELETE FROM sessions WHERE token_hash = $1")
         .bind(&hash)
         .execute(&mut *tx)
         .await?;
@@ -100,7 +100,7 @@ pub async fn delete(db: &Db, token: &str) -> AppResult<()> {
 /// The device a live session was opened from, if the client named one.
 pub async fn device_id(db: &Db, token: &str) -> AppResult<Option<String>> {
     Ok(sqlx::query_scalar::<_, Option<String>>(
-        "SELECT device_id FROM sessions WHERE token_hash = ? AND expires_at > ?",
+        "SELECT device_id FROM sessions WHERE token_hash = $1 AND expires_at > $2",
     )
     .bind(token_hash(token))
     .bind(db::now())
@@ -110,7 +110,7 @@ pub async fn device_id(db: &Db, token: &str) -> AppResult<Option<String>> {
 }
 
 pub async fn delete_for_user(db: &Db, user_id: i64) -> AppResult<()> {
-    sqlx::query("DELETE FROM sessions WHERE user_id = ?")
+    sqlx::query("DELETE FROM sessions WHERE user_id = $1")
         .bind(user_id)
         .execute(db)
         .await?;
@@ -153,7 +153,7 @@ pub async fn lookup(db: &Db, token: &str) -> AppResult<Option<SessionUser>> {
     let sql = format!(
         "SELECT {USER_COLUMNS} FROM sessions s JOIN users u ON u.id = s.user_id \
          LEFT JOIN hubs h ON h.id = u.hub_id \
-         WHERE s.token_hash = ? AND s.expires_at > ? AND u.active = 1"
+         WHERE s.token_hash = $1 AND s.expires_at > $2 AND u.active = 1"
     );
     let row: Option<SessionUserRow> = sqlx::query_as(&sql)
         .bind(token_hash(token))

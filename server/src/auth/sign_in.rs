@@ -68,8 +68,8 @@ pub async fn sign_in(
         ));
     };
 
-    let found: Option<(i64, String, bool)> =
-        sqlx::query_as("SELECT id, password_hash, active FROM users WHERE username = ?")
+    let found: Option<(i64, String, i64)> =
+        sqlx::query_as("SELECT id, password_hash, active FROM users WHERE username = $1")
             .bind(name)
             .fetch_optional(&state.db)
             .await?;
@@ -86,7 +86,7 @@ pub async fn sign_in(
         ));
     };
     rate_limit::succeeded(state, attempt, name, address).await?;
-    if !active {
+    if active == 0 {
         return Err(AppError::Forbidden(
             "This account has been deactivated. Contact your administrator.".into(),
         ));

@@ -69,7 +69,10 @@ pub async fn sync(
         .map(|(i, raw)| Incoming::from_json(i, raw, &device))
         .collect();
     let results = apply::apply_batch(&state.writer, &user, ops).await?;
-    devices::synced(&state.db, &device, user.id, count).await?;
+    {
+        let _turn = state.writer.turn().await;
+        devices::synced(&state.db, &device, user.id, count).await?;
+    }
     Ok(Json(SyncResponse {
         results,
         server_time: db::now(),

@@ -1,11 +1,11 @@
 //! The audit log: one row per state change, written in the change's own transaction.
-use sqlx::SqliteConnection;
+use sqlx::AnyConnection;
 
 use crate::db;
 use crate::error::AppResult;
 
 pub async fn record(
-    conn: &mut SqliteConnection,
+    conn: &mut AnyConnection,
     user_id: Option<i64>,
     action: &str,
     entity: &str,
@@ -13,7 +13,7 @@ pub async fn record(
     details: serde_json::Value,
 ) -> AppResult<()> {
     sqlx::query(
-        "INSERT INTO audit_log (at, user_id, action, entity, entity_id, details) VALUES (?, ?, ?, ?, ?, ?)",
+        "INSERT INTO audit_log (at, user_id, action, entity, entity_id, details) VALUES ($1, $2, $3, $4, $5, $6)",
     )
     .bind(db::now())
     .bind(user_id)
@@ -28,7 +28,7 @@ pub async fn record(
 
 /// An audit row about a client operation (entity `operation`), with the device it came from.
 pub async fn record_operation(
-    conn: &mut SqliteConnection,
+    conn: &mut AnyConnection,
     user_id: i64,
     device_id: Option<&str>,
     operation_id: &str,
@@ -37,7 +37,7 @@ pub async fn record_operation(
 ) -> AppResult<()> {
     sqlx::query(
         "INSERT INTO audit_log (at, user_id, device_id, operation_id, action, entity, entity_id, details) \
-         VALUES (?, ?, ?, ?, ?, 'operation', ?, ?)",
+         VALUES ($1, $2, $3, $4, $5, 'operation', $6, $7)",
     )
     .bind(db::now())
     .bind(user_id)

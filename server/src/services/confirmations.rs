@@ -38,7 +38,7 @@ fn parse(row: &Row) -> AppResult<Operation> {
 
 async fn hub(db: &Db, id: i64) -> AppResult<Option<HubRow>> {
     Ok(
-        sqlx::query_as("SELECT id, name, hub_type, status, activated_at FROM hubs WHERE id = ?")
+        sqlx::query_as("SELECT id, name, hub_type, status, activated_at FROM hubs WHERE id = $1")
             .bind(id)
             .fetch_optional(db)
             .await?,
@@ -97,7 +97,7 @@ pub async fn list(db: &Db, user: &SessionUser) -> AppResult<Vec<PendingConfirmat
 }
 
 async fn load(db: &Db, user: &SessionUser, id: i64) -> AppResult<(Row, Operation)> {
-    let row: Option<Row> = sqlx::query_as(&format!("{COLUMNS} AND p.id = ?"))
+    let row: Option<Row> = sqlx::query_as(&format!("{COLUMNS} AND p.id = $1"))
         .bind(id)
         .fetch_optional(db)
         .await?;
@@ -136,8 +136,8 @@ pub async fn confirm(state: &AppState, user: &SessionUser, id: i64) -> AppResult
         Outcome::Applied { message, .. } => {
             let mut tx = db::write_tx(&state.db).await?;
             sqlx::query(
-                "UPDATE pending_confirmations SET status = 'confirmed', decided_by = ?, decided_at = ?, \
-                 result = ? WHERE id = ? AND status = 'pending'",
+                "UPDATE pending_confirmations SET status = 'confirmed', decided_by = $1, decided_at = $2, \
+                 result = $3 WHERE id = $4 AND status = 'pending'",
             )
             .bind(user.id)
             .bind(db::now())
@@ -171,8 +171,8 @@ pub async fn discard(db: &Db, user: &SessionUser, id: i64) -> AppResult<String> 
     let (row, op) = load(db, user, id).await?;
     let mut tx = db::write_tx(db).await?;
     sqlx::query(
-        "UPDATE pending_confirmations SET status = 'discarded', decided_by = ?, decided_at = ?, \
-         result = 'discarded' WHERE id = ? AND status = 'pending'",
+        "UPDATE pending_confirmations SET status = 'discarded', decided_by = $1, decided_at = $2, \
+         result = 'discarded' WHERE id = $3 AND status = 'pending'",
     )
     .bind(user.id)
     .bind(db::now())

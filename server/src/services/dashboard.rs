@@ -30,21 +30,53 @@ fn days_ago(days: i64) -> String {
     db::timestamp(chrono::Utc::now() - chrono::Duration::days(days))
 }
 
-async fn scalar(db: &Db, sql: &str, binds: &[&str]) -> AppResult<i64> {
-    let mut q = sqlx::query_scalar::<_, i64>(sql);
-    for b in binds {
-        q = q.bind(*b);
+/// A bound value: ids as integers (PostgreSQL compares no integer column with text).
+enum P {
+    I(i64),
+    T(String),
+}
+
+impl From<i64> for P {
+    fn from(v: i64) -> P {
+        P::I(v)
     }
-    Ok(q.fetch_one(db).await?)
+}
+
+impl From<&str> for P {
+    fn from(v: &str) -> P {
+        P::T(v.to_string())
+    }
+}
+
+impl From<String> for P {
+    fn from(v: String) -> P {
+        P::T(v)
+    }
+}
+
+/// The query's arguments, in order.
+fn args(binds: &[P]) -> AppResult<sqlx::any::AnyArguments<'static>> {
+    use sqlx::Arguments;
+    let mut args = sqlx::any::AnyArguments::default();
+    for b in binds {
+        match b {
+            P::I(v) => args.add(*v),
+            P::T(v) => args.add(v.clone()),
+        }
+        .map_err(sqlx::Error::Encode)?;
+    }
+    Ok(args)
+}
+
+async fn scalar(db: &Db, sql: &str, binds: &[P]) -> AppResult<i64> {
+    Ok(sqlx::query_scalar_with(sql, args(binds)?)
+        .fetch_one(db)
+        .await?)
 }
 
 /// (label, count) pairs from a two-column GROUP BY query.
-async fn pairs(db: &Db, sql: &str, binds: &[String]) -> AppResult<Vec<(String, i64)>> {
-    let mut q = sqlx::query_as::<_, (String, i64)>(sql);
-    for b in binds {
-        q = q.bind(b.as_str());
-    }
-    Ok(q.fetch_all(db).await?)
+async fn pairs(db: &Db, sql: &str, binds: &[P]) -> AppResult<Vec<(String, i64)>> {
+    Ok(sqlx::query_as_with(sql, args(binds)?).fetch_all(db).await?)
 }
 
 fn pair_rows(pairs: Vec<(String, i64)>) -> Vec<Vec<String>> {
@@ -59,8 +91,8 @@ async fn queue_counts(db: &Db) -> AppResult<Vec<Stat>> {
     for status in ["Submitted", "Fulfilment Prepared", "Awaiting Approval"] {
         let n = scalar(
             db,
-            "SELECT COUNT(*) FROM needs_lists WHERE status = ?",
-            &[status],
+            "SELECT COUNT(*) FROM needs_lists WHERE status = $1",
+            &[P::from(status)],
         )
         .await?;
         out.push(stat(&format!("Lists {status}"), n));
@@ -69,7 +101,7 @@ async fn queue_counts(db: &Db) -> AppResult<Vec<Stat>> {
 }
 
 async fn gov_stock_total(db: &Db) -> AppResult<i64> {
-    scalar(db, &format!("SELECT COALESCE(SUM(b.quantity), 0) FROM stock_balances b JOIN hubs h ON h.id = b.hub_id WHERE {GOV}"), &[]).await
+    scalar(db, &format!("SELECT COALESCE(CAST(SUM(b.quantity) AS BIGINT), 0) FROM stock_balances b JOIN hubs h ON h.id = b.hub_id WHERE {GOV}"), &[]).await
 }
 
 pub async fn build(db: &Db, user: &SessionUser) -> AppResult<Dashboard> {
@@ -89,14 +121,14 @@ async fn manager(db: &Db) -> AppResult<Dashboard> {
     stats.extend(queue_counts(db).await?);
     let approvals = scalar(
         db,
-        "SELECT COUNT(*) FROM audit_log WHERE action = 'needs_list_approve' AND at > ?",
-        &[&days_ago(30)],
+        "SELECT COUNT(*) FROM audit_log WHERE action = 'needs_list_approve' AND at > $1",
+        &[P::from(days_ago(30))],
     )
     .await?;
     stats.push(stat("Approvals, last 30 days", approvals));
     let hubs = pairs(db, "SELECT hub_type || ' · ' || status, COUNT(*) FROM hubs GROUP BY hub_type, status ORDER BY hub_type, status", &[]).await?;
     let per_hub: Vec<(String, String, i64, Option<String>)> = sqlx::query_as(&format!(
-        "SELECT h.name, h.hub_type, COALESCE(SUM(b.quantity), 0), MAX(b.last_movement_at) FROM hubs h \
+        "SELECT h.name, h.hub_type, COALESCE(CAST(SUM(b.quantity) AS BIGINT), 0), MAX(b.last_movement_at) FROM hubs h \
          LEFT JOIN stock_balances b ON b.hub_id = h.id WHERE {GOV} GROUP BY h.id ORDER BY h.hub_type, h.name"
     ))
     .fetch_all(db)
@@ -104,7 +136,7 @@ async fn manager(db: &Db) -> AppResult<Dashboard> {
     let by_category = pairs(
         db,
         &format!(
-        "SELECT i.category, SUM(b.quantity) FROM stock_balances b JOIN items i ON i.id = b.item_id \
+        "SELECT i.category, CAST(SUM(b.quantity) AS BIGINT) FROM stock_balances b JOIN items i ON i.id = b.item_id \
          JOIN hubs h ON h.id = b.hub_id WHERE {GOV} GROUP BY i.category ORDER BY i.category"
     ),
         &[],
@@ -150,8 +182,8 @@ async fn officer(db: &Db, user: &SessionUser) -> AppResult<Dashboard> {
     let mut stats = vec![stat("Government stock (units)", gov_stock_total(db).await?)];
     stats.extend(queue_counts(db).await?);
     let mine = scalar(db,
-        "SELECT COUNT(DISTINCT entity_id) FROM audit_log WHERE user_id = ? AND action IN ('fulfilment_save', 'fulfilment_submit')",
-        &[&user.id.to_string()]).await?;
+        "SELECT COUNT(DISTINCT entity_id) FROM audit_log WHERE user_id = $1 AND action IN ('fulfilment_save', 'fulfilment_submit')",
+        &[P::I(user.id)]).await?;
     stats.push(stat("Lists you prepared", mine));
     let submitted: Vec<(String, String, String, String)> = sqlx::query_as(
         "SELECT n.number, h.name, n.priority, COALESCE(n.submitted_at, n.created_at) FROM needs_lists n \
@@ -178,8 +210,8 @@ async fn officer(db: &Db, user: &SessionUser) -> AppResult<Dashboard> {
 async fn own_hub_stock(db: &Db, hub: i64) -> AppResult<i64> {
     scalar(
         db,
-        "SELECT COALESCE(SUM(quantity), 0) FROM stock_balances WHERE hub_id = ?",
-        &[&hub.to_string()],
+        "SELECT COALESCE(CAST(SUM(quantity) AS BIGINT), 0) FROM stock_balances WHERE hub_id = $1",
+        &[P::I(hub)],
     )
     .await
 }
@@ -187,7 +219,7 @@ async fn own_hub_stock(db: &Db, hub: i64) -> AppResult<i64> {
 async fn recent_movements(db: &Db, hub: i64, limit: i64) -> AppResult<Vec<Vec<String>>> {
     let rows: Vec<(String, String, String, i64, String)> = sqlx::query_as(
         "SELECT m.created_at, i.name, m.direction, m.quantity, i.unit FROM stock_movements m \
-         JOIN items i ON i.id = m.item_id WHERE m.hub_id = ? ORDER BY m.id DESC LIMIT ?",
+         JOIN items i ON i.id = m.item_id WHERE m.hub_id = $1 ORDER BY m.id DESC LIMIT $2",
     )
     .bind(hub)
     .bind(limit)
@@ -203,24 +235,24 @@ async fn hub_user(db: &Db, user: &SessionUser) -> AppResult<Dashboard> {
     let hub = user.hub_id.unwrap_or_default();
     let low: Vec<(String, i64, i64, String)> = sqlx::query_as(
         "SELECT i.name, COALESCE(b.quantity, 0) AS q, i.min_qty, i.unit FROM items i \
-         LEFT JOIN stock_balances b ON b.item_id = i.id AND b.hub_id = ? \
-         WHERE COALESCE(b.quantity, 0) < i.min_qty ORDER BY q * 1.0 / i.min_qty, i.name LIMIT 15",
+         LEFT JOIN stock_balances b ON b.item_id = i.id AND b.hub_id = $1 \
+         WHERE COALESCE(b.quantity, 0) < i.min_qty ORDER BY COALESCE(b.quantity, 0) * 1.0 / i.min_qty, i.name LIMIT 15",
     )
     .bind(hub)
     .fetch_all(db)
     .await?;
     let low_count = scalar(db,
-        "SELECT COUNT(*) FROM items i LEFT JOIN stock_balances b ON b.item_id = i.id AND b.hub_id = ? WHERE COALESCE(b.quantity, 0) < i.min_qty",
-        &[&hub.to_string()]).await?;
+        "SELECT COUNT(*) FROM items i LEFT JOIN stock_balances b ON b.item_id = i.id AND b.hub_id = $1 WHERE COALESCE(b.quantity, 0) < i.min_qty",
+        &[P::I(hub)]).await?;
     let incoming = pairs(db,
-        "SELECT number || ' · ' || status, 1 FROM needs_lists WHERE hub_id = ? AND status IN ('Approved', 'Dispatched', 'Resent for Dispatch') ORDER BY id DESC LIMIT 20",
-        &[hub.to_string()]).await?;
+        "SELECT number || ' · ' || status, 1 FROM needs_lists WHERE hub_id = $1 AND status IN ('Approved', 'Dispatched', 'Resent for Dispatch') ORDER BY id DESC LIMIT 20",
+        &[P::I(hub)]).await?;
     let to_dispatch = pairs(db,
         "SELECT n.number || ' · ' || h.name || ' · ' || n.priority, 1 FROM needs_lists n JOIN hubs h ON h.id = n.hub_id \
          WHERE n.status IN ('Approved', 'Resent for Dispatch') \
-         AND EXISTS (SELECT 1 FROM needs_list_allocations a WHERE a.needs_list_id = n.id AND a.source_hub_id = ?) \
+         AND EXISTS (SELECT 1 FROM needs_list_allocations a WHERE a.needs_list_id = n.id AND a.source_hub_id = $1) \
          ORDER BY n.updated_at LIMIT 20",
-        &[hub.to_string()]).await?;
+        &[P::I(hub)]).await?;
     let ready = to_dispatch.len();
     let mut tables = vec![
         table(
@@ -247,9 +279,9 @@ async fn hub_user(db: &Db, user: &SessionUser) -> AppResult<Dashboard> {
     if user.role == Role::SubHubUser {
         let dispatches = pairs(db,
             "SELECT m.link_id || ' · ' || i.name || ' · ' || m.quantity || ' ' || i.unit, 1 FROM stock_movements m \
-             JOIN items i ON i.id = m.item_id WHERE m.hub_id = ? AND m.direction = 'OUT' AND m.link_id LIKE 'dispatch:%' \
+             JOIN items i ON i.id = m.item_id WHERE m.hub_id = $1 AND m.direction = 'OUT' AND m.link_id LIKE 'dispatch:%' \
              ORDER BY m.id DESC LIMIT 10",
-            &[hub.to_string()]).await?;
+            &[P::I(hub)]).await?;
         tables.push(table(
             "Recent dispatches from this hub",
             &["Dispatch · item · quantity"],
@@ -276,16 +308,16 @@ async fn hub_user(db: &Db, user: &SessionUser) -> AppResult<Dashboard> {
 }
 
 async fn agency(db: &Db, user: &SessionUser) -> AppResult<Dashboard> {
-    let hub = user.hub_id.unwrap_or_default().to_string();
+    let hub = user.hub_id.unwrap_or_default();
     let by_status = pairs(
         db,
-        "SELECT status, COUNT(*) FROM needs_lists WHERE hub_id = ? GROUP BY status ORDER BY status",
-        std::slice::from_ref(&hub),
+        "SELECT status, COUNT(*) FROM needs_lists WHERE hub_id = $1 GROUP BY status ORDER BY status",
+        &[P::I(hub)],
     )
     .await?;
-    let approved = scalar(db, "SELECT COUNT(*) FROM needs_lists WHERE hub_id = ? AND status IN ('Approved', 'Dispatched', 'Completed', 'Resent for Dispatch')", &[&hub]).await?;
-    let pending = scalar(db, "SELECT COUNT(*) FROM needs_lists WHERE hub_id = ? AND status IN ('Submitted', 'Fulfilment Prepared', 'Awaiting Approval')", &[&hub]).await?;
-    let receipts = scalar(db, "SELECT COUNT(*) FROM stock_movements WHERE hub_id = ? AND direction = 'IN' AND created_at > ?", &[&hub, &days_ago(30)]).await?;
+    let approved = scalar(db, "SELECT COUNT(*) FROM needs_lists WHERE hub_id = $1 AND status IN ('Approved', 'Dispatched', 'Completed', 'Resent for Dispatch')", &[P::I(hub)]).await?;
+    let pending = scalar(db, "SELECT COUNT(*) FROM needs_lists WHERE hub_id = $1 AND status IN ('Submitted', 'Fulfilment Prepared', 'Awaiting Approval')", &[P::I(hub)]).await?;
+    let receipts = scalar(db, "SELECT COUNT(*) FROM stock_movements WHERE hub_id = $1 AND direction = 'IN' AND created_at > $2", &[P::I(hub), P::from(days_ago(30))]).await?;
     Ok(Dashboard {
         title: format!("{} dashboard", user.hub_name.clone().unwrap_or_default()),
         stats: vec![
@@ -314,7 +346,7 @@ async fn clerk(db: &Db, user: &SessionUser) -> AppResult<Dashboard> {
         let today = today.clone();
         async move {
             let row: (i64, i64) = sqlx::query_as(
-                "SELECT COUNT(*), COALESCE(SUM(quantity), 0) FROM stock_movements WHERE hub_id = ? AND direction = ? AND created_at >= ?",
+                "SELECT COUNT(*), COALESCE(CAST(SUM(quantity) AS BIGINT), 0) FROM stock_movements WHERE hub_id = $1 AND direction = $2 AND created_at >= $3",
             )
             .bind(hub)
             .bind(dir)
@@ -328,8 +360,8 @@ async fn clerk(db: &Db, user: &SessionUser) -> AppResult<Dashboard> {
     let (out_n, out_q) = sums("OUT").await?;
     let lines = scalar(
         db,
-        "SELECT COUNT(*) FROM stock_balances WHERE hub_id = ? AND quantity > 0",
-        &[&hub.to_string()],
+        "SELECT COUNT(*) FROM stock_balances WHERE hub_id = $1 AND quantity > 0",
+        &[P::I(hub)],
     )
     .await?;
     Ok(Dashboard {
@@ -369,9 +401,9 @@ async fn auditor(db: &Db) -> AppResult<Dashboard> {
     };
     let since = days_ago(30);
     let activity: (i64, i64, i64) = sqlx::query_as(&format!(
-        "SELECT COUNT(*), COALESCE(SUM(CASE WHEN m.direction = 'IN' THEN m.quantity END), 0), \
-         COALESCE(SUM(CASE WHEN m.direction = 'OUT' THEN m.quantity END), 0) FROM stock_movements m \
-         JOIN hubs h ON h.id = m.hub_id WHERE {GOV} AND m.created_at > ?"
+        "SELECT COUNT(*), COALESCE(CAST(SUM(CASE WHEN m.direction = 'IN' THEN m.quantity END) AS BIGINT), 0), \
+         COALESCE(CAST(SUM(CASE WHEN m.direction = 'OUT' THEN m.quantity END) AS BIGINT), 0) FROM stock_movements m \
+         JOIN hubs h ON h.id = m.hub_id WHERE {GOV} AND m.created_at > $1"
     ))
     .bind(&since)
     .fetch_one(db)
@@ -404,8 +436,8 @@ type DeviceLine = (
     Option<String>,
     Option<String>,
     i64,
-    bool,
-    bool,
+    i64,
+    i64,
 );
 
 async fn admin(db: &Db) -> AppResult<Dashboard> {
@@ -434,13 +466,14 @@ async fn admin(db: &Db) -> AppResult<Dashboard> {
     let devices: Vec<DeviceLine> =
         sqlx::query_as(
             "SELECT COALESCE(d.name, d.id), u.username, d.last_sync_at, d.last_seen_at, \
-             d.last_sync_count, d.offline_enabled, d.revoked_at IS NOT NULL FROM devices d \
+             d.last_sync_count, d.offline_enabled, \
+             CASE WHEN d.revoked_at IS NULL THEN 0 ELSE 1 END FROM devices d \
              LEFT JOIN users u ON u.id = d.user_id \
              ORDER BY d.revoked_at IS NOT NULL, COALESCE(d.last_sync_at, '') DESC, d.registered_at DESC LIMIT 20",
         )
         .fetch_all(db)
         .await?;
-    let health = pairs(db, "SELECT status, COUNT(*) FROM operations WHERE received_at > ? GROUP BY status ORDER BY status", &[days_ago(7)]).await?;
+    let health = pairs(db, "SELECT status, COUNT(*) FROM operations WHERE received_at > $1 GROUP BY status ORDER BY status", &[P::from(days_ago(7))]).await?;
     Ok(Dashboard {
         title: "Administration".into(),
         stats: health
@@ -480,9 +513,9 @@ async fn admin(db: &Db) -> AppResult<Dashboard> {
                 devices
                     .into_iter()
                     .map(|(d, u, sync, seen, n, offline, revoked)| {
-                        let mode = if revoked {
+                        let mode = if revoked != 0 {
                             "Revoked"
-                        } else if offline {
+                        } else if offline != 0 {
                             "Offline enabled"
                         } else {
                             "Online only"

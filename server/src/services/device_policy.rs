@@ -5,14 +5,14 @@ use app::model::SessionUser;
 use app::offline::devices::DevicePolicy;
 use app::permissions::{authorize, Action};
 use serde_json::json;
-use sqlx::SqliteConnection;
+use sqlx::AnyConnection;
 
 use super::audit;
 use crate::db::{self, Db};
 use crate::error::AppResult;
 
-pub async fn read(conn: &mut SqliteConnection) -> AppResult<DevicePolicy> {
-    let row: Option<(String, Option<i64>, i64, bool)> = sqlx::query_as(
+pub async fn read(conn: &mut AnyConnection) -> AppResult<DevicePolicy> {
+    let row: Option<(String, Option<i64>, i64, i64)> = sqlx::query_as(
         "SELECT default_mode, max_offline_devices, offline_window_days, allow_user_request \
          FROM offline_policy WHERE id = 1",
     )
@@ -23,14 +23,14 @@ pub async fn read(conn: &mut SqliteConnection) -> AppResult<DevicePolicy> {
             default_mode,
             max_offline_devices: max,
             offline_grace_days: days,
-            allow_user_request: allow,
+            allow_user_request: allow != 0,
             current_offline_count: None,
         })
         .unwrap_or_default())
 }
 
 /// Devices kept for offline use now (what the cap counts).
-pub async fn offline_count(conn: &mut SqliteConnection) -> AppResult<i64> {
+pub async fn offline_count(conn: &mut AnyConnection) -> AppResult<i64> {
     Ok(
         sqlx::query_scalar("SELECT COUNT(*) FROM devices WHERE offline_enabled = 1")
             .fetch_one(conn)
@@ -60,14 +60,14 @@ pub async fn update(db: &Db, admin: &SessionUser, input: &DevicePolicy) -> AppRe
     let mut tx = db::write_tx(db).await?;
     let before = read(&mut tx).await?;
     sqlx::query(
-        "UPDATE offline_policy SET default_mode = ?, max_offline_devices = ?, \
-         offline_window_days = ?, allow_user_request = ?, updated_by = ?, updated_at = ? \
+        "UPDATE offline_policy SET default_mode = $1, max_offline_devices = $2, \
+         offline_window_days = $3, allow_user_request = $4, updated_by = $5, updated_at = $6 \
          WHERE id = 1",
     )
     .bind(&input.default_mode)
     .bind(input.max_offline_devices)
     .bind(input.offline_grace_days)
-    .bind(input.allow_user_request)
+    .bind(i64::from(input.allow_user_request))
     .bind(admin.id)
     .bind(db::now())
     .execute(&mut *tx)

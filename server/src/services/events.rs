@@ -2,7 +2,7 @@
 use app::model::{DisasterEvent, EventInput, SessionUser};
 use app::permissions::{authorize, Action};
 use serde_json::json;
-use sqlx::SqliteConnection;
+use sqlx::AnyConnection;
 
 use super::audit;
 use super::rows::EventRow;
@@ -20,9 +20,9 @@ pub async fn list(db: &Db, _user: &SessionUser) -> AppResult<Vec<DisasterEvent>>
     Ok(rows.into_iter().map(DisasterEvent::from).collect())
 }
 
-async fn find(conn: &mut SqliteConnection, id: i64) -> AppResult<EventRow> {
+async fn find(conn: &mut AnyConnection, id: i64) -> AppResult<EventRow> {
     sqlx::query_as(&format!(
-        "SELECT {COLUMNS} FROM disaster_events WHERE id = ?"
+        "SELECT {COLUMNS} FROM disaster_events WHERE id = $1"
     ))
     .bind(id)
     .fetch_optional(conn)
@@ -42,7 +42,7 @@ pub async fn create(db: &Db, user: &SessionUser, input: &EventInput) -> AppResul
     let mut tx = db::write_tx(db).await?;
     let id: i64 = sqlx::query_scalar(
         "INSERT INTO disaster_events (name, event_type, start_date, end_date, status, created_at, updated_at) \
-         VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id",
+         VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
     )
     .bind(&v.name)
     .bind(&v.event_type)
@@ -79,8 +79,8 @@ pub async fn update(
     let mut tx = db::write_tx(db).await?;
     let before = find(&mut tx, id).await?;
     sqlx::query(
-        "UPDATE disaster_events SET name = ?, event_type = ?, start_date = ?, end_date = ?, status = ?, \
-         updated_at = ? WHERE id = ?",
+        "UPDATE disaster_events SET name = $1, event_type = $2, start_date = $3, end_date = $4, status = $5, \
+         updated_at = $6 WHERE id = $7",
     )
     .bind(&v.name)
     .bind(&v.event_type)

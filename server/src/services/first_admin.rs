@@ -34,7 +34,7 @@ pub async fn ensure(db: &Db, username: &str, password_text: &str) -> Result<bool
     if admins > 0 {
         return Ok(false);
     }
-    let taken: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM users WHERE username = ?")
+    let taken: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM users WHERE username = $1")
         .bind(name.as_str())
         .fetch_one(&mut *tx)
         .await
@@ -49,7 +49,7 @@ pub async fn ensure(db: &Db, username: &str, password_text: &str) -> Result<bool
     let now = db::now();
     let id: i64 = sqlx::query_scalar(
         "INSERT INTO users (username, display_name, password_hash, role, hub_id, active, created_at, updated_at) \
-         VALUES (?, ?, ?, 'ADMIN', NULL, 1, ?, ?) RETURNING id",
+         VALUES ($1, $2, $3, 'ADMIN', NULL, 1, $4, $5) RETURNING id",
     )
     .bind(name.as_str())
     .bind("Administrator")

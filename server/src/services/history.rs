@@ -89,7 +89,8 @@ async fn audit_log(db: &Db) -> AppResult<Vec<AuditEntry>> {
         "SELECT a.at, u.username, a.action, a.entity, a.entity_id, a.device_id FROM audit_log a \
          LEFT JOIN users u ON u.id = a.user_id \
          WHERE NOT (a.entity = 'stock_movement' AND EXISTS (SELECT 1 FROM stock_movements m JOIN hubs h ON h.id = m.hub_id \
-             WHERE m.id = CAST(a.entity_id AS INTEGER) AND h.hub_type = 'AGENCY')) \
+             WHERE m.id = CASE WHEN a.entity = 'stock_movement' THEN CAST(a.entity_id AS INTEGER) END \
+             AND h.hub_type = 'AGENCY')) \
          ORDER BY a.id DESC LIMIT 200",
     )
     .fetch_all(db)

@@ -3,7 +3,7 @@ use app::domain::{HubStatus, HubType, Role};
 use app::model::{Hub, HubInput, SessionUser};
 use app::permissions::{authorize, Action};
 use serde_json::json;
-use sqlx::SqliteConnection;
+use sqlx::AnyConnection;
 
 use super::audit;
 use super::rows::HubRow;
@@ -22,7 +22,7 @@ pub async fn list(db: &Db, user: &SessionUser) -> AppResult<Vec<Hub>> {
         .fetch_all(db)
         .await?
     } else {
-        sqlx::query_as(&format!("SELECT {COLUMNS} FROM hubs WHERE id = ?"))
+        sqlx::query_as(&format!("SELECT {COLUMNS} FROM hubs WHERE id = $1"))
             .bind(user.hub_id)
             .fetch_all(db)
             .await?
@@ -30,8 +30,8 @@ pub async fn list(db: &Db, user: &SessionUser) -> AppResult<Vec<Hub>> {
     Ok(rows.into_iter().map(Hub::from).collect())
 }
 
-pub async fn find(conn: &mut SqliteConnection, id: i64) -> AppResult<HubRow> {
-    sqlx::query_as(&format!("SELECT {COLUMNS} FROM hubs WHERE id = ?"))
+pub async fn find(conn: &mut AnyConnection, id: i64) -> AppResult<HubRow> {
+    sqlx::query_as(&format!("SELECT {COLUMNS} FROM hubs WHERE id = $1"))
         .bind(id)
         .fetch_optional(conn)
         .await?
@@ -45,7 +45,7 @@ pub async fn create(db: &Db, user: &SessionUser, input: &HubInput) -> AppResult<
     let mut tx = db::write_tx(db).await?;
     let id: i64 = sqlx::query_scalar(
         "INSERT INTO hubs (name, hub_type, status, activated_at, created_at, updated_at) \
-         VALUES (?, ?, 'Active', ?, ?, ?) RETURNING id",
+         VALUES ($1, $2, 'Active', $3, $4, $5) RETURNING id",
     )
     .bind(&valid.name)
     .bind(valid.hub_type.code())
@@ -90,7 +90,7 @@ pub async fn update(db: &Db, user: &SessionUser, id: i64, input: &HubInput) -> A
         }
         ensure_no_bound_users(&mut tx, id, valid.hub_type).await?;
     }
-    sqlx::query("UPDATE hubs SET name = ?, hub_type = ?, updated_at = ? WHERE id = ?")
+    sqlx::query("UPDATE hubs SET name = $1, hub_type = $2, updated_at = $3 WHERE id = $4")
         .bind(&valid.name)
         .bind(valid.hub_type.code())
         .bind(db::now())
@@ -121,12 +121,12 @@ pub async fn update(db: &Db, user: &SessionUser, id: i64, input: &HubInput) -> A
 
 /// A hub's type cannot change under users whose role needs the old type.
 async fn ensure_no_bound_users(
-    conn: &mut SqliteConnection,
+    conn: &mut AnyConnection,
     id: i64,
     new_type: HubType,
 ) -> AppResult<()> {
     let roles: Vec<String> =
-        sqlx::query_scalar("SELECT role FROM users WHERE hub_id = ? AND active = 1")
+        sqlx::query_scalar("SELECT role FROM users WHERE hub_id = $1 AND active = 1")
             .bind(id)
             .fetch_all(conn)
             .await?;
@@ -162,9 +162,9 @@ pub async fn set_status(db: &Db, user: &SessionUser, id: i64, status: &str) -> A
     let now = db::now();
     let sql = match status {
         HubStatus::Active => {
-            "UPDATE hubs SET status = 'Active', activated_at = ?, updated_at = ? WHERE id = ?"
+            "UPDATE hubs SET status = 'Active', activated_at = $1, updated_at = $2 WHERE id = $3"
         }
-        HubStatus::Inactive => "UPDATE hubs SET status = 'Inactive', updated_at = ? WHERE id = ?",
+        HubStatus::Inactive => "UPDATE hubs SET status = 'Inactive', updated_at = $1 WHERE id = $2",
     };
     let mut query = sqlx::query(sql);
     if status == HubStatus::Active {

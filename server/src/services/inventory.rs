@@ -53,9 +53,9 @@ pub async fn view(db: &Db, user: &SessionUser, query: &InventoryQuery) -> AppRes
     let rows: Vec<LineRow> = sqlx::query_as(
         "SELECT i.id AS item_id, i.sku, i.name, i.category, i.unit, i.min_qty, \
          COALESCE(b.quantity, 0) AS quantity, b.last_movement_at \
-         FROM items i LEFT JOIN stock_balances b ON b.item_id = i.id AND b.hub_id = ? \
-         WHERE (? IS NULL OR instr(lower(i.name), lower(?)) > 0 OR instr(lower(i.sku), lower(?)) > 0) \
-         AND (? IS NULL OR i.category = ?) ORDER BY i.category, i.name",
+         FROM items i LEFT JOIN stock_balances b ON b.item_id = i.id AND b.hub_id = $1 \
+         WHERE ($2 IS NULL OR instr(lower(i.name), lower($3)) > 0 OR instr(lower(i.sku), lower($4)) > 0) \
+         AND ($5 IS NULL OR i.category = $6) ORDER BY i.category, i.name",
     )
     .bind(hub.id)
     .bind(q)
@@ -134,7 +134,7 @@ pub async fn form_options(
         .or(user.hub_id.filter(|id| hubs.iter().any(|h| h.id == *id)))
         .or(hubs.first().map(|h| h.id));
     let stock: Vec<(i64, i64)> = sqlx::query_as(
-        "SELECT item_id, quantity FROM stock_balances WHERE hub_id = ? AND quantity > 0",
+        "SELECT item_id, quantity FROM stock_balances WHERE hub_id = $1 AND quantity > 0",
     )
     .bind(hub_id)
     .fetch_all(db)

@@ -4,7 +4,7 @@ use app::model::{Item, ItemInput, SessionUser};
 use app::permissions::{authorize, Action};
 use argon2::password_hash::rand_core::{OsRng, RngCore};
 use serde_json::json;
-use sqlx::SqliteConnection;
+use sqlx::AnyConnection;
 
 use super::audit;
 use super::rows::ItemRow;
@@ -22,8 +22,8 @@ pub async fn list(db: &Db, _user: &SessionUser) -> AppResult<Vec<Item>> {
     Ok(rows.into_iter().map(Item::from).collect())
 }
 
-async fn find(conn: &mut SqliteConnection, id: i64) -> AppResult<ItemRow> {
-    sqlx::query_as(&format!("SELECT {COLUMNS} FROM items WHERE id = ?"))
+async fn find(conn: &mut AnyConnection, id: i64) -> AppResult<ItemRow> {
+    sqlx::query_as(&format!("SELECT {COLUMNS} FROM items WHERE id = $1"))
         .bind(id)
         .fetch_optional(conn)
         .await?
@@ -46,17 +46,17 @@ pub async fn create(db: &Db, user: &SessionUser, input: &ItemInput) -> AppResult
     let mut attempts = 0;
     let id: i64 = loop {
         let sku = Sku::from_bits(OsRng.next_u32());
-        let taken: bool = sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM items WHERE sku = ?)")
+        let taken: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM items WHERE sku = $1")
             .bind(sku.as_str())
             .fetch_one(&mut *tx)
             .await?;
         attempts += 1;
-        if taken && attempts < 10 {
+        if taken > 0 && attempts < 10 {
             continue;
         }
         break sqlx::query_scalar(
             "INSERT INTO items (sku, barcode, name, category, unit, min_qty, description, created_at, updated_at) \
-             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id",
         )
         .bind(sku.as_str())
         .bind(&valid.barcode)
@@ -91,8 +91,8 @@ pub async fn update(db: &Db, user: &SessionUser, id: i64, input: &ItemInput) -> 
     let mut tx = db::write_tx(db).await?;
     let before = find(&mut tx, id).await?;
     sqlx::query(
-        "UPDATE items SET barcode = ?, name = ?, category = ?, unit = ?, min_qty = ?, description = ?, \
-         updated_at = ? WHERE id = ?",
+        "UPDATE items SET barcode = $1, name = $2, category = $3, unit = $4, min_qty = $5, description = $6, \
+         updated_at = $7 WHERE id = $8",
     )
     .bind(&valid.barcode)
     .bind(&valid.name)

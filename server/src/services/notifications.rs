@@ -7,13 +7,13 @@ use crate::error::AppResult;
 
 pub async fn list(db: &Db, user: &SessionUser) -> AppResult<NotificationsView> {
     let rows: Vec<(i64, String, String, String, Option<String>)> = sqlx::query_as(
-        "SELECT id, message, link, created_at, read_at FROM notifications WHERE user_id = ? ORDER BY id DESC LIMIT 100",
+        "SELECT id, message, link, created_at, read_at FROM notifications WHERE user_id = $1 ORDER BY id DESC LIMIT 100",
     )
     .bind(user.id)
     .fetch_all(db)
     .await?;
     let unread: i64 = sqlx::query_scalar(
-        "SELECT COUNT(*) FROM notifications WHERE user_id = ? AND read_at IS NULL",
+        "SELECT COUNT(*) FROM notifications WHERE user_id = $1 AND read_at IS NULL",
     )
     .bind(user.id)
     .fetch_one(db)
@@ -38,7 +38,7 @@ pub async fn list(db: &Db, user: &SessionUser) -> AppResult<NotificationsView> {
 /// Marks every notification of the user read; returns how many were unread.
 pub async fn mark_read(db: &Db, user: &SessionUser) -> AppResult<u64> {
     Ok(
-        sqlx::query("UPDATE notifications SET read_at = ? WHERE user_id = ? AND read_at IS NULL")
+        sqlx::query("UPDATE notifications SET read_at = $1 WHERE user_id = $2 AND read_at IS NULL")
             .bind(db::now())
             .bind(user.id)
             .execute(db)

@@ -75,13 +75,14 @@ pub async fn refresh(
     {
         return Err(not_kept());
     }
-    let enabled: Option<bool> = sqlx::query_scalar(
-        "SELECT offline_enabled = 1 AND revoked_at IS NULL FROM devices WHERE id = ?",
+    let enabled: Option<i64> = sqlx::query_scalar(
+        "SELECT CASE WHEN offline_enabled = 1 AND revoked_at IS NULL THEN 1 ELSE 0 END \
+         FROM devices WHERE id = $1",
     )
     .bind(device_id)
     .fetch_optional(db)
     .await?;
-    if enabled == Some(false) {
+    if enabled == Some(0) {
         return Err(not_kept());
     }
     let secret = device::reissue(db, user.id, device_id)

@@ -4,13 +4,13 @@ use app::model::SessionUser;
 use app::offline::access::OfflinePolicy;
 use app::permissions::{authorize, Action};
 use serde_json::json;
-use sqlx::SqliteConnection;
+use sqlx::AnyConnection;
 
 use super::audit;
 use crate::db::{self, Db};
 use crate::error::AppResult;
 
-async fn read(conn: &mut SqliteConnection) -> AppResult<OfflinePolicy> {
+async fn read(conn: &mut AnyConnection) -> AppResult<OfflinePolicy> {
     let row: Option<(i64, i64)> = sqlx::query_as(
         "SELECT offline_window_days, idle_lock_minutes FROM offline_policy WHERE id = 1",
     )
@@ -46,7 +46,7 @@ pub async fn update(
     let before = read(&mut tx).await?;
     sqlx::query(
         "INSERT INTO offline_policy (id, offline_window_days, idle_lock_minutes, updated_by, updated_at) \
-         VALUES (1, ?, ?, ?, ?) ON CONFLICT (id) DO UPDATE SET \
+         VALUES (1, $1, $2, $3, $4) ON CONFLICT (id) DO UPDATE SET \
          offline_window_days = excluded.offline_window_days, \
          idle_lock_minutes = excluded.idle_lock_minutes, \
          updated_by = excluded.updated_by, updated_at = excluded.updated_at",

@@ -101,7 +101,7 @@ pub struct UserRow {
     pub role: String,
     pub hub_id: Option<i64>,
     pub hub_name: Option<String>,
-    pub active: bool,
+    pub active: i64,
 }
 
 impl From<UserRow> for UserSummary {
@@ -113,7 +113,7 @@ impl From<UserRow> for UserSummary {
             display_name: r.display_name,
             hub_id: r.hub_id,
             hub_name: r.hub_name,
-            active: r.active,
+            active: r.active != 0,
         }
     }
 }

@@ -4,7 +4,7 @@ use app::domain::{Role, ValidationError};
 use app::model::{SessionUser, UserInput, UserSummary};
 use app::permissions::{authorize, Action};
 use serde_json::json;
-use sqlx::SqliteConnection;
+use sqlx::AnyConnection;
 
 use super::rows::UserRow;
 use super::{audit, hubs};
@@ -23,8 +23,8 @@ pub async fn list(db: &Db, user: &SessionUser) -> AppResult<Vec<UserSummary>> {
     Ok(rows.into_iter().map(UserSummary::from).collect())
 }
 
-async fn find(conn: &mut SqliteConnection, id: i64) -> AppResult<UserRow> {
-    sqlx::query_as(&format!("{SELECT} WHERE u.id = ?"))
+async fn find(conn: &mut AnyConnection, id: i64) -> AppResult<UserRow> {
+    sqlx::query_as(&format!("{SELECT} WHERE u.id = $1"))
         .bind(id)
         .fetch_optional(conn)
         .await?
@@ -32,7 +32,7 @@ async fn find(conn: &mut SqliteConnection, id: i64) -> AppResult<UserRow> {
 }
 
 /// The hub must exist and suit the role (MAIN user on a MAIN hub, and so on).
-async fn check_hub(conn: &mut SqliteConnection, role: Role, hub_id: Option<i64>) -> AppResult<()> {
+async fn check_hub(conn: &mut AnyConnection, role: Role, hub_id: Option<i64>) -> AppResult<()> {
     let Some(hub_id) = hub_id else { return Ok(()) };
     let hub = hubs::find(conn, hub_id).await.map_err(|_| {
         AppError::Invalid(ValidationError::new(
@@ -74,7 +74,7 @@ pub async fn create(db: &Db, admin: &SessionUser, input: &UserInput) -> AppResul
     check_hub(&mut tx, v.role, v.hub_id).await?;
     let id: i64 = sqlx::query_scalar(
         "INSERT INTO users (username, display_name, password_hash, role, hub_id, active, created_at, updated_at) \
-         VALUES (?, ?, ?, ?, ?, 1, ?, ?) RETURNING id",
+         VALUES ($1, $2, $3, $4, $5, 1, $6, $7) RETURNING id",
     )
     .bind(v.username.as_str())
     .bind(&v.display_name)
@@ -114,7 +114,7 @@ pub async fn update(
     let mut input = input.clone();
     input.username = before.username.clone();
     let v = input.validate(false)?;
-    let active = input.active.unwrap_or(before.active);
+    let active = input.active.unwrap_or(before.active != 0);
     if id == admin.id && (!active || v.role != Role::Admin) {
         return Err(AppError::Conflict(
             "You cannot deactivate your own account or remove your own administrator role.".into(),
@@ -126,13 +126,13 @@ pub async fn update(
         None => None,
     };
     sqlx::query(
-        "UPDATE users SET display_name = ?, role = ?, hub_id = ?, active = ?, \
-         password_hash = COALESCE(?, password_hash), updated_at = ? WHERE id = ?",
+        "UPDATE users SET display_name = $1, role = $2, hub_id = $3, active = $4, \
+         password_hash = COALESCE($5, password_hash), updated_at = $6 WHERE id = $7",
     )
     .bind(&v.display_name)
     .bind(v.role.code())
     .bind(v.hub_id)
-    .bind(active)
+    .bind(i64::from(active))
     .bind(&hash)
     .bind(db::now())
     .bind(id)

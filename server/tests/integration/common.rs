@@ -1,5 +1,8 @@
-//! Test harness: a running server, clients with their own cookie jars, and the database file.
-use std::path::PathBuf;
+//! Test harness: a running server, clients with their own cookie jars, and its database.
+//!
+//! The engine: SQLite (a file in a temp dir) by default; PostgreSQL when
+//! `DRIMS_TEST_POSTGRES` names a server (`postgres://user@host:port`), where every app gets a
+//! database of its own, created here.
 
 use reqwest::{Client, StatusCode};
 use serde_json::{json, Value};
@@ -7,8 +10,36 @@ use server::config::Config;
 
 pub struct TestApp {
     pub base: String,
-    pub db_path: PathBuf,
+    pub database_url: String,
     _dir: tempfile::TempDir,
+}
+
+/// The PostgreSQL server the tests run on, if any (`DRIMS_TEST_POSTGRES`).
+pub fn postgres() -> Option<String> {
+    std::env::var("DRIMS_TEST_POSTGRES")
+        .ok()
+        .filter(|v| !v.is_empty())
+}
+
+/// A new, empty database on the engine under test: a file in `dir`, or a database created on
+/// the PostgreSQL server.
+pub async fn fresh_database_url(dir: &std::path::Path) -> String {
+    match postgres() {
+        None => format!("sqlite://{}", dir.join("drims-test.db").display()),
+        Some(server) => {
+            use sqlx::Connection;
+            sqlx::any::install_default_drivers();
+            let name = format!("drims_t_{}", uuid::Uuid::new_v4().simple());
+            let mut admin = sqlx::AnyConnection::connect(&format!("{server}/postgres"))
+                .await
+                .expect("connect to the test PostgreSQL server");
+            sqlx::query(&format!("CREATE DATABASE {name}"))
+                .execute(&mut admin)
+                .await
+                .expect("create a test database");
+            format!("{server}/{name}")
+        }
+    }
 }
 
 pub async fn spawn() -> TestApp {
@@ -16,10 +47,18 @@ pub async fn spawn() -> TestApp {
 }
 
 pub async fn spawn_with(adjust: impl FnOnce(&mut Config)) -> TestApp {
+    // The server's errors, shown with a failing test's output (RUST_LOG, default "error").
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| "error".into()),
+        )
+        .with_test_writer()
+        .try_init();
     let dir = tempfile::tempdir().expect("temp dir");
-    let db_path = dir.path().join("drims-test.db");
+    let database_url = fresh_database_url(dir.path()).await;
     let mut config = Config {
-        database_url: format!("sqlite://{}", db_path.display()),
+        database_url: database_url.clone(),
         demo: true,
         ..Config::default()
     };
@@ -37,7 +76,7 @@ pub async fn spawn_with(adjust: impl FnOnce(&mut Config)) -> TestApp {
     tokio::spawn(server::serve(listener, router));
     TestApp {
         base: format!("http://{addr}"),
-        db_path,
+        database_url,
         _dir: dir,
     }
 }
@@ -106,14 +145,15 @@ impl TestApp {
             .expect("form post")
     }
 
-    pub async fn db(&self) -> sqlx::SqlitePool {
-        sqlx::SqlitePool::connect(&format!("sqlite://{}", self.db_path.display()))
+    pub async fn db(&self) -> sqlx::AnyPool {
+        sqlx::any::install_default_drivers();
+        sqlx::AnyPool::connect(&self.database_url)
             .await
             .expect("open test db")
     }
 
     pub async fn hub_id(&self, name: &str) -> i64 {
-        sqlx::query_scalar("SELECT id FROM hubs WHERE name = ?")
+        sqlx::query_scalar("SELECT id FROM hubs WHERE name = $1")
             .bind(name)
             .fetch_one(&self.db().await)
             .await
@@ -121,7 +161,7 @@ impl TestApp {
     }
 
     pub async fn user_id(&self, username: &str) -> i64 {
-        sqlx::query_scalar("SELECT id FROM users WHERE username = ?")
+        sqlx::query_scalar("SELECT id FROM users WHERE username = $1")
             .bind(username)
             .fetch_one(&self.db().await)
             .await
@@ -129,7 +169,7 @@ impl TestApp {
     }
 
     pub async fn audit_count(&self, entity: &str) -> i64 {
-        sqlx::query_scalar("SELECT COUNT(*) FROM audit_log WHERE entity = ?")
+        sqlx::query_scalar("SELECT COUNT(*) FROM audit_log WHERE entity = $1")
             .bind(entity)
             .fetch_one(&self.db().await)
             .await

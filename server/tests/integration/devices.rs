@@ -138,7 +138,7 @@ async fn sign_in_registers_the_device_and_sync_and_calls_update_it() {
     // Written at most once a minute: a call 30 s after the last one leaves it alone.
     let recent = (chrono::Utc::now() - chrono::Duration::seconds(30))
         .to_rfc3339_opts(chrono::SecondsFormat::Millis, true);
-    sqlx::query("UPDATE devices SET last_seen_at = ? WHERE id = 'tab-1'")
+    sqlx::query("UPDATE devices SET last_seen_at = $1 WHERE id = 'tab-1'")
         .bind(&recent)
         .execute(&app.db().await)
         .await
@@ -189,7 +189,7 @@ async fn the_no_js_sign_in_form_registers_the_device() {
     assert_eq!(
         scalar(
             &app,
-            "SELECT COUNT(*) FROM devices WHERE id = ? AND last_sign_in_at IS NOT NULL",
+            "SELECT COUNT(*) FROM devices WHERE id = $1 AND last_sign_in_at IS NOT NULL",
             "form-dev"
         )
         .await,
@@ -353,7 +353,7 @@ async fn the_mode_decides_whether_a_device_is_kept_offline() {
     assert_eq!(
         scalar(
             &app,
-            "SELECT COUNT(*) FROM device_keys WHERE device_id = ?",
+            "SELECT COUNT(*) FROM device_keys WHERE device_id = $1",
             "m-1"
         )
         .await,
@@ -447,6 +447,63 @@ async fn six_parallel_enables_with_a_cap_of_two_leave_exactly_two() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn calls_without_a_session_from_a_revoked_device_are_logged_once_a_minute() {
+    let app = spawn().await;
+    on_device(&app, "sub", "lost-2", true).await;
+    let admin = app.signed_in("admin").await;
+    let (status, d) = post(
+        &app,
+        &admin,
+        "/api/devices/lost-2/revoke",
+        json!({ "reason": "Stolen" }),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{d}");
+    let refusals = |signed_in: bool| {
+        let app = &app;
+        let sql = format!(
+            "SELECT COUNT(*) FROM device_events WHERE device_id = $1 \
+             AND kind = 'refused' AND user_id IS {} NULL",
+            if signed_in { "NOT" } else { "" }
+        );
+        async move { scalar(app, &sql, "lost-2").await }
+    };
+    // A script on the stolen laptop: 30 pushes and 30 writes naming it, no session.
+    let anon = app.client();
+    for _ in 0..30 {
+        let (status, body) = sync_as(&app, &anon, "lost-2", vec![]).await;
+        assert_eq!(status, StatusCode::FORBIDDEN, "{body}");
+        assert_eq!(body["error"]["code"], "device_revoked");
+        let res = anon
+            .post(app.url("/api/offline/grant/verify"))
+            .header("x-device-id", "lost-2")
+            .json(&json!({ "grant": "x" }))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), StatusCode::FORBIDDEN);
+    }
+    assert_eq!(refusals(false).await, 1, "one logged in the minute");
+    // Signed-in users' refusals are each logged: each names someone.
+    let lm = app.signed_in("lm").await;
+    for _ in 0..3 {
+        let (status, _) = sync_as(&app, &lm, "lost-2", vec![]).await;
+        assert_eq!(status, StatusCode::FORBIDDEN);
+    }
+    assert_eq!(refusals(true).await, 3);
+    // A minute on, the next one is logged again.
+    sqlx::query("UPDATE device_events SET at = $1 WHERE device_id = $2 AND kind = 'refused'")
+        .bind("2020-01-01T00:00:00.000Z")
+        .bind("lost-2")
+        .execute(&app.db().await)
+        .await
+        .unwrap();
+    let (status, _) = sync_as(&app, &anon, "lost-2", vec![]).await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    assert_eq!(refusals(false).await, 2);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_revoked_device_is_refused_everywhere_and_may_acknowledge_its_wipe() {
     let app = spawn().await;
     let (sub, _) = on_device(&app, "sub", "lost-1", true).await;
@@ -480,7 +537,7 @@ async fn a_revoked_device_is_refused_everywhere_and_may_acknowledge_its_wipe() {
     assert_eq!(
         scalar(
             &app,
-            "SELECT COUNT(*) FROM device_keys WHERE device_id = ?",
+            "SELECT COUNT(*) FROM device_keys WHERE device_id = $1",
             "lost-1"
         )
         .await,
@@ -489,7 +546,7 @@ async fn a_revoked_device_is_refused_everywhere_and_may_acknowledge_its_wipe() {
     assert_eq!(
         scalar(
             &app,
-            "SELECT COUNT(*) FROM sessions WHERE device_id = ?",
+            "SELECT COUNT(*) FROM sessions WHERE device_id = $1",
             "lost-1"
         )
         .await,
@@ -770,7 +827,7 @@ async fn the_first_admin_comes_from_configuration_once() {
     assert_eq!(status, StatusCode::OK);
     // A second start on the same database, with other values, creates nobody.
     let config = server::config::Config {
-        database_url: format!("sqlite://{}", app.db_path.display()),
+        database_url: app.database_url.clone(),
         demo: false,
         first_admin: Some(("second".into(), "another long password".into())),
         ..Default::default()
@@ -788,7 +845,7 @@ async fn the_first_admin_comes_from_configuration_once() {
         .unwrap();
     assert_eq!(admins, 1);
     let again = server::create_admin(&server::config::Config {
-        database_url: format!("sqlite://{}", app.db_path.display()),
+        database_url: app.database_url.clone(),
         first_admin: Some(("third".into(), "yet another long password".into())),
         ..Default::default()
     })
@@ -797,7 +854,7 @@ async fn the_first_admin_comes_from_configuration_once() {
     assert!(again.contains("already has an administrator"), "{again}");
     // The password rules of any user apply.
     let dir = tempfile::tempdir().unwrap();
-    let fresh = server::db::connect(&format!("sqlite://{}", dir.path().join("x.db").display()))
+    let fresh = server::db::connect(&crate::common::fresh_database_url(dir.path()).await)
         .await
         .unwrap();
     let err = server::services::first_admin::ensure(&fresh, "root", "short")

@@ -17,3 +17,4 @@ mod sync_compressed;
 mod sync_crash;
 mod sync_issues;
 mod transfers;
+mod two_servers;

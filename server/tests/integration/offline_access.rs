@@ -63,7 +63,7 @@ async fn access(app: &TestApp, client: &Client) -> (StatusCode, Value) {
 }
 
 async fn device_keys(app: &TestApp, who: &str) -> i64 {
-    sqlx::query_scalar("SELECT COUNT(*) FROM device_keys WHERE user_id = ?")
+    sqlx::query_scalar("SELECT COUNT(*) FROM device_keys WHERE user_id = $1")
         .bind(app.user_id(who).await)
         .fetch_one(&app.db().await)
         .await
@@ -409,7 +409,7 @@ async fn the_offline_policy_is_admin_only_validated_and_audited() {
     assert_eq!(saved, change);
     let details: String = sqlx::query_scalar(
         "SELECT details FROM audit_log WHERE entity = 'offline_policy' AND action = 'update' \
-         AND user_id = ?",
+         AND user_id = $1",
     )
     .bind(app.user_id("admin").await)
     .fetch_one(&app.db().await)

@@ -43,7 +43,7 @@ async fn session_cookie_is_http_only_and_same_site() {
         .split(';')
         .next()
         .unwrap();
-    let stored: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM sessions WHERE token_hash = ?")
+    let stored: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM sessions WHERE token_hash = $1")
         .bind(token)
         .fetch_one(&app.db().await)
         .await

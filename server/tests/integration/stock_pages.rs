@@ -400,7 +400,7 @@ async fn needs_list_through_the_no_js_form() {
     post_form(&app, &clerk, "/forms/needs-list", &form).await;
     let db = app.db().await;
     let lists: Vec<(i64, String, String)> =
-        sqlx::query_as("SELECT id, priority, status FROM needs_lists WHERE hub_id = ?")
+        sqlx::query_as("SELECT id, priority, status FROM needs_lists WHERE hub_id = $1")
             .bind(hub)
             .fetch_all(&db)
             .await
@@ -411,7 +411,7 @@ async fn needs_list_through_the_no_js_form() {
         ("Urgent", "Submitted")
     );
     let lines: Vec<(i64, i64)> = sqlx::query_as(
-        "SELECT item_id, quantity FROM needs_list_lines WHERE needs_list_id = ? ORDER BY item_id",
+        "SELECT item_id, quantity FROM needs_list_lines WHERE needs_list_id = $1 ORDER BY item_id",
     )
     .bind(lists[0].0)
     .fetch_all(&db)

@@ -35,7 +35,7 @@ pub async fn event_id(app: &TestApp) -> i64 {
 }
 
 pub async fn item_id(app: &TestApp, name: &str) -> i64 {
-    sqlx::query_scalar("SELECT id FROM items WHERE name = ?")
+    sqlx::query_scalar("SELECT id FROM items WHERE name = $1")
         .bind(name)
         .fetch_one(&app.db().await)
         .await
@@ -43,7 +43,7 @@ pub async fn item_id(app: &TestApp, name: &str) -> i64 {
 }
 
 pub async fn balance(app: &TestApp, hub: i64, item: i64) -> i64 {
-    sqlx::query_scalar("SELECT quantity FROM stock_balances WHERE hub_id = ? AND item_id = ?")
+    sqlx::query_scalar("SELECT quantity FROM stock_balances WHERE hub_id = $1 AND item_id = $2")
         .bind(hub)
         .bind(item)
         .fetch_optional(&app.db().await)
@@ -173,6 +173,31 @@ async fn replaying_a_batch_changes_nothing() {
         assert_eq!(movements(&f.app).await, 2);
         assert_eq!(balance(&f.app, f.sub_hub, f.item).await, 6);
     }
+}
+
+/// The ledger is append-only in the database itself, on either engine: whoever writes to it
+/// cannot change or remove a movement (on PostgreSQL not by TRUNCATE either).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_ledger_refuses_changes_and_deletions_from_anyone() {
+    let f = fixture().await;
+    let sub = f.app.signed_in("sub").await;
+    let (_, done) = sync(&f.app, &sub, &[intake(f.sub_hub, f.item, f.event, 10)]).await;
+    assert_eq!(done["results"][0]["status"], "applied", "{done}");
+    let before = movements(&f.app).await;
+    let db = f.app.db().await;
+    let mut attempts = vec![
+        "UPDATE stock_movements SET quantity = quantity + 1",
+        "DELETE FROM stock_movements",
+    ];
+    if crate::common::postgres().is_some() {
+        attempts.push("TRUNCATE stock_movements");
+    }
+    for sql in attempts {
+        let err = sqlx::query(sql).execute(&db).await.unwrap_err();
+        assert!(err.to_string().contains("append-only"), "{sql}: {err}");
+    }
+    assert_eq!(movements(&f.app).await, before);
+    assert_eq!(balance(&f.app, f.sub_hub, f.item).await, 10);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]

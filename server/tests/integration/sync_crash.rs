@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 
 use reqwest::{Client, StatusCode};
 use serde_json::{json, Value};
-use sqlx::SqlitePool;
+use sqlx::AnyPool;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
 
@@ -152,12 +152,12 @@ async fn a_batch_whose_answer_is_lost_after_commit_is_applied_once_when_replayed
 }
 
 /// The real server binary on a given database and port.
-struct Server {
+pub(crate) struct Server {
     child: tokio::process::Child,
 }
 
 impl Server {
-    async fn start(db_url: &str, site: &std::path::Path, port: u16) -> Server {
+    pub(crate) async fn start(db_url: &str, site: &std::path::Path, port: u16) -> Server {
         let child = tokio::process::Command::new(env!("CARGO_BIN_EXE_server"))
             .env("DATABASE_URL", db_url)
             .env("DRIMS_DEMO", "1")
@@ -211,8 +211,7 @@ const KILLS: usize = 3;
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sigkill_during_a_stream_of_batches_loses_and_duplicates_nothing() {
     let dir = tempfile::tempdir().unwrap();
-    let db_path = dir.path().join("crash.db");
-    let db_url = format!("sqlite://{}", db_path.display());
+    let db_url = crate::common::fresh_database_url(dir.path()).await;
     let site = dir.path().join("site");
     let port = TcpListener::bind("127.0.0.1:0")
         .await
@@ -222,7 +221,8 @@ async fn sigkill_during_a_stream_of_batches_loses_and_duplicates_nothing() {
         .port();
     let base = format!("http://127.0.0.1:{port}");
     let mut server = Server::start(&db_url, &site, port).await;
-    let db = SqlitePool::connect(&db_url).await.unwrap();
+    sqlx::any::install_default_drivers();
+    let db = AnyPool::connect(&db_url).await.unwrap();
     let one = |sql: &'static str| sqlx::query_scalar::<_, i64>(sql).fetch_one(&db);
     let hub = one("SELECT id FROM hubs WHERE name = 'St. Catherine Parish Depot'")
         .await
@@ -233,9 +233,9 @@ async fn sigkill_during_a_stream_of_batches_loses_and_duplicates_nothing() {
     let event = one("SELECT id FROM disaster_events WHERE status = 'Active' LIMIT 1")
         .await
         .unwrap();
-    let stock = |db: SqlitePool| async move {
+    let stock = |db: AnyPool| async move {
         sqlx::query_scalar::<_, i64>(
-            "SELECT COALESCE(SUM(quantity), 0) FROM stock_balances WHERE hub_id = ? AND item_id = ?",
+            "SELECT COALESCE(CAST(SUM(quantity) AS BIGINT), 0) FROM stock_balances WHERE hub_id = $1 AND item_id = $2",
         )
         .bind(hub)
         .bind(item)

@@ -70,7 +70,7 @@ async fn states(app: &TestApp, client: &Client, ids: &[&str]) -> Vec<Value> {
 }
 
 async fn audits(app: &TestApp, action: &str) -> i64 {
-    sqlx::query_scalar("SELECT COUNT(*) FROM audit_log WHERE entity = 'operation' AND action = ?")
+    sqlx::query_scalar("SELECT COUNT(*) FROM audit_log WHERE entity = 'operation' AND action = $1")
         .bind(action)
         .fetch_one(&app.db().await)
         .await

@@ -55,7 +55,7 @@ async fn stock_in(app: &TestApp, user: &str, hub: i64, item: i64, qty: i64) {
 
 async fn linked_movements(app: &TestApp, link: &str) -> Vec<(i64, String, i64)> {
     sqlx::query_as(
-        "SELECT hub_id, direction, quantity FROM stock_movements WHERE link_id = ? ORDER BY direction",
+        "SELECT hub_id, direction, quantity FROM stock_movements WHERE link_id = $1 ORDER BY direction",
     )
     .bind(link)
     .fetch_all(&app.db().await)
@@ -64,7 +64,7 @@ async fn linked_movements(app: &TestApp, link: &str) -> Vec<(i64, String, i64)> 
 }
 
 async fn transfer_status(app: &TestApp, id: i64) -> String {
-    sqlx::query_scalar("SELECT status FROM transfers WHERE id = ?")
+    sqlx::query_scalar("SELECT status FROM transfers WHERE id = $1")
         .bind(id)
         .fetch_one(&app.db().await)
         .await
@@ -322,7 +322,7 @@ async fn queued_offline_then_confirmed_online() {
         let db = db.clone();
         async move {
             sqlx::query_scalar::<_, i64>(
-                "SELECT id FROM pending_confirmations WHERE operation_id = ?",
+                "SELECT id FROM pending_confirmations WHERE operation_id = $1",
             )
             .bind(op_id)
             .fetch_one(&db)

@@ -6,14 +6,14 @@ use super::*;
 /// each within that hub's stock (when `stock` is checked now), totals within what was
 /// requested.
 pub(super) async fn check_allocations(
-    conn: &mut SqliteConnection,
+    conn: &mut AnyConnection,
     ctx: &mut BatchContext,
     row: &ListRow,
     allocations: &[Allocation],
     check_stock: bool,
 ) -> Result<(), Failure> {
     let requested: BTreeMap<i64, i64> =
-        sqlx::query_as("SELECT item_id, quantity FROM needs_list_lines WHERE needs_list_id = ?")
+        sqlx::query_as("SELECT item_id, quantity FROM needs_list_lines WHERE needs_list_id = $1")
             .bind(row.id)
             .fetch_all(&mut *conn)
             .await?
@@ -71,11 +71,11 @@ pub(super) async fn check_allocations(
 }
 
 pub(super) async fn current_allocations(
-    conn: &mut SqliteConnection,
+    conn: &mut AnyConnection,
     list_id: i64,
 ) -> Result<Vec<Allocation>, Failure> {
     let rows: Vec<(i64, i64, i64)> = sqlx::query_as(
-        "SELECT item_id, source_hub_id, quantity FROM needs_list_allocations WHERE needs_list_id = ? ORDER BY id",
+        "SELECT item_id, source_hub_id, quantity FROM needs_list_allocations WHERE needs_list_id = $1 ORDER BY id",
     )
     .bind(list_id)
     .fetch_all(&mut *conn)
@@ -91,17 +91,17 @@ pub(super) async fn current_allocations(
 }
 
 pub(super) async fn replace_allocations(
-    conn: &mut SqliteConnection,
+    conn: &mut AnyConnection,
     list_id: i64,
     allocations: &[Allocation],
 ) -> Result<(), Failure> {
-    sqlx::query("DELETE FROM needs_list_allocations WHERE needs_list_id = ?")
+    sqlx::query("DELETE FROM needs_list_allocations WHERE needs_list_id = $1")
         .bind(list_id)
         .execute(&mut *conn)
         .await?;
     for a in allocations {
         sqlx::query(
-            "INSERT INTO needs_list_allocations (needs_list_id, item_id, source_hub_id, quantity) VALUES (?, ?, ?, ?)",
+            "INSERT INTO needs_list_allocations (needs_list_id, item_id, source_hub_id, quantity) VALUES ($1, $2, $3, $4)",
         )
         .bind(list_id)
         .bind(a.item_id)
@@ -119,7 +119,7 @@ pub(super) fn to_json(allocations: &[Allocation]) -> String {
 
 #[allow(clippy::too_many_arguments)]
 pub(super) async fn version(
-    conn: &mut SqliteConnection,
+    conn: &mut AnyConnection,
     ctx: &BatchContext,
     op: &Operation,
     list_id: i64,
@@ -130,7 +130,7 @@ pub(super) async fn version(
 ) -> Result<i64, Failure> {
     Ok(sqlx::query_scalar(
         "INSERT INTO fulfilment_versions (needs_list_id, before, after, reason, change_request_id, created_by, created_at, operation_id) \
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id",
     )
     .bind(list_id)
     .bind(to_json(before))

@@ -13,7 +13,7 @@ pub(super) struct ChangeRequestRow {
 }
 
 pub async fn change_request_create(
-    conn: &mut SqliteConnection,
+    conn: &mut AnyConnection,
     ctx: &mut BatchContext,
     op: &Operation,
     p: &ChangeRequestPayload,
@@ -35,7 +35,7 @@ pub async fn change_request_create(
     }
     expect(&row, &[status::APPROVED, status::RESENT], "changed")?;
     let open: i64 = sqlx::query_scalar(
-        "SELECT COUNT(*) FROM fulfilment_change_requests WHERE needs_list_id = ? AND status = 'PENDING'",
+        "SELECT COUNT(*) FROM fulfilment_change_requests WHERE needs_list_id = $1 AND status = 'PENDING'",
     )
     .bind(row.id)
     .fetch_one(&mut *conn)
@@ -52,7 +52,7 @@ pub async fn change_request_create(
     check_allocations(conn, ctx, &row, &p.allocations, false).await?;
     let id: i64 = sqlx::query_scalar(
         "INSERT INTO fulfilment_change_requests (needs_list_id, source_hub_id, requested_by, requested_at, reason, proposed, status, operation_id) \
-         VALUES (?, ?, ?, ?, ?, ?, 'PENDING', ?) RETURNING id",
+         VALUES ($1, $2, $3, $4, $5, $6, 'PENDING', $7) RETURNING id",
     )
     .bind(row.id)
     .bind(op.hub_id)
@@ -92,13 +92,13 @@ pub async fn change_request_create(
 }
 
 pub async fn change_request_process(
-    conn: &mut SqliteConnection,
+    conn: &mut AnyConnection,
     ctx: &mut BatchContext,
     op: &Operation,
     p: &ChangeRequestProcessPayload,
 ) -> Result<Applied, Failure> {
     let cr: ChangeRequestRow = sqlx::query_as(
-        "SELECT id, needs_list_id, requested_by, reason, proposed, status FROM fulfilment_change_requests WHERE id = ?",
+        "SELECT id, needs_list_id, requested_by, reason, proposed, status FROM fulfilment_change_requests WHERE id = $1",
     )
     .bind(p.change_request_id)
     .fetch_optional(&mut *conn)
@@ -168,7 +168,7 @@ pub async fn change_request_process(
         ),
     };
     sqlx::query(
-        "UPDATE fulfilment_change_requests SET status = ?, decided_by = ?, decided_at = ?, decision_note = ? WHERE id = ?",
+        "UPDATE fulfilment_change_requests SET status = $1, decided_by = $2, decided_at = $3, decision_note = $4 WHERE id = $5",
     )
     .bind(new_status)
     .bind(ctx.user.id)

@@ -3,7 +3,7 @@
 use super::*;
 
 pub async fn fulfilment_edit(
-    conn: &mut SqliteConnection,
+    conn: &mut AnyConnection,
     ctx: &mut BatchContext,
     op: &Operation,
     p: &FulfilmentEditPayload,
@@ -42,7 +42,7 @@ pub async fn fulfilment_edit(
         ));
     }
     let versions: i64 =
-        sqlx::query_scalar("SELECT COUNT(*) FROM fulfilment_versions WHERE needs_list_id = ?")
+        sqlx::query_scalar("SELECT COUNT(*) FROM fulfilment_versions WHERE needs_list_id = $1")
             .bind(row.id)
             .fetch_one(&mut *conn)
             .await?;
@@ -97,7 +97,7 @@ pub async fn fulfilment_edit(
         }
         stock::insert_movement(conn, movement(to, "IN")).await?;
         sqlx::query(
-            "INSERT INTO fulfilment_edit_log (needs_list_id, field, before, after, reason, user_id, at, operation_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            "INSERT INTO fulfilment_edit_log (needs_list_id, field, before, after, reason, user_id, at, operation_id) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
         )
         .bind(row.id)
         .bind(format!("{} from {source_name}", item.name))

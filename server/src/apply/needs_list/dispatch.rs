@@ -10,14 +10,14 @@ pub(super) struct AllocationRow {
 }
 
 pub async fn dispatch(
-    conn: &mut SqliteConnection,
+    conn: &mut AnyConnection,
     ctx: &mut BatchContext,
     op: &Operation,
     p: &NeedsListRef,
 ) -> Result<Applied, Failure> {
     let row = find(conn, ctx, p.needs_list_id).await?;
     let allocations: Vec<AllocationRow> = sqlx::query_as(
-        "SELECT item_id, source_hub_id, quantity FROM needs_list_allocations WHERE needs_list_id = ? ORDER BY id",
+        "SELECT item_id, source_hub_id, quantity FROM needs_list_allocations WHERE needs_list_id = $1 ORDER BY id",
     )
     .bind(row.id)
     .fetch_all(&mut *conn)
@@ -95,7 +95,7 @@ pub async fn dispatch(
         }
         stock::insert_movement(conn, movement(row.hub_id, "IN")).await?;
     }
-    sqlx::query("UPDATE needs_lists SET dispatch_link = ? WHERE id = ?")
+    sqlx::query("UPDATE needs_lists SET dispatch_link = $1 WHERE id = $2")
         .bind(&link)
         .bind(row.id)
         .execute(&mut *conn)
@@ -121,7 +121,7 @@ pub async fn dispatch(
 }
 
 pub async fn receive(
-    conn: &mut SqliteConnection,
+    conn: &mut AnyConnection,
     ctx: &mut BatchContext,
     op: &Operation,
     p: &NeedsListRef,

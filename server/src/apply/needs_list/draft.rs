@@ -3,7 +3,7 @@
 use super::*;
 
 pub async fn update(
-    conn: &mut SqliteConnection,
+    conn: &mut AnyConnection,
     ctx: &mut BatchContext,
     op: &Operation,
     p: &NeedsListUpdatePayload,
@@ -16,7 +16,7 @@ pub async fn update(
     }
     check_lines(conn, ctx, &p.list).await?;
     sqlx::query(
-        "UPDATE needs_lists SET event_id = ?, priority = ?, notes = ?, updated_at = ? WHERE id = ?",
+        "UPDATE needs_lists SET event_id = $1, priority = $2, notes = $3, updated_at = $4 WHERE id = $5",
     )
     .bind(p.list.event_id)
     .bind(p.list.priority.code())
@@ -25,7 +25,7 @@ pub async fn update(
     .bind(list.row.id)
     .execute(&mut *conn)
     .await?;
-    sqlx::query("DELETE FROM needs_list_lines WHERE needs_list_id = ?")
+    sqlx::query("DELETE FROM needs_list_lines WHERE needs_list_id = $1")
         .bind(list.row.id)
         .execute(&mut *conn)
         .await?;
@@ -57,7 +57,7 @@ pub async fn update(
 
 /// The event is Active and every item exists (shared by create and edit).
 pub async fn check_lines(
-    conn: &mut SqliteConnection,
+    conn: &mut AnyConnection,
     ctx: &mut BatchContext,
     p: &NeedsListCreatePayload,
 ) -> Result<(), Failure> {
@@ -69,12 +69,12 @@ pub async fn check_lines(
 }
 
 pub async fn insert_lines(
-    conn: &mut SqliteConnection,
+    conn: &mut AnyConnection,
     list_id: i64,
     p: &NeedsListCreatePayload,
 ) -> Result<(), Failure> {
     for line in &p.lines {
-        sqlx::query("INSERT INTO needs_list_lines (needs_list_id, item_id, quantity, justification) VALUES (?, ?, ?, ?)")
+        sqlx::query("INSERT INTO needs_list_lines (needs_list_id, item_id, quantity, justification) VALUES ($1, $2, $3, $4)")
             .bind(list_id)
             .bind(line.item_id)
             .bind(line.quantity)
@@ -86,7 +86,7 @@ pub async fn insert_lines(
 }
 
 pub async fn delete(
-    conn: &mut SqliteConnection,
+    conn: &mut AnyConnection,
     ctx: &mut BatchContext,
     op: &Operation,
     p: &NeedsListRef,
@@ -94,7 +94,7 @@ pub async fn delete(
     let list = load(conn, ctx, op, p.needs_list_id, Action::NeedsListDelete).await?;
     expect(&list.row, &[status::DRAFT], "deleted")?;
     // Lines, allocations and timeline go with it (ON DELETE CASCADE); the audit log keeps it.
-    sqlx::query("DELETE FROM needs_lists WHERE id = ?")
+    sqlx::query("DELETE FROM needs_lists WHERE id = $1")
         .bind(list.row.id)
         .execute(&mut *conn)
         .await?;
@@ -112,7 +112,7 @@ pub async fn delete(
 }
 
 pub async fn submit(
-    conn: &mut SqliteConnection,
+    conn: &mut AnyConnection,
     ctx: &mut BatchContext,
     op: &Operation,
     p: &NeedsListRef,
@@ -130,13 +130,13 @@ pub async fn submit(
 }
 
 pub(super) async fn submit_row(
-    conn: &mut SqliteConnection,
+    conn: &mut AnyConnection,
     ctx: &mut BatchContext,
     op: &Operation,
     row: &ListRow,
 ) -> Result<(), Failure> {
     let lines: i64 = sqlx::query_scalar(
-        "SELECT COUNT(*) FROM needs_list_lines WHERE needs_list_id = ? AND quantity > 0",
+        "SELECT COUNT(*) FROM needs_list_lines WHERE needs_list_id = $1 AND quantity > 0",
     )
     .bind(row.id)
     .fetch_one(&mut *conn)
@@ -147,7 +147,7 @@ pub(super) async fn submit_row(
             "A needs list needs at least one line with a quantity to be submitted.",
         ));
     }
-    sqlx::query("UPDATE needs_lists SET submitted_by = ?, submitted_at = ? WHERE id = ?")
+    sqlx::query("UPDATE needs_lists SET submitted_by = $1, submitted_at = $2 WHERE id = $3")
         .bind(ctx.user.id)
         .bind(db::now())
         .bind(row.id)

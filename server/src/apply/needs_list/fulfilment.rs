@@ -15,7 +15,7 @@ pub(super) fn held_by_other(row: &ListRow, user: i64) -> Option<i64> {
 }
 
 pub async fn fulfilment(
-    conn: &mut SqliteConnection,
+    conn: &mut AnyConnection,
     ctx: &mut BatchContext,
     op: &Operation,
     p: &FulfilmentPayload,
@@ -33,7 +33,7 @@ pub async fn fulfilment(
         },
     )?;
     if let Some(holder) = held_by_other(row, ctx.user.id) {
-        let name: String = sqlx::query_scalar("SELECT display_name FROM users WHERE id = ?")
+        let name: String = sqlx::query_scalar("SELECT display_name FROM users WHERE id = $1")
             .bind(holder)
             .fetch_one(&mut *conn)
             .await?;
@@ -54,7 +54,7 @@ pub async fn fulfilment(
         (Some(ctx.user.id), Some(db::now()))
     };
     sqlx::query(
-        "UPDATE needs_lists SET prepared_by = ?, locked_by = ?, locked_at = ? WHERE id = ?",
+        "UPDATE needs_lists SET prepared_by = $1, locked_by = $2, locked_at = $3 WHERE id = $4",
     )
     .bind(ctx.user.id)
     .bind(locked_by)
@@ -81,7 +81,7 @@ pub async fn fulfilment(
 }
 
 pub async fn review(
-    conn: &mut SqliteConnection,
+    conn: &mut AnyConnection,
     ctx: &mut BatchContext,
     op: &Operation,
     p: &NeedsListRef,
@@ -96,7 +96,7 @@ pub async fn review(
     )?;
     if approve {
         let allocations: i64 = sqlx::query_scalar(
-            "SELECT COUNT(*) FROM needs_list_allocations WHERE needs_list_id = ?",
+            "SELECT COUNT(*) FROM needs_list_allocations WHERE needs_list_id = $1",
         )
         .bind(row.id)
         .fetch_one(&mut *conn)
@@ -122,7 +122,7 @@ pub async fn review(
             format!("Needs list {} approved for dispatch.", row.number),
         );
     }
-    sqlx::query("DELETE FROM needs_list_allocations WHERE needs_list_id = ?")
+    sqlx::query("DELETE FROM needs_list_allocations WHERE needs_list_id = $1")
         .bind(row.id)
         .execute(&mut *conn)
         .await?;

@@ -13,7 +13,7 @@ use app::ops::{
 };
 use app::permissions::{authorize, Action};
 use serde_json::json;
-use sqlx::SqliteConnection;
+use sqlx::AnyConnection;
 
 use super::{reject, Applied, BatchContext, Failure};
 
@@ -54,7 +54,7 @@ pub(super) struct List {
 /// The list, with the actor allowed to do `action` at its hub (the requester). The operation
 /// must name that hub, so a pending confirmation is listed for the right people.
 pub(super) async fn load(
-    conn: &mut SqliteConnection,
+    conn: &mut AnyConnection,
     ctx: &mut BatchContext,
     op: &Operation,
     id: i64,
@@ -77,7 +77,7 @@ pub(super) async fn load(
 /// The list, if the actor may see it; a list they may not see answers exactly like one that
 /// does not exist (no number, no hub), so ids reveal nothing.
 pub(super) async fn find(
-    conn: &mut SqliteConnection,
+    conn: &mut AnyConnection,
     ctx: &BatchContext,
     id: i64,
 ) -> Result<ListRow, Failure> {
@@ -96,7 +96,7 @@ fn not_found(id: i64) -> Failure {
 /// Who may see a list (as `services::needs_lists::may_see`): global government roles and
 /// auditors all; a hub user their hub's own lists and those their hub is a source of.
 pub(super) async fn visible(
-    conn: &mut SqliteConnection,
+    conn: &mut AnyConnection,
     ctx: &BatchContext,
     row: &ListRow,
 ) -> Result<bool, Failure> {
@@ -115,7 +115,7 @@ pub(super) async fn visible(
         return Ok(true);
     }
     let source: Option<i64> = sqlx::query_scalar(
-        "SELECT 1 FROM needs_list_allocations WHERE needs_list_id = ? AND source_hub_id = ? LIMIT 1",
+        "SELECT 1 FROM needs_list_allocations WHERE needs_list_id = $1 AND source_hub_id = $2 LIMIT 1",
     )
     .bind(row.id)
     .bind(own)
@@ -125,9 +125,9 @@ pub(super) async fn visible(
 }
 
 /// The list whatever the actor may see (internal use: notifications).
-pub(super) async fn find_any(conn: &mut SqliteConnection, id: i64) -> Result<ListRow, Failure> {
+pub(super) async fn find_any(conn: &mut AnyConnection, id: i64) -> Result<ListRow, Failure> {
     sqlx::query_as(
-        "SELECT id, number, hub_id, status, locked_by, locked_at FROM needs_lists WHERE id = ?",
+        "SELECT id, number, hub_id, status, locked_by, locked_at FROM needs_lists WHERE id = $1",
     )
     .bind(id)
     .fetch_optional(&mut *conn)
@@ -138,7 +138,7 @@ pub(super) async fn find_any(conn: &mut SqliteConnection, id: i64) -> Result<Lis
 /// Stock on hand, told only to someone who may see that hub's inventory: nobody learns an
 /// agency's (or another source's) quantities from a refusal.
 pub(super) async fn on_hand_for(
-    conn: &mut SqliteConnection,
+    conn: &mut AnyConnection,
     ctx: &mut BatchContext,
     hub_id: i64,
     item_id: i64,
@@ -172,7 +172,7 @@ pub(super) fn expect(list: &ListRow, allowed: &[&str], doing: &str) -> Result<()
 /// Moves the list to `to` and records the transition on its timeline.
 #[allow(clippy::too_many_arguments)]
 pub(super) async fn transition(
-    conn: &mut SqliteConnection,
+    conn: &mut AnyConnection,
     ctx: &mut BatchContext,
     op: &Operation,
     list: &ListRow,
@@ -181,7 +181,7 @@ pub(super) async fn transition(
     note: Option<&str>,
 ) -> Result<(), Failure> {
     let now = db::now();
-    sqlx::query("UPDATE needs_lists SET status = ?, updated_at = ? WHERE id = ?")
+    sqlx::query("UPDATE needs_lists SET status = $1, updated_at = $2 WHERE id = $3")
         .bind(to)
         .bind(&now)
         .bind(list.id)
@@ -200,7 +200,7 @@ pub(super) async fn transition(
 
 #[allow(clippy::too_many_arguments)]
 pub async fn timeline(
-    conn: &mut SqliteConnection,
+    conn: &mut AnyConnection,
     ctx: &BatchContext,
     op: &Operation,
     list_id: i64,
@@ -211,7 +211,7 @@ pub async fn timeline(
 ) -> Result<(), Failure> {
     sqlx::query(
         "INSERT INTO needs_list_events (needs_list_id, action, from_status, to_status, user_id, at, note, operation_id) \
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
     )
     .bind(list_id)
     .bind(action)

@@ -10,37 +10,28 @@ pub enum Audience {
 
 /// In-app notifications for everyone in `audience` but the actor, written with the change.
 pub async fn notify(
-    conn: &mut SqliteConnection,
+    conn: &mut AnyConnection,
     ctx: &BatchContext,
     audience: Audience,
     message: &str,
     link: &str,
 ) -> Result<(), Failure> {
-    let (filter, ids): (String, Vec<String>) = match audience {
-        Audience::Roles(roles) => (
-            format!("role IN ({})", vec!["?"; roles.len()].join(", ")),
-            roles.iter().map(|r| r.to_string()).collect(),
-        ),
-        Audience::Hubs(hubs) if hubs.is_empty() => return Ok(()),
-        Audience::Hubs(hubs) => (
-            format!("hub_id IN ({})", vec!["?"; hubs.len()].join(", ")),
-            hubs.iter().map(|h| h.to_string()).collect(),
-        ),
-        Audience::User(id) => ("id = ?".to_string(), vec![id.to_string()]),
-    };
-    let sql = format!(
-        "INSERT INTO notifications (user_id, message, link, created_at) \
-         SELECT id, ?, ?, ? FROM users WHERE active = 1 AND id <> ? AND {filter}"
-    );
-    let mut query = sqlx::query(&sql)
-        .bind(message)
-        .bind(link)
-        .bind(db::now())
+    let mut q =
+        db::Sql::new("INSERT INTO notifications (user_id, message, link, created_at) SELECT id, ");
+    q.bind(message.to_string())
+        .push(", ")
+        .bind(link.to_string())
+        .push(", ");
+    q.bind(db::now())
+        .push(" FROM users WHERE active = 1 AND id <> ")
         .bind(ctx.user.id);
-    for id in &ids {
-        query = query.bind(id);
-    }
-    query.execute(&mut *conn).await?;
+    match audience {
+        Audience::Roles(roles) => q.push(" AND role IN ").bind_list(roles.iter().copied()),
+        Audience::Hubs(hubs) if hubs.is_empty() => return Ok(()),
+        Audience::Hubs(hubs) => q.push(" AND hub_id IN ").bind_list(hubs),
+        Audience::User(id) => q.push(" AND id = ").bind(id),
+    };
+    q.execute(&mut *conn).await?;
     Ok(())
 }
 
@@ -49,7 +40,7 @@ pub(super) const APPROVERS: &[&str] = &["ADMIN", "LOGISTICS_MANAGER"];
 
 /// The notifications DOMAIN's transitions call for.
 pub(super) async fn announce(
-    conn: &mut SqliteConnection,
+    conn: &mut AnyConnection,
     ctx: &BatchContext,
     row: &ListRow,
     action: &str,
@@ -126,7 +117,7 @@ pub(super) async fn announce(
 
 /// A list created as Submitted is announced like a submission.
 pub async fn announce_created(
-    conn: &mut SqliteConnection,
+    conn: &mut AnyConnection,
     ctx: &BatchContext,
     list_id: i64,
 ) -> Result<(), Failure> {

@@ -9,7 +9,7 @@ use app::offline::devices::{
 };
 use app::permissions::{authorize, Action};
 use serde_json::json;
-use sqlx::SqliteConnection;
+use sqlx::AnyConnection;
 
 use super::{clean, disable, event, find, try_enable, Enable, MAX_NAME, SELECT};
 use crate::db::{self, Db};
@@ -21,7 +21,7 @@ fn admin_only(user: &SessionUser) -> AppResult<()> {
     Ok(())
 }
 
-async fn existing(conn: &mut SqliteConnection, id: &str) -> AppResult<DeviceSummary> {
+async fn existing(conn: &mut AnyConnection, id: &str) -> AppResult<DeviceSummary> {
     find(conn, id)
         .await?
         .map(DeviceSummary::from)
@@ -44,10 +44,10 @@ pub async fn list(db: &Db, user: &SessionUser) -> AppResult<DeviceList> {
 /// at, kind, username, count, details.
 type EventRow = (String, String, Option<String>, Option<i64>, String);
 
-async fn events(conn: &mut SqliteConnection, id: &str) -> AppResult<Vec<DeviceEvent>> {
+async fn events(conn: &mut AnyConnection, id: &str) -> AppResult<Vec<DeviceEvent>> {
     let rows: Vec<EventRow> = sqlx::query_as(
         "SELECT e.at, e.kind, u.username, e.count, e.details FROM device_events e \
-         LEFT JOIN users u ON u.id = e.user_id WHERE e.device_id = ? ORDER BY e.id DESC",
+         LEFT JOIN users u ON u.id = e.user_id WHERE e.device_id = $1 ORDER BY e.id DESC",
     )
     .bind(id)
     .fetch_all(conn)
@@ -87,7 +87,7 @@ pub async fn update(
     if let Some(name) = &input.name {
         let name = clean(Some(name), MAX_NAME)
             .ok_or_else(|| ValidationError::new("name", "The device name cannot be empty."))?;
-        sqlx::query("UPDATE devices SET name = ? WHERE id = ?")
+        sqlx::query("UPDATE devices SET name = $1 WHERE id = $2")
             .bind(&name)
             .bind(id)
             .execute(&mut *tx)
@@ -126,14 +126,14 @@ pub async fn update(
             // does not turn it on again at the next sign-in).
             let was_on = disable(&mut tx, id, Some(admin.id)).await?;
             sqlx::query(
-                "UPDATE devices SET offline_enabled_by = ?, offline_enabled_at = ? WHERE id = ?",
+                "UPDATE devices SET offline_enabled_by = $1, offline_enabled_at = $2 WHERE id = $3",
             )
             .bind(admin.id)
             .bind(db::now())
             .bind(id)
             .execute(&mut *tx)
             .await?;
-            sqlx::query("DELETE FROM device_keys WHERE device_id = ?")
+            sqlx::query("DELETE FROM device_keys WHERE device_id = $1")
                 .bind(id)
                 .execute(&mut *tx)
                 .await?;
@@ -189,8 +189,8 @@ pub async fn revoke(
     }
     let now = db::now();
     sqlx::query(
-        "UPDATE devices SET revoked_at = ?, revoked_by = ?, revoke_reason = ?, offline_enabled = 0, \
-         wipe_requested_at = COALESCE(wipe_requested_at, ?) WHERE id = ?",
+        "UPDATE devices SET revoked_at = $1, revoked_by = $2, revoke_reason = $3, offline_enabled = 0, \
+         wipe_requested_at = COALESCE(wipe_requested_at, $4) WHERE id = $5",
     )
     .bind(&now)
     .bind(admin.id)
@@ -199,12 +199,12 @@ pub async fn revoke(
     .bind(id)
     .execute(&mut *tx)
     .await?;
-    let keys = sqlx::query("DELETE FROM device_keys WHERE device_id = ?")
+    let keys = sqlx::query("DELETE FROM device_keys WHERE device_id = $1")
         .bind(id)
         .execute(&mut *tx)
         .await?
         .rows_affected();
-    let sessions = sqlx::query("DELETE FROM sessions WHERE device_id = ?")
+    let sessions = sqlx::query("DELETE FROM sessions WHERE device_id = $1")
         .bind(id)
         .execute(&mut *tx)
         .await?
@@ -249,8 +249,8 @@ pub async fn deprovision(db: &Db, admin: &SessionUser, id: &str) -> AppResult<De
         )));
     }
     sqlx::query(
-        "UPDATE devices SET wipe_requested_at = ?, offline_enabled = 0, offline_enabled_by = ?, \
-         offline_enabled_at = ? WHERE id = ?",
+        "UPDATE devices SET wipe_requested_at = $1, offline_enabled = 0, offline_enabled_by = $2, \
+         offline_enabled_at = $3 WHERE id = $4",
     )
     .bind(db::now())
     .bind(admin.id)
@@ -277,8 +277,8 @@ pub async fn deprovision(db: &Db, admin: &SessionUser, id: &str) -> AppResult<De
 /// whether this id is revoked (what a wiped-out session needs to learn to wipe itself); any
 /// other id answers 401, so nothing about other users' devices is told.
 pub async fn check(db: &Db, user: Option<&SessionUser>, id: &str) -> AppResult<DeviceCheck> {
-    let row: Option<(bool, Option<String>, Option<String>)> = sqlx::query_as(
-        "SELECT offline_enabled, revoked_at, wipe_requested_at FROM devices WHERE id = ?",
+    let row: Option<(i64, Option<String>, Option<String>)> = sqlx::query_as(
+        "SELECT offline_enabled, revoked_at, wipe_requested_at FROM devices WHERE id = $1",
     )
     .bind(id)
     .fetch_optional(db)
@@ -297,14 +297,15 @@ pub async fn check(db: &Db, user: Option<&SessionUser>, id: &str) -> AppResult<D
         return Err(AppError::signed_out());
     };
     let (enabled, wipe) = row
-        .map(|(e, _, w)| (e, w.is_some()))
+        .map(|(e, _, w)| (e != 0, w.is_some()))
         .unwrap_or((false, false));
-    let kept: i64 =
-        sqlx::query_scalar("SELECT COUNT(*) FROM device_keys WHERE device_id = ? AND user_id = ?")
-            .bind(id)
-            .bind(user.id)
-            .fetch_one(db)
-            .await?;
+    let kept: i64 = sqlx::query_scalar(
+        "SELECT COUNT(*) FROM device_keys WHERE device_id = $1 AND user_id = $2",
+    )
+    .bind(id)
+    .bind(user.id)
+    .fetch_one(db)
+    .await?;
     Ok(DeviceCheck {
         valid: true,
         offline_enabled: Some(enabled && kept > 0),
@@ -352,19 +353,19 @@ pub async fn wipe_ack(
     }
     let now = db::now();
     sqlx::query(
-        "UPDATE devices SET wipe_acknowledged_at = ?, revoked_at = COALESCE(revoked_at, ?), \
-         revoke_reason = COALESCE(revoke_reason, 'deprovisioned'), offline_enabled = 0 WHERE id = ?",
+        "UPDATE devices SET wipe_acknowledged_at = $1, revoked_at = COALESCE(revoked_at, $2), \
+         revoke_reason = COALESCE(revoke_reason, 'deprovisioned'), offline_enabled = 0 WHERE id = $3",
     )
     .bind(&now)
     .bind(&now)
     .bind(id)
     .execute(&mut *tx)
     .await?;
-    sqlx::query("DELETE FROM device_keys WHERE device_id = ?")
+    sqlx::query("DELETE FROM device_keys WHERE device_id = $1")
         .bind(id)
         .execute(&mut *tx)
         .await?;
-    sqlx::query("DELETE FROM sessions WHERE device_id = ?")
+    sqlx::query("DELETE FROM sessions WHERE device_id = $1")
         .bind(id)
         .execute(&mut *tx)
         .await?;

@@ -6,7 +6,7 @@ pub mod admin;
 use app::model::SessionUser;
 use app::offline::devices::{DevicePolicy, DeviceSummary};
 use serde_json::{json, Value};
-use sqlx::{FromRow, SqliteConnection};
+use sqlx::{AnyConnection, FromRow};
 
 use crate::db::{self, Db};
 use crate::error::{AppError, AppResult};
@@ -41,7 +41,7 @@ pub struct DeviceRow {
     pub username: Option<String>,
     pub user_agent: Option<String>,
     pub app_version: Option<String>,
-    pub offline_enabled: bool,
+    pub offline_enabled: i64,
     pub revoked_at: Option<String>,
     pub revoke_reason: Option<String>,
     pub registered_at: String,
@@ -67,7 +67,7 @@ impl From<DeviceRow> for DeviceSummary {
             user: r.username,
             platform: r.user_agent,
             app_version: r.app_version,
-            offline_enabled: r.offline_enabled,
+            offline_enabled: r.offline_enabled != 0,
             revoked: r.revoked_at.is_some(),
             revoked_at: r.revoked_at,
             revoke_reason: r.revoke_reason,
@@ -82,8 +82,8 @@ impl From<DeviceRow> for DeviceSummary {
     }
 }
 
-pub async fn find(conn: &mut SqliteConnection, id: &str) -> AppResult<Option<DeviceRow>> {
-    Ok(sqlx::query_as(&format!("{SELECT} WHERE d.id = ?"))
+pub async fn find(conn: &mut AnyConnection, id: &str) -> AppResult<Option<DeviceRow>> {
+    Ok(sqlx::query_as(&format!("{SELECT} WHERE d.id = $1"))
         .bind(id)
         .fetch_optional(conn)
         .await?)
@@ -91,7 +91,7 @@ pub async fn find(conn: &mut SqliteConnection, id: &str) -> AppResult<Option<Dev
 
 /// One line of the device's activity log (only for a registered device).
 pub async fn event(
-    conn: &mut SqliteConnection,
+    conn: &mut AnyConnection,
     device_id: &str,
     kind: &str,
     user_id: Option<i64>,
@@ -100,7 +100,7 @@ pub async fn event(
 ) -> AppResult<()> {
     sqlx::query(
         "INSERT INTO device_events (device_id, at, kind, user_id, count, details) \
-         SELECT ?, ?, ?, ?, ?, ? WHERE EXISTS (SELECT 1 FROM devices WHERE id = ?)",
+         SELECT $1, $2, $3, $4, $5, $6 WHERE EXISTS (SELECT 1 FROM devices WHERE id = $7)",
     )
     .bind(device_id)
     .bind(db::now())
@@ -116,7 +116,7 @@ pub async fn event(
 
 /// Registers the device, or notes a new sign-in on it (the user, what the browser said).
 pub async fn register(
-    conn: &mut SqliteConnection,
+    conn: &mut AnyConnection,
     device_id: &str,
     user_id: i64,
     info: &DeviceInfo,
@@ -126,7 +126,7 @@ pub async fn register(
     let sign_in_at = signing_in.then_some(now.clone());
     sqlx::query(
         "INSERT INTO devices (id, name, user_agent, app_version, user_id, registered_at, \
-         registered_by, last_sign_in_at, last_seen_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) \
+         registered_by, last_sign_in_at, last_seen_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) \
          ON CONFLICT (id) DO UPDATE SET name = COALESCE(excluded.name, devices.name), \
          user_agent = COALESCE(excluded.user_agent, devices.user_agent), \
          app_version = COALESCE(excluded.app_version, devices.app_version), \
@@ -157,26 +157,60 @@ pub async fn refuse_if_revoked(
     count: Option<i64>,
 ) -> AppResult<()> {
     let revoked: Option<Option<String>> =
-        sqlx::query_scalar("SELECT revoked_at FROM devices WHERE id = ?")
+        sqlx::query_scalar("SELECT revoked_at FROM devices WHERE id = $1")
             .bind(device_id)
             .fetch_optional(db)
             .await?;
     if revoked.flatten().is_none() {
         return Ok(());
     }
+    // Anyone holding the device (it was stolen, say) can send calls naming it with no session:
+    // of those, one a minute is logged, or a script could fill the log; the others are
+    // refused with a read only (no turn at the writers' lock). Refusals of signed-in users are
+    // each logged (each names a user to answer for it).
+    let anonymous = user_id.is_none();
+    if anonymous && refused_lately(db, device_id).await? {
+        return Err(AppError::device_revoked());
+    }
     let mut tx = db::write_tx(db).await?;
-    event(
-        &mut tx,
-        device_id,
-        "refused",
-        user_id,
-        count,
-        json!({ "attempt": attempt }),
-    )
-    .await?;
+    // Again under the lock: of two such calls at once, one logs.
+    if !(anonymous && refused_lately(&mut *tx, device_id).await?) {
+        event(
+            &mut tx,
+            device_id,
+            "refused",
+            user_id,
+            count,
+            json!({ "attempt": attempt }),
+        )
+        .await?;
+    }
     tx.commit().await?;
     Err(AppError::device_revoked())
 }
+
+/// Whether a refusal with no session was logged for the device within the last
+/// [`ANONYMOUS_REFUSALS_EVERY_SECS`].
+async fn refused_lately<'c, E>(conn: E, device_id: &str) -> AppResult<bool>
+where
+    E: sqlx::Executor<'c, Database = sqlx::Any>,
+{
+    let since = db::timestamp(
+        chrono::Utc::now() - chrono::Duration::seconds(ANONYMOUS_REFUSALS_EVERY_SECS),
+    );
+    let n: i64 = sqlx::query_scalar(
+        "SELECT COUNT(*) FROM device_events \
+         WHERE device_id = $1 AND kind = 'refused' AND user_id IS NULL AND at > $2",
+    )
+    .bind(device_id)
+    .bind(since)
+    .fetch_one(conn)
+    .await?;
+    Ok(n > 0)
+}
+
+/// At most one refusal of a revoked device's calls without a session is logged in this time.
+pub const ANONYMOUS_REFUSALS_EVERY_SECS: i64 = 60;
 
 /// Outcome of asking to keep a device for offline use.
 #[derive(Debug, PartialEq, Eq)]
@@ -192,13 +226,13 @@ pub enum Enable {
 /// Enables offline use of a device if the cap allows, decided by one conditional UPDATE (so
 /// parallel requests can never go past the cap: SQLite runs writes one at a time).
 pub async fn try_enable(
-    conn: &mut SqliteConnection,
+    conn: &mut AnyConnection,
     device_id: &str,
     by: Option<i64>,
 ) -> AppResult<Enable> {
     let done = sqlx::query(
-        "UPDATE devices SET offline_enabled = 1, offline_enabled_by = ?, offline_enabled_at = ? \
-         WHERE id = ? AND offline_enabled = 0 AND revoked_at IS NULL AND wipe_requested_at IS NULL \
+        "UPDATE devices SET offline_enabled = 1, offline_enabled_by = $1, offline_enabled_at = $2 \
+         WHERE id = $3 AND offline_enabled = 0 AND revoked_at IS NULL AND wipe_requested_at IS NULL \
          AND (SELECT COUNT(*) FROM devices WHERE offline_enabled = 1) < \
              COALESCE((SELECT max_offline_devices FROM offline_policy WHERE id = 1), 9223372036854775807)",
     )
@@ -211,28 +245,28 @@ pub async fn try_enable(
     if done == 1 {
         return Ok(Enable::Enabled);
     }
-    let row: Option<(bool, Option<String>, Option<String>)> = sqlx::query_as(
-        "SELECT offline_enabled, revoked_at, wipe_requested_at FROM devices WHERE id = ?",
+    let row: Option<(i64, Option<String>, Option<String>)> = sqlx::query_as(
+        "SELECT offline_enabled, revoked_at, wipe_requested_at FROM devices WHERE id = $1",
     )
     .bind(device_id)
     .fetch_optional(&mut *conn)
     .await?;
     Ok(match row {
-        Some((true, _, _)) => Enable::AlreadyEnabled,
-        Some((false, None, None)) => Enable::LimitReached,
+        Some((1, _, _)) => Enable::AlreadyEnabled,
+        Some((0, None, None)) => Enable::LimitReached,
         _ => Enable::Unavailable,
     })
 }
 
 /// Stops offline use of a device; true when it was enabled.
 pub async fn disable(
-    conn: &mut SqliteConnection,
+    conn: &mut AnyConnection,
     device_id: &str,
     by: Option<i64>,
 ) -> AppResult<bool> {
     Ok(sqlx::query(
-        "UPDATE devices SET offline_enabled = 0, offline_enabled_by = ?, offline_enabled_at = ? \
-         WHERE id = ? AND offline_enabled = 1",
+        "UPDATE devices SET offline_enabled = 0, offline_enabled_by = $1, offline_enabled_at = $2 \
+         WHERE id = $3 AND offline_enabled = 1",
     )
     .bind(by)
     .bind(db::now())
@@ -259,8 +293,8 @@ pub async fn keep_at_sign_in(
         return Ok(false);
     }
     let mut tx = db::write_tx(db).await?;
-    let row: Option<(bool, Option<String>)> =
-        sqlx::query_as("SELECT offline_enabled, offline_enabled_at FROM devices WHERE id = ?")
+    let row: Option<(i64, Option<String>)> =
+        sqlx::query_as("SELECT offline_enabled, offline_enabled_at FROM devices WHERE id = $1")
             .bind(device_id)
             .fetch_optional(&mut *tx)
             .await?;
@@ -268,7 +302,7 @@ pub async fn keep_at_sign_in(
         return Ok(false);
     };
     let ask = policy.default_mode == "ask-user";
-    let kept = if enabled {
+    let kept = if enabled != 0 {
         !ask || keep_offline
     } else if ask && (!keep_offline || !policy.allow_user_request) {
         false
@@ -290,9 +324,9 @@ pub async fn keep_at_sign_in(
         }
         outcome == Enable::Enabled
     };
-    if ask && enabled && !keep_offline {
+    if ask && enabled != 0 && !keep_offline {
         let others: i64 = sqlx::query_scalar(
-            "SELECT COUNT(*) FROM device_keys WHERE device_id = ? AND user_id <> ?",
+            "SELECT COUNT(*) FROM device_keys WHERE device_id = $1 AND user_id <> $2",
         )
         .bind(device_id)
         .bind(user.id)
@@ -320,7 +354,7 @@ pub async fn synced(db: &Db, device_id: &str, user_id: i64, count: i64) -> AppRe
     let mut tx = db::write_tx(db).await?;
     let now = db::now();
     let updated = sqlx::query(
-        "UPDATE devices SET last_sync_at = ?, last_sync_count = ?, last_seen_at = ? WHERE id = ?",
+        "UPDATE devices SET last_sync_at = $1, last_sync_count = $2, last_seen_at = $3 WHERE id = $4",
     )
     .bind(&now)
     .bind(count)
@@ -331,7 +365,7 @@ pub async fn synced(db: &Db, device_id: &str, user_id: i64, count: i64) -> AppRe
     .rows_affected();
     if updated == 0 {
         register(&mut tx, device_id, user_id, &DeviceInfo::default(), false).await?;
-        sqlx::query("UPDATE devices SET last_sync_at = ?, last_sync_count = ? WHERE id = ?")
+        sqlx::query("UPDATE devices SET last_sync_at = $1, last_sync_count = $2 WHERE id = $3")
             .bind(&now)
             .bind(count)
             .bind(device_id)
@@ -355,8 +389,8 @@ pub async fn synced(db: &Db, device_id: &str, user_id: i64, count: i64) -> AppRe
 pub async fn seen(db: &Db, device_id: &str) -> AppResult<()> {
     let minute_ago = db::timestamp(chrono::Utc::now() - chrono::Duration::seconds(60));
     sqlx::query(
-        "UPDATE devices SET last_seen_at = ? WHERE id = ? AND revoked_at IS NULL \
-         AND (last_seen_at IS NULL OR last_seen_at < ?)",
+        "UPDATE devices SET last_seen_at = $1 WHERE id = $2 AND revoked_at IS NULL \
+         AND (last_seen_at IS NULL OR last_seen_at < $3)",
     )
     .bind(db::now())
     .bind(device_id)
@@ -369,7 +403,7 @@ pub async fn seen(db: &Db, device_id: &str) -> AppResult<()> {
 /// What the request guard needs about a device: revoked, and when it was last seen.
 pub async fn state(db: &Db, device_id: &str) -> AppResult<Option<(bool, Option<String>)>> {
     let row: Option<(Option<String>, Option<String>)> =
-        sqlx::query_as("SELECT revoked_at, last_seen_at FROM devices WHERE id = ?")
+        sqlx::query_as("SELECT revoked_at, last_seen_at FROM devices WHERE id = $1")
             .bind(device_id)
             .fetch_optional(db)
             .await?;

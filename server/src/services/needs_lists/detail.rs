@@ -26,7 +26,7 @@ pub(super) struct TimelineRow {
 }
 
 pub async fn detail(db: &Db, user: &SessionUser, id: i64) -> AppResult<NeedsListDetail> {
-    let row: Row = sqlx::query_as(&format!("{SELECT} WHERE n.id = ?"))
+    let row: Row = sqlx::query_as(&format!("{SELECT} WHERE n.id = $1"))
         .bind(id)
         .fetch_optional(db)
         .await?
@@ -41,22 +41,22 @@ pub async fn detail(db: &Db, user: &SessionUser, id: i64) -> AppResult<NeedsList
     let requester = hub(db, row.hub_id).await?;
     let lines: Vec<(i64, String, String, i64, Option<String>, i64)> = sqlx::query_as(
         "SELECT l.item_id, i.name, i.unit, l.quantity, l.justification, \
-         COALESCE((SELECT SUM(a.quantity) FROM needs_list_allocations a WHERE a.needs_list_id = l.needs_list_id AND a.item_id = l.item_id), 0) \
-         FROM needs_list_lines l JOIN items i ON i.id = l.item_id WHERE l.needs_list_id = ? ORDER BY i.name",
+         COALESCE((SELECT CAST(SUM(a.quantity) AS BIGINT) FROM needs_list_allocations a WHERE a.needs_list_id = l.needs_list_id AND a.item_id = l.item_id), 0) \
+         FROM needs_list_lines l JOIN items i ON i.id = l.item_id WHERE l.needs_list_id = $1 ORDER BY i.name",
     )
     .bind(id)
     .fetch_all(db)
     .await?;
     let allocations: Vec<(i64, String, String, i64, String, i64)> = sqlx::query_as(
         "SELECT a.item_id, i.name, i.unit, a.source_hub_id, h.name, a.quantity FROM needs_list_allocations a \
-         JOIN items i ON i.id = a.item_id JOIN hubs h ON h.id = a.source_hub_id WHERE a.needs_list_id = ? ORDER BY i.name, h.name",
+         JOIN items i ON i.id = a.item_id JOIN hubs h ON h.id = a.source_hub_id WHERE a.needs_list_id = $1 ORDER BY i.name, h.name",
     )
     .bind(id)
     .fetch_all(db)
     .await?;
     let timeline: Vec<TimelineRow> = sqlx::query_as(
         "SELECT e.action, e.from_status, e.to_status, u.display_name AS by_name, e.at, e.note FROM needs_list_events e \
-         JOIN users u ON u.id = e.user_id WHERE e.needs_list_id = ? ORDER BY e.id",
+         JOIN users u ON u.id = e.user_id WHERE e.needs_list_id = $1 ORDER BY e.id",
     )
     .bind(id)
     .fetch_all(db)
@@ -68,7 +68,7 @@ pub async fn detail(db: &Db, user: &SessionUser, id: i64) -> AppResult<NeedsList
         Option<String>,
     ) = sqlx::query_as(
         "SELECT n.notes, n.locked_by, n.locked_at, u.display_name FROM needs_lists n \
-             LEFT JOIN users u ON u.id = n.locked_by WHERE n.id = ?",
+             LEFT JOIN users u ON u.id = n.locked_by WHERE n.id = $1",
     )
     .bind(id)
     .fetch_one(db)
@@ -105,14 +105,17 @@ pub async fn detail(db: &Db, user: &SessionUser, id: i64) -> AppResult<NeedsList
             }),
         approve_change: at_list(Action::ApproveChangeRequest),
         reject_change: at_list(Action::RejectOrClarifyChangeRequest),
-        edit_after: s == status::COMPLETED && at_list(Action::EditAfterCompletion),
+        // An agency's receipt is its own record: the apply refuses a correction of it.
+        edit_after: s == status::COMPLETED
+            && requester.hub_ref().hub_type != app::domain::HubType::Agency
+            && at_list(Action::EditAfterCompletion),
     };
     let dispatch_hub = match (user.hub_id, dispatching_source) {
         (Some(own), Some(_)) if sources.contains(&own) => own,
         _ => row.hub_id,
     };
     let names: std::collections::HashMap<(i64, i64), (String, String)> = sqlx::query_as::<_, (i64, i64, String, String)>(
-        "SELECT i.id, h.id, i.name, h.name FROM items i, hubs h WHERE i.id IN (SELECT item_id FROM needs_list_lines WHERE needs_list_id = ?)",
+        "SELECT i.id, h.id, i.name, h.name FROM items i, hubs h WHERE i.id IN (SELECT item_id FROM needs_list_lines WHERE needs_list_id = $1)",
     )
     .bind(id)
     .fetch_all(db)
@@ -123,7 +126,7 @@ pub async fn detail(db: &Db, user: &SessionUser, id: i64) -> AppResult<NeedsList
     let change_rows: Vec<ChangeRow> = sqlx::query_as(
         "SELECT c.id, h.name AS hub, u.display_name AS requested_by, c.requested_at, c.reason, c.proposed, c.status, \
          d.display_name AS decided_by, c.decision_note FROM fulfilment_change_requests c JOIN hubs h ON h.id = c.source_hub_id \
-         JOIN users u ON u.id = c.requested_by LEFT JOIN users d ON d.id = c.decided_by WHERE c.needs_list_id = ? ORDER BY c.id",
+         JOIN users u ON u.id = c.requested_by LEFT JOIN users d ON d.id = c.decided_by WHERE c.needs_list_id = $1 ORDER BY c.id",
     )
     .bind(id)
     .fetch_all(db)
@@ -163,7 +166,7 @@ pub async fn detail(db: &Db, user: &SessionUser, id: i64) -> AppResult<NeedsList
         .collect();
     let edit_log: Vec<EditLogEntry> = sqlx::query_as::<_, (String, Option<String>, Option<String>, String, String, String)>(
         "SELECT e.field, e.before, e.after, e.reason, u.display_name, e.at FROM fulfilment_edit_log e \
-         JOIN users u ON u.id = e.user_id WHERE e.needs_list_id = ? ORDER BY e.id",
+         JOIN users u ON u.id = e.user_id WHERE e.needs_list_id = $1 ORDER BY e.id",
     )
     .bind(id)
     .fetch_all(db)

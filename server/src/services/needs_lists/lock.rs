@@ -25,8 +25,8 @@ pub async fn take_lock(db: &Db, user: &SessionUser, id: i64) -> AppResult<String
     let now = chrono::Utc::now();
     let expired = db::timestamp(now - chrono::Duration::minutes(LOCK_MINUTES));
     let taken = sqlx::query(
-        "UPDATE needs_lists SET locked_by = ?, locked_at = ? WHERE id = ? \
-         AND (locked_by IS NULL OR locked_by = ? OR locked_at < ?)",
+        "UPDATE needs_lists SET locked_by = $1, locked_at = $2 WHERE id = $3 \
+         AND (locked_by IS NULL OR locked_by = $4 OR locked_at < $5)",
     )
     .bind(user.id)
     .bind(db::timestamp(now))
@@ -61,8 +61,8 @@ pub async fn prepare(db: &Db, user: &SessionUser, id: i64) -> AppResult<PrepareV
     let detail = detail(db, user, id).await?;
     let sources: Vec<SourceStock> = sqlx::query_as::<_, (i64, i64, String, i64)>(
         "SELECT b.item_id, h.id, h.name, b.quantity FROM stock_balances b JOIN hubs h ON h.id = b.hub_id \
-         WHERE h.status = 'Active' AND h.hub_type IN ('MAIN', 'SUB') AND h.id <> ? AND b.quantity > 0 \
-         AND b.item_id IN (SELECT item_id FROM needs_list_lines WHERE needs_list_id = ?) ORDER BY h.hub_type, h.name",
+         WHERE h.status = 'Active' AND h.hub_type IN ('MAIN', 'SUB') AND h.id <> $1 AND b.quantity > 0 \
+         AND b.item_id IN (SELECT item_id FROM needs_list_lines WHERE needs_list_id = $2) ORDER BY h.hub_type, h.name",
     )
     .bind(detail.list.hub_id)
     .bind(id)
@@ -103,7 +103,7 @@ pub async fn edit(db: &Db, user: &SessionUser, id: i64) -> AppResult<NeedsListEd
     let options =
         inventory::form_options(db, user, Action::NeedsListEdit, Some(d.list.hub_id)).await?;
     let (event_id, priority): (i64, String) =
-        sqlx::query_as("SELECT event_id, priority FROM needs_lists WHERE id = ?")
+        sqlx::query_as("SELECT event_id, priority FROM needs_lists WHERE id = $1")
             .bind(id)
             .fetch_one(db)
             .await?;

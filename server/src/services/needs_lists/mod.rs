@@ -181,7 +181,7 @@ pub async fn list(db: &Db, user: &SessionUser, queue: Option<String>) -> AppResu
 }
 
 pub(super) async fn hub(db: &Db, id: i64) -> AppResult<HubRow> {
-    sqlx::query_as("SELECT id, name, hub_type, status, activated_at FROM hubs WHERE id = ?")
+    sqlx::query_as("SELECT id, name, hub_type, status, activated_at FROM hubs WHERE id = $1")
         .bind(id)
         .fetch_optional(db)
         .await?

@@ -6,13 +6,13 @@ mod report;
 
 use std::collections::HashMap;
 
+use crate::db::Sql;
 use app::model::SessionUser;
 use app::offline::access::{ExportContents, ImportReport, ImportRequest};
 use app::ops::sync::{SyncResult, MAX_BATCH};
 use app::ops::Operation;
 use app::permissions::{authorize, Action};
 use serde_json::Value;
-use sqlx::{QueryBuilder, Sqlite};
 
 use crate::apply::{self, Incoming, Writer};
 use crate::auth::grant::GrantKey;
@@ -79,17 +79,13 @@ async fn received_from_others(
 ) -> AppResult<HashMap<String, SyncResult>> {
     let mut found = HashMap::new();
     for chunk in ids.chunks(500) {
-        let mut q: QueryBuilder<Sqlite> = QueryBuilder::new(
+        let mut q = Sql::new(
             "SELECT id, status, reference FROM operations WHERE status IN \
              ('applied', 'pending_confirmation') AND user_id <> ",
         );
-        q.push_bind(importer_id).push(" AND id IN (");
-        let mut list = q.separated(", ");
-        for id in chunk {
-            list.push_bind(id);
-        }
-        q.push(")");
-        let rows: Vec<StoredRow> = q.build_query_as().fetch_all(db).await?;
+        q.bind(importer_id).push(" AND id IN ");
+        q.bind_list(chunk.iter().cloned());
+        let rows: Vec<StoredRow> = q.fetch_all(&mut *db.acquire().await?).await?;
         for (id, status, reference) in rows {
             let result = SyncResult {
                 id: Value::String(id.clone()),

@@ -24,14 +24,14 @@ pub async fn store(
     let mut tx = db.begin().await?;
     let id: i64 = sqlx::query_scalar(
         "INSERT INTO offline_imports (imported_by, imported_at, source_device, source_user_id, \
-         source_username, grant_verified, results_json) VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id",
+         source_username, grant_verified, results_json) VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
     )
     .bind(importer.id)
     .bind(&now)
     .bind(&contents.device_id)
     .bind(contents.user_id)
     .bind(&contents.username)
-    .bind(grant_verified)
+    .bind(i64::from(grant_verified))
     .bind(&results_json)
     .fetch_one(&mut *tx)
     .await?;
@@ -66,7 +66,7 @@ pub async fn store(
     })
 }
 
-type Row = (i64, String, String, String, String, bool, String);
+type Row = (i64, String, String, String, String, i64, String);
 
 /// A stored import's report (LM and ADMIN).
 pub async fn load(db: &Db, user: &SessionUser, id: i64) -> AppResult<ImportReport> {
@@ -74,7 +74,7 @@ pub async fn load(db: &Db, user: &SessionUser, id: i64) -> AppResult<ImportRepor
     let row: Option<Row> = sqlx::query_as(
         "SELECT i.id, i.imported_at, u.username, i.source_device, i.source_username, \
          i.grant_verified, i.results_json FROM offline_imports i \
-         JOIN users u ON u.id = i.imported_by WHERE i.id = ?",
+         JOIN users u ON u.id = i.imported_by WHERE i.id = $1",
     )
     .bind(id)
     .fetch_optional(db)
@@ -87,7 +87,7 @@ pub async fn load(db: &Db, user: &SessionUser, id: i64) -> AppResult<ImportRepor
         imported_by,
         source_device,
         source_user,
-        grant_verified,
+        grant_verified: grant_verified != 0,
         results: serde_json::from_str(&results)
             .map_err(|e| AppError::Internal(format!("stored import results: {e}")))?,
     })

@@ -27,7 +27,7 @@ pub async fn version(db: &Db) -> AppResult<i64> {
 pub async fn visible_hubs(db: &Db, user: &SessionUser) -> AppResult<Vec<HubRow>> {
     let cols = "id, name, hub_type, status, activated_at";
     let rows = if user.role.is_hub_bound() {
-        sqlx::query_as(&format!("SELECT {cols} FROM hubs WHERE id = ?"))
+        sqlx::query_as(&format!("SELECT {cols} FROM hubs WHERE id = $1"))
             .bind(user.hub_id)
             .fetch_all(db)
             .await?

@@ -36,8 +36,8 @@ pub(super) async fn needs_lists(db: &Db, user: &SessionUser) -> AppResult<Vec<Sn
     let rows: Vec<ListRow> = match own {
         Some(hub) => {
             sqlx::query_as(&format!(
-                "{select} WHERE n.hub_id = ?1 OR EXISTS (SELECT 1 FROM needs_list_allocations a \
-                 WHERE a.needs_list_id = n.id AND a.source_hub_id = ?1) ORDER BY n.id DESC LIMIT ?2"
+                "{select} WHERE n.hub_id = $1 OR EXISTS (SELECT 1 FROM needs_list_allocations a \
+                 WHERE a.needs_list_id = n.id AND a.source_hub_id = $1) ORDER BY n.id DESC LIMIT $2"
             ))
             .bind(hub)
             .bind(MOST)
@@ -47,7 +47,7 @@ pub(super) async fn needs_lists(db: &Db, user: &SessionUser) -> AppResult<Vec<Sn
         None if user.role.is_hub_bound() => Vec::new(),
         None => {
             sqlx::query_as(&format!(
-                "{select} WHERE n.status <> 'Draft' ORDER BY n.id DESC LIMIT ?"
+                "{select} WHERE n.status <> 'Draft' ORDER BY n.id DESC LIMIT $1"
             ))
             .bind(MOST)
             .fetch_all(db)
@@ -82,7 +82,7 @@ pub(super) async fn needs_lists(db: &Db, user: &SessionUser) -> AppResult<Vec<Sn
     if let Some(hub) = own {
         let allocations: Vec<(i64, i64, i64)> = sqlx::query_as(&format!(
             "SELECT needs_list_id, item_id, quantity FROM needs_list_allocations \
-             WHERE source_hub_id = ? AND needs_list_id IN ({ids}) ORDER BY item_id"
+             WHERE source_hub_id = $1 AND needs_list_id IN ({ids}) ORDER BY item_id"
         ))
         .bind(hub)
         .fetch_all(db)

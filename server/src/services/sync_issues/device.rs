@@ -10,7 +10,9 @@ use app::ops::issues::{
     StatusResponse,
 };
 use serde_json::json;
-use sqlx::{QueryBuilder, Sqlite, SqliteConnection};
+use sqlx::AnyConnection;
+
+use crate::db::Sql;
 
 use crate::apply::claims::check_device;
 use crate::db::{self, Db};
@@ -39,7 +41,7 @@ fn canonical(ids: &[String]) -> Vec<(&String, Option<String>)> {
 
 /// The user's own operations among `ids`, by id.
 async fn own_states(
-    conn: &mut SqliteConnection,
+    conn: &mut AnyConnection,
     user_id: i64,
     ids: &[(&String, Option<String>)],
 ) -> AppResult<HashMap<String, StateRow>> {
@@ -47,18 +49,14 @@ async fn own_states(
     if wanted.is_empty() {
         return Ok(HashMap::new());
     }
-    let mut q: QueryBuilder<Sqlite> = QueryBuilder::new(
+    let mut q = Sql::new(
         "SELECT o.id, o.status, o.resolution, o.resolution_note, \
          COALESCE(NULLIF(r.display_name, ''), r.username), o.resolved_at \
          FROM operations o LEFT JOIN users r ON r.id = o.resolved_by WHERE o.user_id = ",
     );
-    q.push_bind(user_id).push(" AND o.id IN (");
-    let mut list = q.separated(", ");
-    for id in wanted {
-        list.push_bind(id);
-    }
-    q.push(")");
-    let rows: Vec<StateRow> = q.build_query_as().fetch_all(&mut *conn).await?;
+    q.bind(user_id).push(" AND o.id IN ");
+    q.bind_list(wanted.into_iter().cloned());
+    let rows: Vec<StateRow> = q.fetch_all(&mut *conn).await?;
     Ok(rows.into_iter().map(|r| (r.0.clone(), r)).collect())
 }
 
@@ -86,8 +84,8 @@ pub async fn discard(
         };
         if resolution.is_none() && marked.insert(id.clone()) {
             sqlx::query(
-                "UPDATE operations SET resolution = 'discarded', resolved_by = ?, resolved_at = ? \
-                 WHERE id = ? AND user_id = ? AND status = 'rejected' AND resolution IS NULL",
+                "UPDATE operations SET resolution = 'discarded', resolved_by = $1, resolved_at = $2 \
+                 WHERE id = $3 AND user_id = $4 AND status = 'rejected' AND resolution IS NULL",
             )
             .bind(user.id)
             .bind(&now)

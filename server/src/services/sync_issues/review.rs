@@ -43,7 +43,7 @@ pub async fn resolve(
         "SELECT o.status, o.resolution, COALESCE(NULLIF(r.display_name, ''), r.username), \
          o.resolved_at, u.username, o.reason FROM operations o JOIN users u ON u.id = o.user_id \
          LEFT JOIN hubs h ON h.id = o.hub_id LEFT JOIN users r ON r.id = o.resolved_by \
-         WHERE o.id = ? AND {REVIEW_SCOPE}"
+         WHERE o.id = $1 AND {REVIEW_SCOPE}"
     ))
     .bind(&id)
     .fetch_optional(&mut *tx)
@@ -72,8 +72,8 @@ pub async fn resolve(
     }
     let now = db::now();
     sqlx::query(
-        "UPDATE operations SET resolution = 'resolved', resolution_note = ?, resolved_by = ?, \
-         resolved_at = ? WHERE id = ? AND status = 'rejected' AND resolution IS NULL",
+        "UPDATE operations SET resolution = 'resolved', resolution_note = $1, resolved_by = $2, \
+         resolved_at = $3 WHERE id = $4 AND status = 'rejected' AND resolution IS NULL",
     )
     .bind(&note)
     .bind(user.id)

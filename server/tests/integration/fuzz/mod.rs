@@ -66,9 +66,9 @@ async fn invariants(app: &TestApp) {
     assert_eq!(negative, 0, "negative stock");
     let drifted: i64 = sqlx::query_scalar(
         "SELECT COUNT(*) FROM (SELECT b.quantity AS q, \
-         COALESCE((SELECT SUM(CASE m.direction WHEN 'IN' THEN m.quantity ELSE -m.quantity END) \
+         COALESCE((SELECT CAST(SUM(CASE m.direction WHEN 'IN' THEN m.quantity ELSE -m.quantity END) AS BIGINT) \
                    FROM stock_movements m WHERE m.hub_id = b.hub_id AND m.item_id = b.item_id), 0) AS l \
-         FROM stock_balances b) WHERE q != l",
+         FROM stock_balances b) AS d WHERE q != l",
     )
     .fetch_one(&db)
     .await

@@ -63,7 +63,7 @@ async fn a_large_batch_does_not_hold_everyone_else_up() {
         })
         .collect();
     let db = w.app.db().await;
-    let before: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM needs_lists WHERE hub_id = ?")
+    let before: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM needs_lists WHERE hub_id = $1")
         .bind(agency_hub)
         .fetch_one(&db)
         .await
@@ -79,11 +79,12 @@ async fn a_large_batch_does_not_hold_everyone_else_up() {
         // finish first). Nine chunks are left for the small batch to slip in between.
         let started = std::time::Instant::now();
         loop {
-            let made: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM needs_lists WHERE hub_id = ?")
-                .bind(agency_hub)
-                .fetch_one(&db)
-                .await
-                .unwrap();
+            let made: i64 =
+                sqlx::query_scalar("SELECT COUNT(*) FROM needs_lists WHERE hub_id = $1")
+                    .bind(agency_hub)
+                    .fetch_one(&db)
+                    .await
+                    .unwrap();
             if made > before {
                 break;
             }
@@ -131,7 +132,7 @@ async fn one_users_batches_take_turns() {
         let db = db.clone();
         async move {
             sqlx::query_as::<_, (i64, i64)>(&format!(
-                "SELECT MIN(rowid), MAX(rowid) FROM operations WHERE id IN ({})",
+                "SELECT MIN(id), MAX(id) FROM stock_movements WHERE operation_id IN ({})",
                 ids.join(",")
             ))
             .fetch_one(&db)

@@ -136,7 +136,7 @@ async fn change_requests_from_a_source_hub_and_their_processing() {
     assert_eq!(allocation_rows(&w, id).await, expected);
     // One version: before and after, with the reason.
     let (before, after, reason): (String, String, String) = sqlx::query_as(
-        "SELECT before, after, reason FROM fulfilment_versions WHERE needs_list_id = ?",
+        "SELECT before, after, reason FROM fulfilment_versions WHERE needs_list_id = $1",
     )
     .bind(id)
     .fetch_one(&w.app.db().await)
@@ -230,7 +230,7 @@ async fn corrections_after_completion_keep_ledger_and_fulfilment_equal() {
 
     // Each changed field is logged with before, after and reason.
     let log: Vec<(String, String, String, String)> = sqlx::query_as(
-        "SELECT field, before, after, reason FROM fulfilment_edit_log WHERE needs_list_id = ? ORDER BY id",
+        "SELECT field, before, after, reason FROM fulfilment_edit_log WHERE needs_list_id = $1 ORDER BY id",
     )
     .bind(id)
     .fetch_all(&w.app.db().await)

@@ -11,7 +11,7 @@ async fn a_full_life_with_checks_at_every_step() {
         format!("Needs list {} saved as Draft.", number(&w, id).await)
     );
     let lines: Vec<(i64, i64)> =
-        sqlx::query_as("SELECT item_id, quantity FROM needs_list_lines WHERE needs_list_id = ?")
+        sqlx::query_as("SELECT item_id, quantity FROM needs_list_lines WHERE needs_list_id = $1")
             .bind(id)
             .fetch_all(&w.app.db().await)
             .await
@@ -117,7 +117,7 @@ async fn a_full_life_with_checks_at_every_step() {
     assert_eq!(after, (before.0 - 45, before.1 + 45));
     let link = format!("dispatch:{}", number(&w, id).await);
     let linked: Vec<(i64, String, i64)> = sqlx::query_as(
-        "SELECT hub_id, direction, quantity FROM stock_movements WHERE link_id = ? ORDER BY direction",
+        "SELECT hub_id, direction, quantity FROM stock_movements WHERE link_id = $1 ORDER BY direction",
     )
     .bind(&link).fetch_all(&w.app.db().await).await.unwrap();
     assert_eq!(

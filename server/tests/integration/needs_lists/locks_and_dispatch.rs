@@ -59,7 +59,7 @@ async fn the_editing_lock_goes_to_one_of_two_and_blocks_the_other() {
         .await
         .unwrap();
     assert_eq!(status(&w, id).await, "Awaiting Approval");
-    let locked: Option<i64> = sqlx::query_scalar("SELECT locked_by FROM needs_lists WHERE id = ?")
+    let locked: Option<i64> = sqlx::query_scalar("SELECT locked_by FROM needs_lists WHERE id = $1")
         .bind(id)
         .fetch_one(&w.app.db().await)
         .await
@@ -72,7 +72,7 @@ async fn the_editing_lock_goes_to_one_of_two_and_blocks_the_other() {
         server_fn(&w, &lo, "renew_lock", other).await.0,
         StatusCode::OK
     );
-    sqlx::query("UPDATE needs_lists SET locked_at = '2026-01-01T00:00:00.000Z' WHERE id = ?")
+    sqlx::query("UPDATE needs_lists SET locked_at = '2026-01-01T00:00:00.000Z' WHERE id = $1")
         .bind(other)
         .execute(&w.app.db().await)
         .await

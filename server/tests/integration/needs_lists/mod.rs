@@ -49,7 +49,7 @@ pub(super) async fn world() -> World {
 pub(super) async fn add_user(app: &TestApp, username: &str, role: &str, hub: Option<i64>) {
     sqlx::query(
         "INSERT INTO users (username, display_name, password_hash, role, hub_id, active, created_at, updated_at) \
-         SELECT ?, ?, password_hash, ?, ?, 1, created_at, updated_at FROM users WHERE username = 'admin'",
+         SELECT $1, $2, password_hash, $3, $4, 1, created_at, updated_at FROM users WHERE username = 'admin'",
     )
     .bind(username)
     .bind(format!("{username} user"))
@@ -118,7 +118,7 @@ pub(super) async fn create(w: &World, submit: bool) -> i64 {
     let (_, res) = sync(&w.app, &client, &[body]).await;
     assert_eq!(res["results"][0]["status"], "applied", "{res}");
     let number = res["results"][0]["reference"].as_str().unwrap().to_string();
-    sqlx::query_scalar("SELECT id FROM needs_lists WHERE number = ?")
+    sqlx::query_scalar("SELECT id FROM needs_lists WHERE number = $1")
         .bind(number)
         .fetch_one(&w.app.db().await)
         .await
@@ -126,7 +126,7 @@ pub(super) async fn create(w: &World, submit: bool) -> i64 {
 }
 
 pub(super) async fn status(w: &World, id: i64) -> String {
-    sqlx::query_scalar("SELECT status FROM needs_lists WHERE id = ?")
+    sqlx::query_scalar("SELECT status FROM needs_lists WHERE id = $1")
         .bind(id)
         .fetch_optional(&w.app.db().await)
         .await
@@ -246,14 +246,14 @@ pub(super) async fn list_in_with(w: &World, state: &str, allocations: &[(i64, i6
 /// The list's status, its last change request's status, and how many edits after completion.
 pub(super) async fn state(w: &World, id: i64) -> String {
     let cr: Option<String> = sqlx::query_scalar(
-        "SELECT status FROM fulfilment_change_requests WHERE needs_list_id = ? ORDER BY id DESC LIMIT 1",
+        "SELECT status FROM fulfilment_change_requests WHERE needs_list_id = $1 ORDER BY id DESC LIMIT 1",
     )
     .bind(id)
     .fetch_optional(&w.app.db().await)
     .await
     .unwrap();
     let edits: i64 =
-        sqlx::query_scalar("SELECT COUNT(*) FROM fulfilment_edit_log WHERE needs_list_id = ?")
+        sqlx::query_scalar("SELECT COUNT(*) FROM fulfilment_edit_log WHERE needs_list_id = $1")
             .bind(id)
             .fetch_one(&w.app.db().await)
             .await
@@ -266,7 +266,7 @@ pub(super) async fn state(w: &World, id: i64) -> String {
 }
 
 pub(super) async fn number(w: &World, id: i64) -> String {
-    sqlx::query_scalar("SELECT number FROM needs_lists WHERE id = ?")
+    sqlx::query_scalar("SELECT number FROM needs_lists WHERE id = $1")
         .bind(id)
         .fetch_one(&w.app.db().await)
         .await
@@ -274,7 +274,7 @@ pub(super) async fn number(w: &World, id: i64) -> String {
 }
 
 pub(super) async fn allocations(w: &World, id: i64) -> i64 {
-    sqlx::query_scalar("SELECT COUNT(*) FROM needs_list_allocations WHERE needs_list_id = ?")
+    sqlx::query_scalar("SELECT COUNT(*) FROM needs_list_allocations WHERE needs_list_id = $1")
         .bind(id)
         .fetch_one(&w.app.db().await)
         .await
@@ -392,7 +392,7 @@ pub(super) async fn decide(
 }
 
 pub(super) async fn last_change_request(w: &World, id: i64) -> (i64, String) {
-    sqlx::query_as("SELECT id, status FROM fulfilment_change_requests WHERE needs_list_id = ? ORDER BY id DESC LIMIT 1")
+    sqlx::query_as("SELECT id, status FROM fulfilment_change_requests WHERE needs_list_id = $1 ORDER BY id DESC LIMIT 1")
         .bind(id)
         .fetch_one(&w.app.db().await)
         .await
@@ -400,7 +400,7 @@ pub(super) async fn last_change_request(w: &World, id: i64) -> (i64, String) {
 }
 
 pub(super) async fn allocation_rows(w: &World, id: i64) -> Vec<(i64, i64, i64)> {
-    sqlx::query_as("SELECT item_id, source_hub_id, quantity FROM needs_list_allocations WHERE needs_list_id = ? ORDER BY item_id, source_hub_id")
+    sqlx::query_as("SELECT item_id, source_hub_id, quantity FROM needs_list_allocations WHERE needs_list_id = $1 ORDER BY item_id, source_hub_id")
         .bind(id)
         .fetch_all(&w.app.db().await)
         .await
@@ -412,8 +412,8 @@ pub(super) async fn allocation_rows(w: &World, id: i64) -> Vec<(i64, i64, i64)> 
 pub(super) async fn ledger_vs_fulfilment(w: &World, id: i64) -> (Vec<(i64, i64)>, Vec<(i64, i64)>) {
     let number = number(w, id).await;
     let ledger: Vec<(i64, i64)> = sqlx::query_as(
-        "SELECT item_id, SUM(CASE direction WHEN 'IN' THEN quantity ELSE -quantity END) FROM stock_movements \
-         WHERE hub_id = ? AND (link_id = ? OR link_id LIKE ?) GROUP BY item_id ORDER BY item_id",
+        "SELECT item_id, CAST(SUM(CASE direction WHEN 'IN' THEN quantity ELSE -quantity END) AS BIGINT) FROM stock_movements \
+         WHERE hub_id = $1 AND (link_id = $2 OR link_id LIKE $3) GROUP BY item_id ORDER BY item_id",
     )
     .bind(w.requester)
     .bind(format!("dispatch:{number}"))
@@ -422,7 +422,7 @@ pub(super) async fn ledger_vs_fulfilment(w: &World, id: i64) -> (Vec<(i64, i64)>
     .await
     .unwrap();
     let fulfilment: Vec<(i64, i64)> = sqlx::query_as(
-        "SELECT item_id, SUM(quantity) FROM needs_list_allocations WHERE needs_list_id = ? GROUP BY item_id ORDER BY item_id",
+        "SELECT item_id, CAST(SUM(quantity) AS BIGINT) FROM needs_list_allocations WHERE needs_list_id = $1 GROUP BY item_id ORDER BY item_id",
     )
     .bind(id)
     .fetch_all(&w.app.db().await)

@@ -156,7 +156,7 @@ async fn agencies_see_only_their_own_lists() {
     )
     .await;
     assert_eq!(res["results"][0]["status"], "applied", "{res}");
-    let red_cross_list: i64 = sqlx::query_scalar("SELECT id FROM needs_lists WHERE hub_id = ?")
+    let red_cross_list: i64 = sqlx::query_scalar("SELECT id FROM needs_lists WHERE hub_id = $1")
         .bind(red_cross)
         .fetch_one(&w.app.db().await)
         .await

@@ -111,7 +111,7 @@ async fn agency_receipts_are_not_corrected_by_the_government() {
     )
     .await;
     let number = res["results"][0]["reference"].as_str().unwrap().to_string();
-    let id: i64 = sqlx::query_scalar("SELECT id FROM needs_lists WHERE number = ?")
+    let id: i64 = sqlx::query_scalar("SELECT id FROM needs_lists WHERE number = $1")
         .bind(&number)
         .fetch_one(&w.app.db().await)
         .await
@@ -161,6 +161,22 @@ async fn agency_receipts_are_not_corrected_by_the_government() {
     }
     assert_eq!(movements().await, before, "no stock moved");
     assert_eq!(balance(&w.app, agency_hub, w.tent).await, 40);
+    // The page offers no correction the server would refuse; a government hub's completed
+    // list still offers it.
+    let own = list_in(&w, "Completed").await;
+    for user in ["lo", "lm", "admin"] {
+        let html = page(&w, user, &format!("/needs-lists/{id}")).await;
+        assert!(html.contains(&number), "{user} sees the list");
+        assert!(
+            !html.contains("Save correction"),
+            "{user}: no correction form"
+        );
+        let html = page(&w, user, &format!("/needs-lists/{own}")).await;
+        assert!(
+            html.contains("Save correction"),
+            "{user}: a government list's form"
+        );
+    }
 }
 
 /// Finding 13: the actions on a list's page each carry their own operation id, so "Reject"

@@ -49,7 +49,7 @@ async fn agency_hubs_keep_their_type() {
     assert_eq!(status, StatusCode::CONFLICT, "{err}");
     let (status, body) = put(depot, "Portmore Depot", "MAIN").await;
     assert_eq!(status, StatusCode::OK, "{body}");
-    let kind: String = sqlx::query_scalar("SELECT hub_type FROM hubs WHERE id = ?")
+    let kind: String = sqlx::query_scalar("SELECT hub_type FROM hubs WHERE id = $1")
         .bind(food)
         .fetch_one(&app.db().await)
         .await
@@ -68,8 +68,8 @@ async fn admin_edits_wait_for_a_writer_instead_of_failing() {
     for round in 0..3 {
         // Another writer (a sync batch, say) holds the write lock and commits a change.
         let db = app.db().await;
-        let mut writer = db.begin_with("BEGIN IMMEDIATE").await.unwrap();
-        sqlx::query("UPDATE items SET description = ? WHERE id = ?")
+        let mut writer = server::db::write_tx(&db).await.unwrap();
+        sqlx::query("UPDATE items SET description = $1 WHERE id = $2")
             .bind(format!("round {round}"))
             .bind(item)
             .execute(&mut *writer)
@@ -155,7 +155,7 @@ async fn expired_sessions_are_purged() {
     let app = spawn().await;
     let db = app.db().await;
     let admin = app.user_id("admin").await;
-    sqlx::query("INSERT INTO sessions (token_hash, user_id, created_at, expires_at) VALUES ('old', ?, '2020-01-01T00:00:00.000Z', '2020-01-02T00:00:00.000Z')")
+    sqlx::query("INSERT INTO sessions (token_hash, user_id, created_at, expires_at) VALUES ('old', $1, '2020-01-01T00:00:00.000Z', '2020-01-02T00:00:00.000Z')")
         .bind(admin)
         .execute(&db)
         .await

@@ -44,7 +44,7 @@ async fn a_reused_id_with_another_payload_is_an_id_conflict() {
     assert_eq!(body["results"][1]["reason"], "id_conflict", "{body}");
     assert_eq!(balance(&app, hub, rice).await, 12);
     // The stored outcome is the applied one, not overwritten by the conflict.
-    let status: String = sqlx::query_scalar("SELECT status FROM operations WHERE id = ?")
+    let status: String = sqlx::query_scalar("SELECT status FROM operations WHERE id = $1")
         .bind(first["id"].as_str().unwrap())
         .fetch_one(&app.db().await)
         .await
@@ -86,7 +86,7 @@ async fn a_refused_confirmation_can_be_retried_by_another_confirmer() {
         "{body}"
     );
     let pending: i64 =
-        sqlx::query_scalar("SELECT id FROM pending_confirmations WHERE operation_id = ?")
+        sqlx::query_scalar("SELECT id FROM pending_confirmations WHERE operation_id = $1")
             .bind(request["id"].as_str().unwrap())
             .fetch_one(&app.db().await)
             .await
@@ -150,7 +150,7 @@ async fn device_and_time_claims_are_checked_and_the_real_device_recorded() {
     assert_eq!(body["results"][0]["status"], "applied", "{body}");
     let db = app.db().await;
     let recorded: (String, String) = sqlx::query_as(
-        "SELECT o.device_id, a.device_id FROM operations o JOIN audit_log a ON a.operation_id = o.id WHERE o.id = ?",
+        "SELECT o.device_id, a.device_id FROM operations o JOIN audit_log a ON a.operation_id = o.id WHERE o.id = $1",
     )
     .bind(other["id"].as_str().unwrap())
     .fetch_one(&db)
@@ -167,7 +167,7 @@ async fn device_and_time_claims_are_checked_and_the_real_device_recorded() {
     let op = with("test-laptop", "2026-11-30T10:00:00Z");
     let (_, body) = sync(&app, &on_laptop, std::slice::from_ref(&op)).await;
     assert_eq!(body["results"][0]["status"], "applied", "{body}");
-    let device: String = sqlx::query_scalar("SELECT device_id FROM operations WHERE id = ?")
+    let device: String = sqlx::query_scalar("SELECT device_id FROM operations WHERE id = $1")
         .bind(op["id"].as_str().unwrap())
         .fetch_one(&db)
         .await
