@@ -51,16 +51,26 @@ fn last_active() -> f64 {
 impl Runner {
     /// Opens `unlocked` in this tab.
     pub(crate) async fn opened(&self, unlocked: Unlocked, idle_lock_minutes: i64) {
+        // Active from now, before the key is in the store: every tab's idle check compares the
+        // shared time with an open profile, and after an idle lock that time is the old one
+        // (nobody's input counts while locked). Set later, a check falling while the store is
+        // still busy would lock the profile just opened, under a page that then showed as
+        // signed in with no data.
+        touch();
+        self.idle_ms.set(idle_lock_minutes.max(1) as f64 * 60_000.0);
+        let profile = unlocked.profile.clone();
         if let Some(s) = session_storage() {
-            let _ = s.set_item(OPEN_HERE, &unlocked.profile);
+            let _ = s.set_item(OPEN_HERE, &profile);
         }
         self.store.unlock(unlocked);
         if let Err(e) = self.store.adopt_plaintext().await {
             leptos::logging::error!("DRIMS: older queued work could not be sealed: {}", e.0);
         }
-        self.idle_ms.set(idle_lock_minutes.max(1) as f64 * 60_000.0);
+        if self.store.unlocked().is_none_or(|u| u.profile != profile) {
+            // Locked or signed out meanwhile (by another tab): its sign-in screen stays.
+            return;
+        }
         self.locked_for_link.set(false);
-        touch();
         self.status.update(|s| {
             s.unlocked = true;
             s.needs_unlock = false;
