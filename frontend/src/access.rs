@@ -21,6 +21,8 @@ const SIGN_OUT_PENDING: &str = "drims.signout_pending";
 const OPEN_HERE: &str = "drims.open_profile";
 /// How often each tab looks at the shared last-activity time.
 const IDLE_CHECK_MS: i32 = 5_000;
+/// An offline sign-in overtaken by a lock or sign-out in another window.
+const LOCKED_AGAIN: &str = "DRIMS was locked in another window as this one opened: sign in again.";
 
 fn local_storage() -> Option<web_sys::Storage> {
     web_sys::window().and_then(|w| w.local_storage().ok().flatten())
@@ -49,8 +51,9 @@ fn last_active() -> f64 {
 }
 
 impl Runner {
-    /// Opens `unlocked` in this tab.
-    pub(crate) async fn opened(&self, unlocked: Unlocked, idle_lock_minutes: i64) {
+    /// Opens `unlocked` in this tab. `false` when another tab locked or signed out before it
+    /// was done: the sign-in screen that lock raised stays.
+    pub(crate) async fn opened(&self, unlocked: Unlocked, idle_lock_minutes: i64) -> bool {
         // Active from now, before the key is in the store: every tab's idle check compares the
         // shared time with an open profile, and after an idle lock that time is the old one
         // (nobody's input counts while locked). Set later, a check falling while the store is
@@ -66,9 +69,9 @@ impl Runner {
         if let Err(e) = self.store.adopt_plaintext().await {
             leptos::logging::error!("DRIMS: older queued work could not be sealed: {}", e.0);
         }
-        if self.store.unlocked().is_none_or(|u| u.profile != profile) {
-            // Locked or signed out meanwhile (by another tab): its sign-in screen stays.
-            return;
+        let still_open = || self.store.unlocked().is_some_and(|u| u.profile == profile);
+        if !still_open() {
+            return false;
         }
         self.locked_for_link.set(false);
         self.status.update(|s| {
@@ -77,6 +80,7 @@ impl Runner {
             s.access_epoch += 1;
         });
         self.refresh().await;
+        still_open()
     }
 
     /// Whether unsynced work of `user` waits on this device (counted without the key).
@@ -128,10 +132,7 @@ impl Runner {
             return false;
         };
         match profile::unlock_with_device(&self.store, &self.device_id, user, &access).await {
-            Ok(Some(unlocked)) => {
-                self.opened(unlocked, access.idle_lock_minutes).await;
-                true
-            }
+            Ok(Some(unlocked)) => self.opened(unlocked, access.idle_lock_minutes).await,
             Ok(None) => false,
             Err(e) => {
                 leptos::logging::error!("DRIMS: this device's data could not be opened: {e}");
@@ -179,6 +180,8 @@ impl Runner {
                         if let Some(s) = session_storage() {
                             let _ = s.set_item("drims.kdf_ms", &kdf_ms.to_string());
                         }
+                        // The page reloads next and opens the profile with the device secret,
+                        // whether or not another tab locked it meanwhile.
                         self.opened(unlocked, access.idle_lock_minutes).await;
                     }
                     None => self.keep_nothing(&form).await,
@@ -202,7 +205,10 @@ impl Runner {
         .await
         .map_err(|e| e.message())?;
         self.status.update(|s| s.online = false);
-        self.opened(unlocked, access.idle_lock_minutes).await;
+        if !self.opened(unlocked, access.idle_lock_minutes).await {
+            // The sign-in page would otherwise lift the screen over a locked device.
+            return Err(LOCKED_AGAIN.into());
+        }
         Ok(SignedIn::Offline)
     }
 
