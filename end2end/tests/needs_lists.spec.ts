@@ -3,7 +3,7 @@
 // approves, the Kingston warehouse dispatches, the SUB hub confirms receipt. Runs with
 // JavaScript off (plain forms) and on (hydrated; the request goes through the outbox).
 import { Browser, expect, Page, test } from '@playwright/test';
-import { api, clientReady, pending, pill, postForm, serverStock, signIn, unlockOffline } from './helpers';
+import { api, clientReady, pending, pill, postForm, serverStock, signIn, synced, unlockOffline } from './helpers';
 
 const ST_CATHERINE = 3;
 const KINGSTON = 1;
@@ -48,6 +48,8 @@ test('a needs list from request to receipt', async ({ browser, javaScriptEnabled
 
   // The SUB hub asks for 30, submitted at once.
   const sub = await as(browser, 'sub');
+  // With JavaScript the form saves through the device data: wait until it is open.
+  if (javaScriptEnabled) await synced(sub);
   await sub.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'New needs list', exact: true }).click();
   await sub.getByLabel('Priority').selectOption('Urgent');
   await sub.getByLabel('Line 1 item').selectOption({ label: `${ITEM} (each)` });

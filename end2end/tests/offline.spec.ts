@@ -524,8 +524,10 @@ test('a device whose storage is full says the entry was not saved, keeps the for
     await expect(pill(page)).toHaveClass(/offline/);
     await page.waitForTimeout(25_000);
     console.log(`FULLDISK snapshot requests ${snapshots.length}: ${snapshots.map((t) => t - snapshots[0]).join(', ')}`);
-    // (Going online may start two runs at once; none follows within the 25 s.)
-    expect(snapshots.filter((t) => t - snapshots[0] > 5_000), 'no download after the first runs').toEqual([]);
+    // Going online may start two runs, one queued behind the other (the second can start
+    // seconds later on a busy machine); no retry follows within the 25 s. A 10 s retry would
+    // add two more.
+    expect(snapshots.length, 'no download after the first runs').toBeLessThanOrEqual(2);
     await context.close();
 
     // Room again: the same laptop, still offline, saves.

@@ -219,6 +219,9 @@ test('the four offline sign-in outcomes, with the exact messages', async ({ page
   await expect(guesser.getByRole('heading', { level: 1 })).toContainText('Welcome');
   expect(await pending(guesser)).toBe(1);
 
+  // Tabs on a moved clock would, once online, open the profile and write their time as the
+  // last activity: a day old, it would idle-lock every other tab.
+  for (const tab of [later, earlier, guesser]) await tab.close();
   await context.setOffline(false);
   await wrong.getByRole('button', { name: 'Sync Now' }).click();
   await expect(pill(wrong)).toContainText('0 pending', { timeout: 15_000 });

@@ -334,6 +334,8 @@ test('where service workers are unavailable the app works as before, online', as
     expect(await page.evaluate(async () => (await navigator.serviceWorker.getRegistrations()).length)).toBe(0);
     await page.goto('/intake');
     await page.waitForFunction(() => (window as any).__drimsHydrated === true);
+    // The device data open (hydrated is set before it is): the form saves through it.
+    await synced(page);
     await page.getByLabel('Item').selectOption({ label: 'Shovel (Tools, each)' });
     await page.getByLabel('Quantity').fill('3');
     await page.getByRole('button', { name: 'Record intake' }).click();
