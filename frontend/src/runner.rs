@@ -193,7 +193,13 @@ impl Runner {
         if up {
             self.misses.set(0);
             if !was {
-                self.sync().await;
+                // A run under way (the `online` event's, say) checks the server itself and
+                // says "online" when its own check answers, which may come after this one:
+                // another run now would follow it for nothing (a second snapshot request).
+                // A run still waiting for the lock is joined by `sync`.
+                if !self.status.with_untracked(|s| s.syncing) {
+                    self.sync().await;
+                }
                 // Back in touch: whatever happened to this device meanwhile, learn it now.
                 self.check_in(0);
             }
