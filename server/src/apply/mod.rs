@@ -264,11 +264,23 @@ async fn execute(
     op: &Operation,
 ) -> Result<Applied, Failure> {
     // A failed statement (the balance's check, say) ends a PostgreSQL transaction unless it
-    // ran under a savepoint; SQLite goes on, and its multi-row operations take one below.
-    if crate::db::Engine::of_conn(conn) == crate::db::Engine::Postgres {
+    // ran under a savepoint; SQLite goes on, and only operations writing several rows need one.
+    if crate::db::Engine::of_conn(conn) == crate::db::Engine::Postgres || all_or_nothing(&op.body) {
         return savepoint!(conn, "op", execute_op(conn, ctx, op));
     }
     execute_op(conn, ctx, op).await
+}
+
+/// Operations that write several rows (list, lines, counter / OUT, IN, transfer; every OUT
+/// and IN of a dispatch or a correction): all of them or none.
+fn all_or_nothing(body: &OperationBody) -> bool {
+    !matches!(
+        body,
+        OperationBody::Intake(_)
+            | OperationBody::Distribution(_)
+            | OperationBody::TransferRequest(_)
+            | OperationBody::TransferReject(_)
+    )
 }
 
 async fn execute_op(
@@ -281,58 +293,23 @@ async fn execute_op(
         OperationBody::Distribution(p) => distribution::run(conn, ctx, op, p).await,
         OperationBody::TransferRequest(p) => transfer::request(conn, ctx, op, p).await,
         OperationBody::TransferReject(p) => transfer::review(conn, ctx, op, p, false).await,
-        // Several rows (list, lines, counter / OUT, IN, transfer): all or nothing.
-        OperationBody::NeedsListCreate(p) => {
-            savepoint!(conn, "op", needs_list_create::run(conn, ctx, op, p))
-        }
-        OperationBody::TransferApprove(p) => {
-            savepoint!(conn, "op", transfer::review(conn, ctx, op, p, true))
-        }
-        OperationBody::NeedsListUpdate(p) => {
-            savepoint!(conn, "op", needs_list::update(conn, ctx, op, p))
-        }
-        OperationBody::NeedsListDelete(p) => {
-            savepoint!(conn, "op", needs_list::delete(conn, ctx, op, p))
-        }
-        OperationBody::NeedsListSubmit(p) => {
-            savepoint!(conn, "op", needs_list::submit(conn, ctx, op, p))
-        }
-        OperationBody::FulfilmentSave(p) => {
-            savepoint!(conn, "op", needs_list::fulfilment(conn, ctx, op, p, false))
-        }
-        OperationBody::FulfilmentSubmit(p) => {
-            savepoint!(conn, "op", needs_list::fulfilment(conn, ctx, op, p, true))
-        }
-        OperationBody::NeedsListApprove(p) => {
-            savepoint!(conn, "op", needs_list::review(conn, ctx, op, p, true))
-        }
-        OperationBody::NeedsListReject(p) => {
-            savepoint!(conn, "op", needs_list::review(conn, ctx, op, p, false))
-        }
-        // Every OUT and IN of the dispatch, or none.
-        OperationBody::NeedsListDispatch(p) => {
-            savepoint!(conn, "op", needs_list::dispatch(conn, ctx, op, p))
-        }
-        OperationBody::NeedsListReceive(p) => {
-            savepoint!(conn, "op", needs_list::receive(conn, ctx, op, p))
-        }
+        OperationBody::NeedsListCreate(p) => needs_list_create::run(conn, ctx, op, p).await,
+        OperationBody::TransferApprove(p) => transfer::review(conn, ctx, op, p, true).await,
+        OperationBody::NeedsListUpdate(p) => needs_list::update(conn, ctx, op, p).await,
+        OperationBody::NeedsListDelete(p) => needs_list::delete(conn, ctx, op, p).await,
+        OperationBody::NeedsListSubmit(p) => needs_list::submit(conn, ctx, op, p).await,
+        OperationBody::FulfilmentSave(p) => needs_list::fulfilment(conn, ctx, op, p, false).await,
+        OperationBody::FulfilmentSubmit(p) => needs_list::fulfilment(conn, ctx, op, p, true).await,
+        OperationBody::NeedsListApprove(p) => needs_list::review(conn, ctx, op, p, true).await,
+        OperationBody::NeedsListReject(p) => needs_list::review(conn, ctx, op, p, false).await,
+        OperationBody::NeedsListDispatch(p) => needs_list::dispatch(conn, ctx, op, p).await,
+        OperationBody::NeedsListReceive(p) => needs_list::receive(conn, ctx, op, p).await,
         OperationBody::ChangeRequestCreate(p) => {
-            savepoint!(
-                conn,
-                "op",
-                needs_list::change_request_create(conn, ctx, op, p)
-            )
+            needs_list::change_request_create(conn, ctx, op, p).await
         }
         OperationBody::ChangeRequestProcess(p) => {
-            savepoint!(
-                conn,
-                "op",
-                needs_list::change_request_process(conn, ctx, op, p)
-            )
+            needs_list::change_request_process(conn, ctx, op, p).await
         }
-        // Every corrective OUT and IN, or none.
-        OperationBody::FulfilmentEdit(p) => {
-            savepoint!(conn, "op", needs_list::fulfilment_edit(conn, ctx, op, p))
-        }
+        OperationBody::FulfilmentEdit(p) => needs_list::fulfilment_edit(conn, ctx, op, p).await,
     }
 }
