@@ -85,6 +85,7 @@ pub async fn build(
         config: Arc::new(config),
         grant_key: Arc::new(grant_key),
         shell: shell.map(Arc::new),
+        unlogged_refusals: Default::default(),
     };
     Ok((routes::router(state.clone()), state))
 }

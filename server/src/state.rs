@@ -25,4 +25,6 @@ pub struct AppState {
     pub grant_key: Arc<GrantKey>,
     /// The installable app shell of the client build beside the server (`None` without one).
     pub shell: Option<Arc<AppShell>>,
+    /// Refusals of revoked devices' calls without a session not logged yet (one a minute is).
+    pub unlogged_refusals: crate::services::devices::UnloggedRefusals,
 }

@@ -93,7 +93,7 @@ pub async fn sign_in(
     }
     if let Some(device_id) = device_id.as_deref() {
         // A revoked device is refused even with the right password.
-        devices::refuse_if_revoked(&state.db, device_id, Some(user_id), "sign_in", None).await?;
+        devices::refuse_if_revoked(state, device_id, Some(user_id), "sign_in", None).await?;
         let info = DeviceInfo {
             name: req.device.as_ref().and_then(|d| d.name.clone()),
             ..client

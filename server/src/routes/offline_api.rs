@@ -27,7 +27,7 @@ pub async fn sync(
         let claimed = req.device_id.trim();
         if apply::claims::check_device(claimed).is_ok() {
             let who = user.as_ref().map(|u| u.id);
-            devices::refuse_if_revoked(&state.db, claimed, who, "sync", pushed(req)).await?;
+            devices::refuse_if_revoked(&state, claimed, who, "sync", pushed(req)).await?;
         }
     }
     let user = user.ok_or_else(AppError::signed_out)?;
@@ -51,7 +51,7 @@ pub async fn sync(
         None => None,
     };
     let device = session_device.unwrap_or(claimed);
-    devices::refuse_if_revoked(&state.db, &device, Some(user.id), "sync", pushed(&req)).await?;
+    devices::refuse_if_revoked(&state, &device, Some(user.id), "sync", pushed(&req)).await?;
     let count = req.operations.len() as i64;
     if req.operations.len() > MAX_BATCH {
         return Err(AppError::Invalid(ValidationError::new(

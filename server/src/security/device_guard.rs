@@ -49,7 +49,7 @@ pub async fn guard(State(state): State<AppState>, req: Request, next: Next) -> R
             if write {
                 let attempt = format!("{} {}", req.method(), path);
                 if let Err(e) = devices::refuse_if_revoked(
-                    &state.db,
+                    &state,
                     &device_id,
                     user.map(|u| u.id),
                     &attempt,

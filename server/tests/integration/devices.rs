@@ -501,6 +501,22 @@ async fn calls_without_a_session_from_a_revoked_device_are_logged_once_a_minute(
     let (status, _) = sync_as(&app, &anon, "lost-2", vec![]).await;
     assert_eq!(status, StatusCode::FORBIDDEN);
     assert_eq!(refusals(false).await, 2);
+    // It says how many were not logged since the one before: 60 calls, one logged.
+    let details: Vec<String> = sqlx::query_scalar(
+        "SELECT details FROM device_events WHERE device_id = $1 \
+         AND kind = 'refused' AND user_id IS NULL ORDER BY id",
+    )
+    .bind("lost-2")
+    .fetch_all(&app.db().await)
+    .await
+    .unwrap();
+    let details: Vec<serde_json::Value> = details
+        .iter()
+        .map(|d| serde_json::from_str(d).unwrap())
+        .collect();
+    assert_eq!(details[0]["not_logged_since_last"], serde_json::Value::Null);
+    assert_eq!(details[1]["not_logged_since_last"], 59, "{details:?}");
+    assert_eq!(details[1]["attempt"], "sync");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -3,6 +3,9 @@
 //! decision at sign-in under the device policy; and the refusal of revoked devices.
 pub mod admin;
 
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex, PoisonError};
+
 use app::model::SessionUser;
 use app::offline::devices::{DevicePolicy, DeviceSummary};
 use serde_json::{json, Value};
@@ -10,6 +13,7 @@ use sqlx::{AnyConnection, FromRow};
 
 use crate::db::{self, Db};
 use crate::error::{AppError, AppResult};
+use crate::state::AppState;
 
 /// What a sign-in says about the device beyond its id.
 #[derive(Clone, Debug, Default)]
@@ -150,12 +154,13 @@ pub async fn register(
 
 /// Refuses a revoked device (403 `device_revoked`), logging what it tried (`refused`).
 pub async fn refuse_if_revoked(
-    db: &Db,
+    state: &AppState,
     device_id: &str,
     user_id: Option<i64>,
     attempt: &str,
     count: Option<i64>,
 ) -> AppResult<()> {
+    let db = &state.db;
     let revoked: Option<Option<String>> =
         sqlx::query_scalar("SELECT revoked_at FROM devices WHERE id = $1")
             .bind(device_id)
@@ -166,27 +171,64 @@ pub async fn refuse_if_revoked(
     }
     // Anyone holding the device (it was stolen, say) can send calls naming it with no session:
     // of those, one a minute is logged, or a script could fill the log; the others are
-    // refused with a read only (no turn at the writers' lock). Refusals of signed-in users are
-    // each logged (each names a user to answer for it).
+    // refused with a read only (no turn at the writers' lock), and counted in memory: the next
+    // one logged says how many were not. Refusals of signed-in users are each logged (each
+    // names a user to answer for it).
     let anonymous = user_id.is_none();
+    let unlogged = &state.unlogged_refusals;
     if anonymous && refused_lately(db, device_id).await? {
+        unlogged.add(device_id);
         return Err(AppError::device_revoked());
     }
     let mut tx = db::write_tx(db).await?;
     // Again under the lock: of two such calls at once, one logs.
-    if !(anonymous && refused_lately(&mut *tx, device_id).await?) {
-        event(
-            &mut tx,
-            device_id,
-            "refused",
-            user_id,
-            count,
-            json!({ "attempt": attempt }),
-        )
-        .await?;
+    if anonymous && refused_lately(&mut *tx, device_id).await? {
+        unlogged.add(device_id);
+        return Err(AppError::device_revoked());
     }
-    tx.commit().await?;
+    let mut details = json!({ "attempt": attempt });
+    let before = if anonymous {
+        unlogged.take(device_id)
+    } else {
+        0
+    };
+    if before > 0 {
+        details["not_logged_since_last"] = json!(before);
+    }
+    let logged = match event(&mut tx, device_id, "refused", user_id, count, details).await {
+        Ok(()) => tx.commit().await.map_err(AppError::from),
+        Err(e) => Err(e),
+    };
+    if let Err(e) = logged {
+        // Not logged after all: the count waits for the next one.
+        unlogged.put_back(device_id, before + i64::from(anonymous));
+        return Err(e);
+    }
     Err(AppError::device_revoked())
+}
+
+/// Refusals of a revoked device's calls without a session that were not logged (one a minute
+/// is), per device, counted in this server process and reported (`not_logged_since_last`)
+/// with the next such refusal it logs. Only revoked devices have entries.
+#[derive(Clone, Default)]
+pub struct UnloggedRefusals(Arc<Mutex<HashMap<String, i64>>>);
+
+impl UnloggedRefusals {
+    fn add(&self, device_id: &str) {
+        self.put_back(device_id, 1);
+    }
+
+    fn put_back(&self, device_id: &str, n: i64) {
+        if n > 0 {
+            let mut counts = self.0.lock().unwrap_or_else(PoisonError::into_inner);
+            *counts.entry(device_id.to_string()).or_default() += n;
+        }
+    }
+
+    fn take(&self, device_id: &str) -> i64 {
+        let mut counts = self.0.lock().unwrap_or_else(PoisonError::into_inner);
+        counts.remove(device_id).unwrap_or_default()
+    }
 }
 
 /// Whether a refusal with no session was logged for the device within the last
