@@ -1,7 +1,7 @@
 // An honest pill: the server-rendered pill claims nothing it does not know, and the client
 // follows the server both ways with no browser event (navigator.onLine stays true).
 import { expect, test } from '@playwright/test';
-import { clientReady, pill, signIn } from './helpers';
+import { clientReady, pill, signIn, unlockOffline } from './helpers';
 import { Gateway, Server, tempDb } from './servers';
 
 test('the server-rendered pill says only what is known', async ({ page }, info) => {
@@ -76,4 +76,35 @@ test('back online, one sync run: the connectivity check joins the run the browse
   await page.waitForTimeout(12_000);
   console.log(`MEASURE back online: snapshot requests at ${runs.map((t) => t - back).join(', ')} ms`);
   expect(runs.length, 'sync runs started by going online').toBe(1);
+});
+
+test('a link that answers nothing: opening a page starts the app from the device, not a blank page for minutes', async ({ browser }, info) => {
+  test.skip(info.project.use.javaScriptEnabled === false, 'the service worker and the device data need the client');
+  test.setTimeout(120_000);
+  const db = tempDb('stall');
+  const server = await Server.start(3083, db);
+  const gw = await Gateway.start(3082);
+  gw.target = server.port;
+  const ctx = await browser.newContext({ baseURL: gw.url });
+  try {
+    const page = await ctx.newPage();
+    await signIn(page, 'sub');
+    await clientReady(page);
+    // The link stays up but nothing comes back (requests taken, never answered).
+    gw.stalled = true;
+    const t0 = Date.now();
+    await page.goto('/intake', { waitUntil: 'commit', timeout: 30_000 });
+    await page.waitForFunction(() => (window as any).__drimsOfflineShell === true, null, { timeout: 30_000 });
+    const toShell = Date.now() - t0;
+    // The device's data, as with no network: unlock, then the intake form over the snapshot.
+    await unlockOffline(page, 'sub');
+    await expect(page.getByRole('button', { name: 'Record intake' })).toBeEnabled({ timeout: 10_000 });
+    console.log(`MEASURE stalled link: the offline start ${toShell} ms after the navigation began`);
+    // Only after the deadline: a page that answers in time is the server's (other tests).
+    expect(toShell).toBeGreaterThanOrEqual(9_000);
+  } finally {
+    await ctx.close();
+    await gw.stop();
+    await Server.stopAll();
+  }
 });

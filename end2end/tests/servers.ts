@@ -82,6 +82,8 @@ export class Server {
 export class Gateway {
   target = 0;
   down = false;
+  /** A link that answers nothing: requests are taken and never answered (nor closed). */
+  stalled = false;
   readonly missing = new Set<string>();
   private sockets = new Set<net.Socket>();
   private server: http.Server;
@@ -92,6 +94,7 @@ export class Gateway {
         req.socket.destroy();
         return;
       }
+      if (this.stalled) return;
       const pathname = new URL(req.url ?? '/', 'http://x').pathname;
       if (this.missing.has(pathname)) {
         res.writeHead(404, { 'content-type': 'text/plain' });

@@ -6,7 +6,7 @@ use std::rc::Rc;
 use app::model::SessionUser;
 use app::offline::access::{DeviceRef, SignInRequest};
 use app::offline::client::{SignInForm, SignOut, SignedIn};
-use leptos::prelude::Update;
+use leptos::prelude::{Update, WithUntracked};
 use wasm_bindgen::prelude::*;
 
 use crate::profile::{self, UnlockError};
@@ -157,7 +157,15 @@ impl Runner {
             }),
             keep_offline: form.keep_offline || waiting > 0,
         };
-        match transport::sign_in(&request).await {
+        // The server did not answer the last check (no link, or one that answers nothing):
+        // a short look first, rather than the sign-in's own 20 s wait before the device's
+        // profile is tried.
+        let answer = if self.status.with_untracked(|s| s.online) || transport::reachable().await {
+            transport::sign_in(&request).await
+        } else {
+            SignInAnswer::Network
+        };
+        match answer {
             SignInAnswer::Network => self.sign_in_offline(&form).await,
             SignInAnswer::Ok(answer) => {
                 // Whatever this tab had open before is not this sign-in's (another user, or

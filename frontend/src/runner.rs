@@ -709,6 +709,9 @@ impl OfflinePort for Port {
 pub fn start(shell: bool) -> Offline {
     let status = RwSignal::new(SyncStatus {
         needs_unlock: shell,
+        // The offline start: the page itself did not come from the server (no network, or a
+        // link that answered nothing in time). Online only once a check says so.
+        online: !shell,
         ..SyncStatus::default()
     });
     let runner = Rc::new(Runner {

@@ -136,13 +136,30 @@ pub fn SaveNoticeView(notice: RwSignal<Option<SaveNotice>>) -> impl IntoView {
     }
 }
 
-/// A loader that falls back to the device's last snapshot when the server cannot be reached.
+/// A loader that falls back to the device's last snapshot when the server cannot be reached,
+/// or (in the browser) does not answer within [`SERVER_DEADLINE_MS`]: a link that answers
+/// nothing would otherwise hold the page on "Loading…" for good.
 pub async fn or_offline<T>(
     online: impl Future<Output = Result<T, ApiError>>,
     offline: &Offline,
     build: impl FnOnce(&LocalData) -> Option<T>,
 ) -> Result<T, ApiError> {
-    match online.await {
+    #[cfg(feature = "hydrate")]
+    let answer = if offline.port().is_some() {
+        // Known to be offline (the last check failed, or the page is the offline start): a
+        // short wait only, as the connectivity check's.
+        let ms = if offline.status.with_untracked(|s| s.online) {
+            SERVER_DEADLINE_MS
+        } else {
+            OFFLINE_DEADLINE_MS
+        };
+        send_wrapper::SendWrapper::new(browser::within(ms, online)).await
+    } else {
+        online.await
+    };
+    #[cfg(not(feature = "hydrate"))]
+    let answer = online.await;
+    match answer {
         Err(e) if e.code == ErrorCode::Transport => {
             match offline.local_data().await.as_ref().and_then(build) {
                 Some(value) => Ok(value),
@@ -155,6 +172,11 @@ pub async fn or_offline<T>(
         other => other,
     }
 }
+
+/// How long a page's data may take from the server before the device's copy is shown.
+pub const SERVER_DEADLINE_MS: i32 = 15_000;
+/// The same while the device is known to be offline.
+pub const OFFLINE_DEADLINE_MS: i32 = 5_000;
 
 /// Builds an operation from the form's fields (URL-encoded, as the server's form handler gets
 /// them), the device id and the time.
@@ -210,6 +232,35 @@ mod browser {
     use crate::offline::client::{Offline, Whereabouts};
     use crate::offline::project::projected;
     use crate::ops::OperationBody;
+
+    /// `call`, or a transport error if it has not answered within `ms`.
+    pub(super) async fn within<T>(
+        ms: i32,
+        call: impl std::future::Future<Output = Result<T, crate::error::ApiError>>,
+    ) -> Result<T, crate::error::ApiError> {
+        use std::future::Future;
+        use std::task::Poll;
+        let timer = wasm_bindgen_futures::js_sys::Promise::new(&mut |resolve, _| {
+            if let Some(w) = web_sys::window() {
+                let _ = w.set_timeout_with_callback_and_timeout_and_arguments_0(&resolve, ms);
+            }
+        });
+        let mut timer = std::pin::pin!(wasm_bindgen_futures::JsFuture::from(timer));
+        let mut call = std::pin::pin!(call);
+        std::future::poll_fn(|cx| {
+            if let Poll::Ready(answer) = call.as_mut().poll(cx) {
+                return Poll::Ready(answer);
+            }
+            if timer.as_mut().poll(cx).is_ready() {
+                return Poll::Ready(Err(crate::error::ApiError::new(
+                    crate::error::ErrorCode::Transport,
+                    "The server did not answer in time.",
+                )));
+            }
+            Poll::Pending
+        })
+        .await
+    }
 
     fn now_ms() -> f64 {
         web_sys::window()

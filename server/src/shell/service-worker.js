@@ -8,11 +8,17 @@
 //   the user accepts. The first version takes over at once (there is nothing to replace).
 // - Fetch: precached files cache-first (their names carry the content hash, or they are the
 //   build's own shell); navigations network-first, falling back to the offline page, which
-//   starts the app from the device's IndexedDB. `/api/*` and every page with data go to the
-//   network and are never stored: nothing here holds user or stock data.
+//   starts the app from the device's IndexedDB, when the network fails or answers nothing
+//   within NAVIGATION_DEADLINE_MS. `/api/*` and every page with data go to the network and are
+//   never stored: nothing here holds user or stock data.
 const CACHE = `drims-shell-${BUILD}`;
 const PREFIX = 'drims-shell-';
 const URLS = new Set(PRECACHE.map((e) => e.url));
+// A link that answers nothing (packets dropped, a saturated or captive network) would hold a
+// navigation for minutes on a blank page: without the page's first bytes by then, the app
+// starts from the device as with no network. Generous for a slow link (a page's first bytes
+// take a few round trips, ~2-4 s over 2G); the connectivity pill's promise is ~10 s too.
+const NAVIGATION_DEADLINE_MS = 10000;
 
 function hex(buffer) {
   return Array.from(new Uint8Array(buffer), (b) => b.toString(16).padStart(2, '0')).join('');
@@ -76,12 +82,18 @@ self.addEventListener('fetch', (event) => {
   if (request.mode === 'navigate') {
     event.respondWith(
       (async () => {
+        let timer;
+        const deadline = new Promise((resolve) => {
+          timer = setTimeout(resolve, NAVIGATION_DEADLINE_MS, null);
+        });
         try {
-          const response = await fetch(request);
+          const response = await Promise.race([fetch(request), deadline]);
           // A gateway in front of a stopped server: as good as no network.
-          if (response.status < 502 || response.status > 504) return response;
+          if (response && (response.status < 502 || response.status > 504)) return response;
         } catch (_) {
           // No network: below.
+        } finally {
+          clearTimeout(timer);
         }
         return (await fromCache(OFFLINE_URL)) || Response.error();
       })()
