@@ -2,7 +2,7 @@
 // follows the server both ways with no browser event (navigator.onLine stays true).
 import { expect, test } from '@playwright/test';
 import { clientReady, pill, signIn, unlockOffline } from './helpers';
-import { Gateway, Server, tempDb } from './servers';
+import { behindGateway } from './servers';
 
 test('the server-rendered pill says only what is known', async ({ page }, info) => {
   await signIn(page, 'sub', 'drims-demo', false);
@@ -23,12 +23,7 @@ test('the server-rendered pill says only what is known', async ({ page }, info) 
 test('the pill follows the server both ways within ~10 s, with no browser event', async ({ browser }, info) => {
   test.skip(info.project.use.javaScriptEnabled === false, 'the pill follows the server only with the client');
   test.setTimeout(120_000);
-  const db = tempDb('beat');
-  const server = await Server.start(3081, db);
-  const gw = await Gateway.start(3080);
-  gw.target = server.port;
-  const ctx = await browser.newContext({ baseURL: gw.url });
-  try {
+  await behindGateway(browser, { name: 'beat', port: 3081, gatewayPort: 3080 }, async ({ gw, ctx }) => {
     const page = await ctx.newPage();
     await signIn(page, 'sub');
     await clientReady(page);
@@ -47,11 +42,7 @@ test('the pill follows the server both ways within ~10 s, with no browser event'
     // Then a whole sync run, which a busy machine may take a while over.
     await expect(pill(page)).toContainText('Online – Synced', { timeout: 20_000 });
     console.log(`MEASURE pill: Offline ${toOffline} ms after the server went quiet; Online ${toOnline} ms after it answered again`);
-  } finally {
-    await ctx.close();
-    await gw.stop();
-    await Server.stopAll();
-  }
+  });
 });
 
 test('back online, one sync run: the connectivity check joins the run the browser event started', async ({ page, context }, info) => {
@@ -81,12 +72,7 @@ test('back online, one sync run: the connectivity check joins the run the browse
 test('a link that answers nothing: opening a page starts the app from the device, not a blank page for minutes', async ({ browser }, info) => {
   test.skip(info.project.use.javaScriptEnabled === false, 'the service worker and the device data need the client');
   test.setTimeout(120_000);
-  const db = tempDb('stall');
-  const server = await Server.start(3083, db);
-  const gw = await Gateway.start(3082);
-  gw.target = server.port;
-  const ctx = await browser.newContext({ baseURL: gw.url });
-  try {
+  await behindGateway(browser, { name: 'stall', port: 3083, gatewayPort: 3082 }, async ({ gw, ctx }) => {
     const page = await ctx.newPage();
     await signIn(page, 'sub');
     await clientReady(page);
@@ -102,9 +88,5 @@ test('a link that answers nothing: opening a page starts the app from the device
     console.log(`MEASURE stalled link: the offline start ${toShell} ms after the navigation began`);
     // Only after the deadline: a page that answers in time is the server's (other tests).
     expect(toShell).toBeGreaterThanOrEqual(9_000);
-  } finally {
-    await ctx.close();
-    await gw.stop();
-    await Server.stopAll();
-  }
+  });
 });

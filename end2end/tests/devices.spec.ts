@@ -3,7 +3,7 @@
 // the check interval, and the server records the wipe.
 import { expect, test } from '@playwright/test';
 import { api, clientReady, idbCounts, pending, pill, signIn } from './helpers';
-import { Gateway, Server, SITE, tempDb } from './servers';
+import { behindGateway } from './servers';
 
 const HUB = 3;
 
@@ -16,12 +16,7 @@ async function records(page: import('@playwright/test').Page): Promise<number> {
 
 test('a device revoked while its tab is open is wiped without upload and told why within the check interval', async ({ browser }) => {
   test.setTimeout(120_000);
-  const db = tempDb('revoke');
-  const server = await Server.start(3091, db, SITE, { DRIMS_DEVICE_CHECK_SECONDS: '5' });
-  const gw = await Gateway.start(3090);
-  gw.target = server.port;
-  const ctx = await browser.newContext({ baseURL: gw.url });
-  try {
+  await behindGateway(browser, { name: 'revoke', port: 3091, gatewayPort: 3090, env: { DRIMS_DEVICE_CHECK_SECONDS: '5' } }, async ({ server, gw, ctx }) => {
     const page = await ctx.newPage();
     await signIn(page, 'sub');
     await clientReady(page);
@@ -66,21 +61,12 @@ test('a device revoked while its tab is open is wiped without upload and told wh
     await page.getByLabel('Password').fill('drims-demo');
     await page.getByRole('button', { name: 'Sign in' }).click();
     await expect(page.getByRole('main').getByRole('alert').filter({ hasText: 'revoked' }).last()).toBeVisible();
-  } finally {
-    await ctx.close();
-    await gw.stop();
-    await Server.stopAll();
-  }
+  });
 });
 
 test('a device not kept for offline use stores nothing of the user; with no network a form says Connection required and keeps the input', async ({ browser }) => {
   test.setTimeout(120_000);
-  const db = tempDb('online-only');
-  const server = await Server.start(3093, db);
-  const gw = await Gateway.start(3092);
-  gw.target = server.port;
-  const ctx = await browser.newContext({ baseURL: gw.url });
-  try {
+  await behindGateway(browser, { name: 'online-only', port: 3093, gatewayPort: 3092 }, async ({ server, gw, ctx }) => {
     const page = await ctx.newPage();
     await signIn(page, 'sub', 'drims-demo', false);
     await page.goto('/inventory');
@@ -116,21 +102,12 @@ test('a device not kept for offline use stores nothing of the user; with no netw
     const admin = await api('admin', `http://127.0.0.1:${server.port}`);
     const csv = await (await admin.get(`/inventory/export.csv?hub=${HUB}&q=Generator`)).text();
     expect(csv.split('\r\n').find((l) => l.split(',')[1] === 'Generator 5 kW')?.split(',')[4]).toBe('6');
-  } finally {
-    await ctx.close();
-    await gw.stop();
-    await Server.stopAll();
-  }
+  });
 });
 
 test('switched to online-only by the ADMIN: the queue reaches the server first, then the device keeps nothing', async ({ browser }) => {
   test.setTimeout(120_000);
-  const db = tempDb('switch');
-  const server = await Server.start(3095, db, SITE, { DRIMS_DEVICE_CHECK_SECONDS: '5' });
-  const gw = await Gateway.start(3094);
-  gw.target = server.port;
-  const ctx = await browser.newContext({ baseURL: gw.url });
-  try {
+  await behindGateway(browser, { name: 'switch', port: 3095, gatewayPort: 3094, env: { DRIMS_DEVICE_CHECK_SECONDS: '5' } }, async ({ server, gw, ctx }) => {
     const page = await ctx.newPage();
     await signIn(page, 'sub');
     await clientReady(page);
@@ -153,21 +130,12 @@ test('switched to online-only by the ADMIN: the queue reaches the server first, 
     expect(csv.split('\r\n').find((l) => l.split(',')[1] === 'Nails 1 kg')?.split(',')[4]).toBe('9');
     await expect(pill(page)).toHaveAttribute('data-unlocked', 'false');
     await expect(pill(page)).toHaveAttribute('data-pending', '0');
-  } finally {
-    await ctx.close();
-    await gw.stop();
-    await Server.stopAll();
-  }
+  });
 });
 
 test('a user deactivated while their tab is open is told to sign in again within the check interval', async ({ browser }) => {
   test.setTimeout(120_000);
-  const db = tempDb('deactivate');
-  const server = await Server.start(3097, db, SITE, { DRIMS_DEVICE_CHECK_SECONDS: '5' });
-  const gw = await Gateway.start(3096);
-  gw.target = server.port;
-  const ctx = await browser.newContext({ baseURL: gw.url });
-  try {
+  await behindGateway(browser, { name: 'deactivate', port: 3097, gatewayPort: 3096, env: { DRIMS_DEVICE_CHECK_SECONDS: '5' } }, async ({ server, ctx }) => {
     const admin = await api('admin', `http://127.0.0.1:${server.port}`);
     const made = await admin.post('/api/users', {
       data: { username: 'leaving', display_name: 'Lee Leaving', password: 'field-pass-1', role: 'SUB_HUB_USER', hub_id: HUB },
@@ -190,9 +158,5 @@ test('a user deactivated while their tab is open is told to sign in again within
     console.log(`MEASURE deactivated user told to sign in ${Date.now() - at} ms after the deactivation (check every 5 s)`);
     await page.reload();
     await expect(page).toHaveURL(/\/login/);
-  } finally {
-    await ctx.close();
-    await gw.stop();
-    await Server.stopAll();
-  }
+  });
 });

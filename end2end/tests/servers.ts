@@ -1,6 +1,7 @@
 // DRIMS servers a test starts and stops itself (the suite's own server runs for every test),
 // behind a gateway that is the browser's one origin: the gateway forwards to whichever server
 // is current, can drop every connection (no network) and can answer 404 for chosen paths.
+import type { Browser, BrowserContext } from '@playwright/test';
 import { ChildProcess, spawn } from 'child_process';
 import * as fs from 'fs';
 import * as http from 'http';
@@ -153,4 +154,25 @@ export function secondBuild(tag: string): string {
 
 export function tempDb(tag: string): string {
   return path.join(fs.mkdtempSync(path.join(os.tmpdir(), `drims-db-${tag}-`)), 'drims.db');
+}
+
+/** A server of its own on a fresh database (`tempDb(name)`), behind a gateway the test can cut
+ *  or stall, and a browser context whose origin is the gateway; all stopped when `run` ends,
+ *  whatever its outcome. */
+export async function behindGateway(
+  browser: Browser,
+  opts: { name: string; port: number; gatewayPort: number; env?: Record<string, string> },
+  run: (setup: { server: Server; gw: Gateway; ctx: BrowserContext }) => Promise<void>,
+) {
+  const server = await Server.start(opts.port, tempDb(opts.name), SITE, opts.env);
+  const gw = await Gateway.start(opts.gatewayPort);
+  gw.target = server.port;
+  const ctx = await browser.newContext({ baseURL: gw.url });
+  try {
+    await run({ server, gw, ctx });
+  } finally {
+    await ctx.close();
+    await gw.stop();
+    await Server.stopAll();
+  }
 }
