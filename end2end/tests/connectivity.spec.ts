@@ -20,6 +20,29 @@ test('the server-rendered pill says only what is known', async ({ page }, info) 
   }
 });
 
+test("at page start the pill says Syncing until the first run has asked the server, not the last snapshot's Synced", async ({ page }, info) => {
+  test.skip(info.project.use.javaScriptEnabled === false, 'the pill follows sync runs only with the client');
+  await signIn(page, 'sub');
+  await clientReady(page);
+  // Every text the pill shows from the next page load on.
+  await page.addInitScript(() => {
+    const seen: string[] = [];
+    (window as any).__pillTexts = seen;
+    const record = () => {
+      const text = document.querySelector('.sync-pill .pill-text')?.textContent ?? '';
+      if (text && seen[seen.length - 1] !== text) seen.push(text);
+    };
+    new MutationObserver(record).observe(document, { subtree: true, childList: true, characterData: true });
+  });
+  await page.reload();
+  await clientReady(page);
+  const texts: string[] = await page.evaluate(() => (window as any).__pillTexts);
+  console.log(`MEASURE pill at page start: ${texts.join(' | ')}`);
+  const syncing = texts.findIndex((t) => t.includes('Syncing'));
+  expect(syncing, 'the first run is shown').toBeGreaterThanOrEqual(0);
+  expect(texts.findIndex((t) => t.includes('Synced')), '"Synced" only once the run has ended').toBeGreaterThan(syncing);
+});
+
 test('the pill follows the server both ways within ~10 s, with no browser event', async ({ browser }, info) => {
   test.skip(info.project.use.javaScriptEnabled === false, 'the pill follows the server only with the client');
   test.setTimeout(120_000);

@@ -371,8 +371,11 @@ impl Runner {
                 me.run_once().await
             })
             .await;
-            // Also when the lock could not be asked for and nothing ran.
-            after.stop_waiting(id);
+            // Also when the lock could not be asked for and nothing ran: then nothing is
+            // syncing either (the first run is shown as started before it has the lock).
+            if after.stop_waiting(id) {
+                after.status.update(|s| s.syncing = false);
+            }
         }
         .boxed_local()
         .shared();
@@ -380,11 +383,14 @@ impl Runner {
         run.await
     }
 
-    fn stop_waiting(&self, id: u64) {
+    /// Forgets run `id` as waiting; whether it still was (it had not started).
+    fn stop_waiting(&self, id: u64) -> bool {
         let mut waiting = self.waiting.borrow_mut();
-        if waiting.as_ref().is_some_and(|(w, _)| *w == id) {
+        let was = waiting.as_ref().is_some_and(|(w, _)| *w == id);
+        if was {
             *waiting = None;
         }
+        was
     }
 
     async fn run_once(self: Rc<Self>) {
@@ -743,8 +749,13 @@ pub fn start(shell: bool) -> Offline {
             first.open_session_profile().await;
         }
         // Real counts first, then "ready": the pill never shows a default as the device's state.
+        // The first run starts now (once it has the sync lock): "Syncing", not the last
+        // snapshot's "Synced", until it has checked with the server.
         first.refresh().await;
-        first.status.update(|s| s.ready = true);
+        first.status.update(|s| {
+            s.ready = true;
+            s.syncing = true;
+        });
         first.sync().await;
         first.beat_in(BEAT_MS);
         first.check_in(0);
