@@ -12,7 +12,7 @@ setup:
 
 ## Build and run DRIMS with demo data on SQLite (http://127.0.0.1:3000).
 run: setup
-	DRIMS_DEMO=1 cargo leptos serve
+	DRIMS_DEMO=1 cargo leptos serve --split
 
 ## Every check and test: format, clippy (server and wasm), unit + integration, the IndexedDB
 ## store in headless Chromium, end-to-end.
@@ -56,13 +56,13 @@ e2e: build
 ## Debug build of server and client; fails when the installable app shell is incomplete (a
 ## file the offline page, the manifest or the stylesheet references is missing).
 build:
-	cargo leptos build
+	cargo leptos build --split
 	$(TARGET)/debug/server check-shell
 
 ## Release build (binaryen's wasm-opt comes from end2end/node_modules, put on PATH above, as
 ## cargo-leptos cannot download it here), checked like `build`; prints the shell's sizes.
 release: setup
-	cargo leptos build --release
+	cargo leptos build --release --split
 	$(TARGET)/release/server check-shell
 
 ## Benchmarks (release build): sync throughput (BENCH_OPS=2000 for a quick check), the

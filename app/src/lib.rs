@@ -18,11 +18,11 @@ use leptos::prelude::*;
 use leptos_meta::{provide_meta_context, HashedStylesheet, MetaTags, Title};
 use leptos_router::{
     components::{Route, Router, Routes},
-    path, SsrMode,
+    path, Lazy, SsrMode,
 };
 
 use crate::components::layout::Header;
-use crate::pages::{admin, home::HomePage, login::LoginPage, not_found::NotFound, stock};
+use crate::pages::{home::HomePage, login::LoginPage, not_found::NotFound, stock};
 
 /// The HTML document the server renders around the app.
 pub fn shell(options: LeptosOptions) -> impl IntoView {
@@ -110,28 +110,121 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/needs-lists/new") view=pages::needs_list::NeedsListNewPage ssr=SsrMode::Async />
                     <Route path=path!("/needs-lists/:id") view=pages::needs_lists::NeedsListDetailPage ssr=SsrMode::Async />
                     <Route path=path!("/needs-lists/:id/edit") view=pages::needs_lists::NeedsListEditPage ssr=SsrMode::Async />
-                    <Route path=path!("/needs-lists/:id/prepare") view=pages::needs_lists::PreparePage ssr=SsrMode::Async />
+                    <Route path=path!("/needs-lists/:id/prepare") view={Lazy::<online_only::PrepareRoute>::new()} ssr=SsrMode::Async />
                     <Route path=path!("/transfers") view=pages::transfers::TransfersPage ssr=SsrMode::Async />
-                    <Route path=path!("/confirmations") view=pages::transfers::ConfirmationsPage ssr=SsrMode::Async />
-                    <Route path=path!("/history") view=stock::history::HistoryPage ssr=SsrMode::Async />
-                    <Route path=path!("/notifications") view=pages::notifications::NotificationsPage ssr=SsrMode::Async />
+                    <Route path=path!("/confirmations") view={Lazy::<online_only::ConfirmationsRoute>::new()} ssr=SsrMode::Async />
+                    <Route path=path!("/history") view={Lazy::<online_only::HistoryRoute>::new()} ssr=SsrMode::Async />
+                    <Route path=path!("/notifications") view={Lazy::<online_only::NotificationsRoute>::new()} ssr=SsrMode::Async />
                     <Route path=path!("/sync-issues") view=pages::sync_issues::SyncIssuesPage ssr=SsrMode::Async />
-                    <Route path=path!("/admin/hubs") view=admin::hubs::HubsPage ssr=SsrMode::Async />
-                    <Route path=path!("/admin/hubs/:id") view=admin::hubs::HubEditPage ssr=SsrMode::Async />
-                    <Route path=path!("/admin/items") view=admin::items::ItemsPage ssr=SsrMode::Async />
-                    <Route path=path!("/admin/items/:id") view=admin::items::ItemEditPage ssr=SsrMode::Async />
-                    <Route path=path!("/admin/events") view=admin::events::EventsPage ssr=SsrMode::Async />
-                    <Route path=path!("/admin/events/:id") view=admin::events::EventEditPage ssr=SsrMode::Async />
-                    <Route path=path!("/admin/users") view=admin::users::UsersPage ssr=SsrMode::Async />
-                    <Route path=path!("/admin/users/:id") view=admin::users::UserEditPage ssr=SsrMode::Async />
-                    <Route path=path!("/admin/offline-policy") view=admin::offline_policy::OfflinePolicyPage ssr=SsrMode::Async />
-                    <Route path=path!("/admin/devices") view=admin::devices::DevicesPage ssr=SsrMode::Async />
-                    <Route path=path!("/admin/devices/:id") view=admin::devices::DeviceActivityPage ssr=SsrMode::Async />
-                    <Route path=path!("/admin/import") view=admin::import::ImportPage ssr=SsrMode::Async />
-                    <Route path=path!("/admin/imports/:id") view=admin::import::ImportReportPage ssr=SsrMode::Async />
+                    <Route path=path!("/admin/hubs") view={Lazy::<online_only::HubsRoute>::new()} ssr=SsrMode::Async />
+                    <Route path=path!("/admin/hubs/:id") view={Lazy::<online_only::HubEditRoute>::new()} ssr=SsrMode::Async />
+                    <Route path=path!("/admin/items") view={Lazy::<online_only::ItemsRoute>::new()} ssr=SsrMode::Async />
+                    <Route path=path!("/admin/items/:id") view={Lazy::<online_only::ItemEditRoute>::new()} ssr=SsrMode::Async />
+                    <Route path=path!("/admin/events") view={Lazy::<online_only::EventsRoute>::new()} ssr=SsrMode::Async />
+                    <Route path=path!("/admin/events/:id") view={Lazy::<online_only::EventEditRoute>::new()} ssr=SsrMode::Async />
+                    <Route path=path!("/admin/users") view={Lazy::<online_only::UsersRoute>::new()} ssr=SsrMode::Async />
+                    <Route path=path!("/admin/users/:id") view={Lazy::<online_only::UserEditRoute>::new()} ssr=SsrMode::Async />
+                    <Route path=path!("/admin/offline-policy") view={Lazy::<online_only::OfflinePolicyRoute>::new()} ssr=SsrMode::Async />
+                    <Route path=path!("/admin/devices") view={Lazy::<online_only::DevicesRoute>::new()} ssr=SsrMode::Async />
+                    <Route path=path!("/admin/devices/:id") view={Lazy::<online_only::DeviceActivityRoute>::new()} ssr=SsrMode::Async />
+                    <Route path=path!("/admin/import") view={Lazy::<online_only::ImportRoute>::new()} ssr=SsrMode::Async />
+                    <Route path=path!("/admin/imports/:id") view={Lazy::<online_only::ImportReportRoute>::new()} ssr=SsrMode::Async />
                 </Routes>
                 </Show>
             </main>
         </Router>
+    }
+}
+
+/// The pages that need the server: every admin page, confirmations, history,
+/// notifications, preparing a needs list. Built with `cargo leptos --split` (every build in the
+/// Makefile), each one's code is a WASM file of its own that the browser loads the first time
+/// the page is shown. The WASM every device downloads, and keeps for offline use, holds only
+/// the pages that work offline. Without a connection a page whose file was never loaded says
+/// that it needs one (the load error is returned, not a panic, which would stop the client).
+mod online_only {
+    use crate::pages;
+    use crate::pages::{admin, stock};
+    use leptos::prelude::*;
+    use leptos_router::LazyRoute;
+
+    macro_rules! online_only {
+        ($($route:ident, $module:ident, $preload:ident => $page:path;)*) => {$(
+            pub struct $route;
+
+            impl LazyRoute for $route {
+                fn data() -> Self {
+                    Self
+                }
+
+                // Started by the router before it shows (or hydrates) the page; a failure
+                // shows in `view`.
+                async fn preload() {
+                    #[cfg(feature = "hydrate")]
+                    let _ = $preload().await;
+                }
+
+                async fn view(_this: Self) -> AnyView {
+                    #[cfg(feature = "hydrate")]
+                    {
+                        $module().await.unwrap_or_else(|_| not_loaded())
+                    }
+                    #[cfg(not(feature = "hydrate"))]
+                    {
+                        // The server names the page's files in the HTML it sends, so the
+                        // browser fetches them while it starts.
+                        leptos::prefetch_lazy_fn_on_server(stringify!($module));
+                        $page().into_any()
+                    }
+                }
+            }
+
+            #[cfg(feature = "hydrate")]
+            #[leptos::wasm_split::wasm_split(
+                $module,
+                wasm_split_path = ::leptos::wasm_split,
+                preload($preload),
+                fallible
+            )]
+            fn $module() -> Result<AnyView, leptos::wasm_split::SplitLoaderError> {
+                Ok($page().into_any())
+            }
+        )*};
+    }
+
+    /// The page's file could not be loaded: no connection, or the server runs a newer build
+    /// whose files replaced this one's (the update prompt then offers the new version).
+    #[cfg(feature = "hydrate")]
+    fn not_loaded() -> AnyView {
+        view! {
+            <section class="card">
+                <h1>"This page needs a connection"</h1>
+                <p class="error" role="alert" data-needs-connection="true">
+                    "This page works only with a connection to the DRIMS server, and this device could not load it. Reconnect and open it again (when DRIMS says an update is available, accept it first: the page belongs to the new version). The pages for offline work stay available."
+                </p>
+                <p><a href="/">"Back to the dashboard"</a></p>
+            </section>
+        }
+        .into_any()
+    }
+
+    online_only! {
+        PrepareRoute, online_prepare, preload_prepare => pages::needs_lists::PreparePage;
+        ConfirmationsRoute, online_confirmations, preload_confirmations => pages::transfers::ConfirmationsPage;
+        HistoryRoute, online_history, preload_history => stock::history::HistoryPage;
+        NotificationsRoute, online_notifications, preload_notifications => pages::notifications::NotificationsPage;
+        HubsRoute, online_hubs, preload_hubs => admin::hubs::HubsPage;
+        HubEditRoute, online_hub_edit, preload_hub_edit => admin::hubs::HubEditPage;
+        ItemsRoute, online_items, preload_items => admin::items::ItemsPage;
+        ItemEditRoute, online_item_edit, preload_item_edit => admin::items::ItemEditPage;
+        EventsRoute, online_events, preload_events => admin::events::EventsPage;
+        EventEditRoute, online_event_edit, preload_event_edit => admin::events::EventEditPage;
+        UsersRoute, online_users, preload_users => admin::users::UsersPage;
+        UserEditRoute, online_user_edit, preload_user_edit => admin::users::UserEditPage;
+        OfflinePolicyRoute, online_offline_policy, preload_offline_policy => admin::offline_policy::OfflinePolicyPage;
+        DevicesRoute, online_devices, preload_devices => admin::devices::DevicesPage;
+        DeviceActivityRoute, online_device_activity, preload_device_activity => admin::devices::DeviceActivityPage;
+        ImportRoute, online_import, preload_import => admin::import::ImportPage;
+        ImportReportRoute, online_import_report, preload_import_report => admin::import::ImportReportPage;
     }
 }

@@ -1,6 +1,6 @@
 // Admin forms through the browser, in both projects; plus proof that hydration really happens.
 import { expect, test } from '@playwright/test';
-import { signIn, signOut } from './helpers';
+import { clientReady, signIn, signOut } from './helpers';
 
 test('create a hub through the form, then see it listed', async ({ page }, info) => {
   const name = `E2E Depot ${info.project.name}`;
@@ -42,4 +42,60 @@ test('the app hydrates: navigation happens in the page, without a reload', async
   expect(await page.evaluate(() => (window as any).__sameDocument)).toBe(true);
   expect(errors).toEqual([]);
   await signOut(page);
+});
+
+// The online-only pages (admin, confirmations, history, notifications, preparing a needs list)
+// are WASM files of their own (`cargo leptos --split`), loaded the first time one is shown: the
+// client every device downloads and keeps for offline use holds only the offline pages.
+test('an online-only page loads its own WASM file when first shown; offline, it says it needs a connection', async ({ page, context }, info) => {
+  test.skip(info.project.name !== 'hydrated', 'needs JavaScript');
+  const errors: string[] = [];
+  page.on('pageerror', (e) => errors.push(e.message));
+  const pageFiles: string[] = [];
+  page.on('request', (r) => {
+    const name = new URL(r.url()).pathname;
+    if (/^\/pkg\/(split_|chunk_)/.test(name)) pageFiles.push(name);
+  });
+  await signIn(page, 'admin');
+  await clientReady(page);
+  const main = page.getByRole('navigation', { name: 'Main' });
+  await main.getByRole('link', { name: 'Inventory' }).click();
+  await expect(page.getByRole('heading', { level: 1 })).toHaveText(/Inventory/);
+  // The dashboard and an offline page needed none of the online pages' files.
+  expect(pageFiles).toEqual([]);
+
+  // Offline, an online-only page never loaded on this device: a clear message, and the client
+  // keeps running (a failed load is not a panic).
+  await context.setOffline(true);
+  await main.getByRole('link', { name: 'Items' }).click();
+  await expect(page.getByRole('heading', { level: 1 })).toHaveText('This page needs a connection');
+  await expect(page.locator('[data-needs-connection]')).toContainText('could not load it');
+  await main.getByRole('link', { name: 'Inventory' }).click();
+  await expect(page.getByRole('heading', { level: 1 })).toHaveText(/Inventory/);
+
+  // Online again: the page's file loads, and the page works in place, without a reload.
+  await context.setOffline(false);
+  await page.evaluate(() => ((window as any).__sameDocument = true));
+  await main.getByRole('link', { name: 'Items' }).click();
+  await expect(page.getByRole('heading', { level: 1 })).toHaveText('Items');
+  expect(pageFiles.some((f) => f.includes('online_items'))).toBe(true);
+  expect(await page.evaluate(() => (window as any).__sameDocument)).toBe(true);
+  // Its form posts as it does without JavaScript (and comes back with the reason).
+  await page.getByLabel('Item name').fill('Water bladder 5,000 L');
+  await page.getByLabel('Category').fill('WASH');
+  await page.getByLabel('Unit').fill('each');
+  await page.getByLabel('Barcode (optional)').fill('876000' + '0001'); // taken by a demo item
+  await page.getByRole('button', { name: 'Create item' }).click();
+  await expect(page.getByRole('main').getByRole('alert')).toContainText('already used by another item');
+  await expect(page.getByLabel('Item name')).toHaveValue('Water bladder 5,000 L');
+  // That answer is a page load of an online-only page: it hydrates once its file is loaded.
+  await page.waitForFunction(() => (window as any).__drimsHydrated === true);
+  await page.evaluate(() => ((window as any).__sameDocument = true));
+  await main.getByRole('link', { name: 'Users' }).click();
+  await expect(page.getByRole('heading', { level: 1 })).toHaveText('Users');
+  expect(await page.evaluate(() => (window as any).__sameDocument)).toBe(true);
+  // No panic ('unreachable') anywhere. The only errors are the offline attempts' fetches, which
+  // cargo-leptos's generated loader leaves as unhandled rejections (it reports the failure to
+  // the client, which shows the message above).
+  expect(errors.filter((e) => e !== 'Failed to fetch')).toEqual([]);
 });

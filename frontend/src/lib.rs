@@ -22,11 +22,17 @@ fn mark(flag: &str) {
 #[wasm_bindgen::prelude::wasm_bindgen]
 pub fn hydrate() {
     console_error_panic_hook::set_once();
-    leptos::mount::hydrate_body(|| {
-        provide_context(runner::start(false));
-        view! { <app::App /> }
+    // Hydrated asynchronously: an online-only page's own WASM file (see `app::online_only`)
+    // is loaded before the page is hydrated. The other pages hydrate at once, as before.
+    wasm_bindgen_futures::spawn_local(async {
+        let owner = leptos::mount::hydrate_from_async(document().body().expect("a body"), || {
+            provide_context(runner::start(false));
+            view! { <app::App /> }
+        })
+        .await;
+        owner.forget();
+        mark("__drimsHydrated");
     });
-    mark("__drimsHydrated");
 }
 
 /// Renders the app in the browser from the device's data: used by the offline page the

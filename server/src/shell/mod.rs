@@ -132,24 +132,39 @@ impl AppShell {
             .replace("{js}", &client.js)
             .replace("{wasm}", &client.wasm);
         // What the shell needs: what the offline page references (the client, the stylesheet,
-        // the start script, the manifest), what the manifest references (its icons), and what
-        // the stylesheet references; the service worker answers navigations with the page.
-        let mut wanted: Vec<String> = vec![
-            OFFLINE_URL.into(),
-            client.js.clone(),
-            client.wasm.clone(),
-            client.css.clone(),
-        ];
-        wanted.extend(html_references(&offline_page));
+        // the start script, the manifest), what the manifest references (its icons), what the
+        // stylesheet references, and what the client's JavaScript imports (the loader of the
+        // split-off pages); the service worker answers navigations with the page. The pages'
+        // own WASM files the loader fetches on demand (`new URL(...)`) are served too, checked
+        // present and compressed, but not precached: only the online-only pages are split off.
+        let mut wanted: Vec<(String, bool)> = [OFFLINE_URL, &client.js, &client.wasm, &client.css]
+            .into_iter()
+            .map(|u| (u.to_string(), true))
+            .collect();
+        wanted.extend(
+            html_references(&offline_page)
+                .into_iter()
+                .map(|u| (u, true)),
+        );
         let mut files = BTreeMap::new();
         files.insert(
             OFFLINE_URL.to_string(),
             ShellFile::load(OFFLINE_URL, offline_page.into_bytes(), None),
         );
+        let mut in_precache = std::collections::BTreeSet::from([OFFLINE_URL.to_string()]);
+        // Content-hashed: the client's files, and what they reference by (hashed) name.
+        let mut immutable: std::collections::BTreeSet<String> =
+            [&client.js, &client.wasm, &client.css]
+                .into_iter()
+                .cloned()
+                .collect();
         let mut i = 0;
         while i < wanted.len() {
-            let url = wanted[i].clone();
+            let (url, precached) = wanted[i].clone();
             i += 1;
+            if precached {
+                in_precache.insert(url.clone());
+            }
             if files.contains_key(&url) {
                 continue;
             }
@@ -161,19 +176,36 @@ impl AppShell {
                     path.display()
                 )
             })?;
+            let hashed = immutable.contains(&url);
             if url == MANIFEST_URL {
-                wanted.extend(manifest_references(&bytes)?);
+                wanted.extend(manifest_references(&bytes)?.into_iter().map(|u| (u, true)));
             } else if url.ends_with(".css") {
-                wanted.extend(css_references(&String::from_utf8_lossy(&bytes)));
+                wanted.extend(
+                    css_references(&String::from_utf8_lossy(&bytes))
+                        .into_iter()
+                        .map(|u| (u, true)),
+                );
+            } else if url.ends_with(".js") {
+                let (imports, fetched) = js_references(&url, &String::from_utf8_lossy(&bytes));
+                let found = imports
+                    .into_iter()
+                    .map(|u| (u, precached))
+                    .chain(fetched.into_iter().map(|u| (u, false)));
+                for (u, p) in found {
+                    if hashed {
+                        immutable.insert(u.clone());
+                    }
+                    wanted.push((u, p));
+                }
             }
-            let immutable = url == client.js || url == client.wasm || url == client.css;
             // A content-hashed file's compressed forms are kept beside it: compressed once
             // per build (by the build's `check-shell`), not at every start.
-            let kept = immutable.then_some(path.as_path());
+            let kept = hashed.then_some(path.as_path());
             files.insert(url.clone(), ShellFile::load(&url, bytes, kept));
         }
         let mut precache: Vec<PrecacheEntry> = files
             .iter()
+            .filter(|(url, _)| in_precache.contains(*url))
             .map(|(url, f)| PrecacheEntry {
                 url: url.clone(),
                 sha256: f.sha256.clone(),
@@ -436,6 +468,31 @@ fn html_references(html: &str) -> Vec<String> {
         }
     }
     out
+}
+
+/// What a JavaScript module references by a relative name: its static imports (`from "./x"`,
+/// needed before it runs) and the files it fetches later (`new URL("./x", import.meta.url)`), as
+/// paths beside `url`.
+fn js_references(url: &str, js: &str) -> (Vec<String>, Vec<String>) {
+    let dir = &url[..url.rfind('/').map_or(0, |i| i + 1)];
+    let after = |marker: &str| -> Vec<String> {
+        js.split(marker)
+            .skip(1)
+            .filter_map(|rest| {
+                let rest = rest.trim_start();
+                let quote = rest.chars().next().filter(|c| *c == '"' || *c == '\'')?;
+                let name = rest[1..].split(quote).next()?;
+                name.strip_prefix("./").map(|n| format!("{dir}{n}"))
+            })
+            .collect()
+    };
+    let mut imports = after("from");
+    imports.sort();
+    imports.dedup();
+    let mut fetched = after("new URL(");
+    fetched.sort();
+    fetched.dedup();
+    (imports, fetched)
 }
 
 /// The icons a web app manifest names.

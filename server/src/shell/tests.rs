@@ -101,6 +101,69 @@ fn a_build_lacking_a_referenced_file_is_refused_with_its_name() {
     assert!(err.contains("/pkg/drims.DeF456.wasm"), "{err}");
 }
 
+/// A client built with `--split`: the glue imports the split loader (needed to start, so
+/// precached), which fetches the online-only pages' WASM files on demand (served compressed and
+/// cached for good, never precached: the offline device does not need them).
+fn split_site() -> tempfile::TempDir {
+    let dir = site(&wasm());
+    let glue = "let _,e;import*as n from\"./__wasm_split.SpL1t.js\";import*as t from\"./__wasm_split.SpL1t.js\";\
+                export default function init(){return Array.from([])}\n"
+        .repeat(50);
+    std::fs::write(dir.path().join("pkg/drims.AbC123.js"), glue).unwrap();
+    let loader = "import { initSync } from \"./drims.AbC123.js\";\n\
+        const a = makeLoad(() => { const src = fetch(new URL(\"./chunk_1.ChU.wasm\", import.meta.url)); }, []);\n\
+        const b = makeLoad(() => { const src = fetch(new URL(\"./split_transfers.TrA.wasm\", import.meta.url)); }, [a]);\n"
+        .repeat(20);
+    std::fs::write(dir.path().join("pkg/__wasm_split.SpL1t.js"), loader).unwrap();
+    std::fs::write(dir.path().join("pkg/chunk_1.ChU.wasm"), wasm()).unwrap();
+    std::fs::write(
+        dir.path().join("pkg/split_transfers.TrA.wasm"),
+        &wasm()[..5000],
+    )
+    .unwrap();
+    dir
+}
+
+#[test]
+fn the_split_loader_is_precached_and_the_online_pages_files_only_served() {
+    let dir = split_site();
+    let shell = AppShell::build(dir.path(), client()).expect("complete build");
+    let urls: Vec<&str> = shell.precache.iter().map(|e| e.url.as_str()).collect();
+    assert!(urls.contains(&"/pkg/__wasm_split.SpL1t.js"), "{urls:?}");
+    assert!(
+        !urls
+            .iter()
+            .any(|u| u.contains("chunk_") || u.contains("split_")),
+        "{urls:?}"
+    );
+    assert_eq!(urls.len(), 10, "{urls:?}");
+    for path in [
+        "/pkg/chunk_1.ChU.wasm",
+        "/pkg/split_transfers.TrA.wasm",
+        "/pkg/__wasm_split.SpL1t.js",
+    ] {
+        let res = get(&shell, path, "gzip, deflate, br");
+        assert_eq!(res.status(), StatusCode::OK, "{path}");
+        assert_eq!(res.headers()[header::CONTENT_ENCODING], "br", "{path}");
+        assert_eq!(
+            res.headers()[header::CACHE_CONTROL],
+            "public, max-age=31536000, immutable",
+            "{path}"
+        );
+    }
+    // A page's file missing from the build is an error naming it.
+    std::fs::remove_file(dir.path().join("pkg/split_transfers.TrA.wasm")).unwrap();
+    let err = AppShell::build(dir.path(), client())
+        .err()
+        .expect("refused");
+    assert!(err.contains("/pkg/split_transfers.TrA.wasm"), "{err}");
+    std::fs::remove_file(dir.path().join("pkg/__wasm_split.SpL1t.js")).unwrap();
+    let err = AppShell::build(dir.path(), client())
+        .err()
+        .expect("refused");
+    assert!(err.contains("/pkg/__wasm_split.SpL1t.js"), "{err}");
+}
+
 #[test]
 fn the_version_follows_the_content() {
     let a = AppShell::build(site(&wasm()).path(), client()).unwrap();
