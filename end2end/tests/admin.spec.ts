@@ -1,6 +1,6 @@
 // Admin forms through the browser, in both projects; plus proof that hydration really happens.
 import { expect, test } from '@playwright/test';
-import { clientReady, signIn, signOut } from './helpers';
+import { clientReady, signIn, signOut, unlockOffline } from './helpers';
 
 test('create a hub through the form, then see it listed', async ({ page }, info) => {
   const name = `E2E Depot ${info.project.name}`;
@@ -94,6 +94,14 @@ test('an online-only page loads its own WASM file when first shown; offline, it 
   await main.getByRole('link', { name: 'Users' }).click();
   await expect(page.getByRole('heading', { level: 1 })).toHaveText('Users');
   expect(await page.evaluate(() => (window as any).__sameDocument)).toBe(true);
+
+  // The same when the app starts offline at such a page (the service worker's offline page).
+  await context.setOffline(true);
+  await page.goto('/admin/hubs');
+  await unlockOffline(page, 'admin');
+  await expect(page.getByRole('heading', { level: 1 })).toHaveText('This page needs a connection');
+  await page.getByRole('link', { name: 'Back to the dashboard' }).click();
+  await expect(page.getByRole('heading', { level: 1 })).toHaveText('Welcome, Ada Administrator');
   // No panic ('unreachable') anywhere. The only errors are the offline attempts' fetches, which
   // cargo-leptos's generated loader leaves as unhandled rejections (it reports the failure to
   // the client, which shows the message above).
