@@ -191,14 +191,46 @@ pub async fn session_user() -> Result<Option<SessionUser>, TransportError> {
         .send()
         .await;
     match classify(response).await {
-        Ok(r) => r
-            .json::<SessionUser>()
-            .await
-            .map(Some)
-            .map_err(|e| TransportError::Network(e.to_string())),
+        Ok(r) => {
+            keep_form_token(&r);
+            r.json::<SessionUser>()
+                .await
+                .map(Some)
+                .map_err(|e| TransportError::Network(e.to_string()))
+        }
         Err(TransportError::Unauthorized) => Ok(None),
         Err(e) => Err(e),
     }
+}
+
+/// The form token the server sends with the session (see the server's CSRF guard), put where
+/// the pages read it (`<meta name="csrf-token">`): the offline page has none, and went online
+/// without a reload; a form of a page shown after this posts with it.
+fn keep_form_token(response: &Response) {
+    let Some(token) = response.headers().get("x-form-token") else {
+        return;
+    };
+    let Some(document) = web_sys::window().and_then(|w| w.document()) else {
+        return;
+    };
+    let meta = match document
+        .query_selector("meta[name=csrf-token]")
+        .ok()
+        .flatten()
+    {
+        Some(meta) => meta,
+        None => {
+            let Ok(meta) = document.create_element("meta") else {
+                return;
+            };
+            let _ = meta.set_attribute("name", "csrf-token");
+            if let Some(head) = document.head() {
+                let _ = head.append_child(&meta);
+            }
+            meta
+        }
+    };
+    let _ = meta.set_attribute("content", &token);
 }
 
 /// The message of an `{"error": {"message"}}` answer, or a plain one.

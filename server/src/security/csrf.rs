@@ -26,6 +26,13 @@ const FORM_LIMIT: usize = 2 * 1024 * 1024;
 /// At least the largest multipart form accepted (the import form takes 20 MiB).
 const MULTIPART_LIMIT: usize = 24 * 1024 * 1024;
 
+/// Where the browser client reads the token when its page has none to give: the answer to
+/// `GET /api/session` carries it in this header. The offline page (which the service worker
+/// serves with no network, so no token in it) goes online without a reload, and the forms of
+/// the pages it then shows post with the token read here.
+pub const TOKEN_HEADER: &str = "x-form-token";
+const TOKEN_PATH: &str = "/api/session";
+
 /// The token pages render into forms (a request extension for the page handler).
 #[derive(Clone, Debug)]
 pub struct FormToken(pub String);
@@ -192,14 +199,22 @@ pub async fn guard(State(state): State<AppState>, mut req: Request, next: Next) 
         Some(p) => (p, false),
         None => (super::random_hex(32), true),
     };
-    req.extensions_mut().insert(FormToken(token_for(&secret)));
+    let token = token_for(&secret);
+    req.extensions_mut().insert(FormToken(token.clone()));
     let mut res = next.run(req).await;
     let html = res
         .headers()
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
         .is_some_and(|v| v.starts_with("text/html"));
-    if fresh && html {
+    let gives_token = path == TOKEN_PATH;
+    if gives_token {
+        // Readable by this site's scripts only: the API grants no cross-origin reads.
+        if let Ok(value) = HeaderValue::from_str(&token) {
+            res.headers_mut().insert(TOKEN_HEADER, value);
+        }
+    }
+    if fresh && (html || gives_token) {
         // A browser-session cookie (no Max-Age): it ends when the browser does.
         let cookie = cookies::session(&pre_name, &secret, secure);
         if let Ok(value) = HeaderValue::from_str(&cookie) {

@@ -161,6 +161,60 @@ async fn form_posts_need_this_site_and_the_session_token() {
     assert_eq!(form_token_in(&html), token);
 }
 
+/// The offline page (served by the service worker with no network) carries no form token, and
+/// a browser restarted since its last page has no form cookie either. Back online, the client
+/// reads the token from its session check, which starts the cookie when there is none; the
+/// forms then post. The token is this browser's: another's is refused.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_client_without_a_page_gets_its_form_token_from_the_session_check() {
+    let app = spawn().await;
+    // Signed in through the JSON API only: no page, so no form cookie yet.
+    let admin = app.signed_in("admin").await;
+    let before = hub_count(&app).await;
+    let hub = [("name", "Depot After Outage"), ("type", "SUB")];
+    let res = admin.get(app.url("/api/session")).send().await.unwrap();
+    assert_eq!(res.status(), StatusCode::OK);
+    let token = res.headers()["x-form-token"].to_str().unwrap().to_string();
+    assert_eq!(token.len(), 64, "{token}");
+    let cookie = res.headers()["set-cookie"].to_str().unwrap().to_string();
+    assert!(cookie.starts_with("drims_csrf="), "{cookie}");
+    assert_eq!(res.headers()["cache-control"], "no-store");
+    // Asked again: the same token (the cookie is kept, not started again).
+    let again = admin.get(app.url("/api/session")).send().await.unwrap();
+    assert_eq!(again.headers()["x-form-token"].to_str().unwrap(), token);
+    assert!(again.headers().get("set-cookie").is_none());
+    // Another browser's token does not work here.
+    let other = app.signed_in("admin").await;
+    let res = other.get(app.url("/api/session")).send().await.unwrap();
+    let others_token = res.headers()["x-form-token"].to_str().unwrap().to_string();
+    assert_ne!(others_token, token);
+    let mut forged = hub.to_vec();
+    forged.push(("csrf", &others_token));
+    let res = admin
+        .post(app.url("/forms/hubs"))
+        .form(&forged)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::FORBIDDEN);
+    assert_eq!(hub_count(&app).await, before);
+    // Its own token does; and the pages it loads later carry the same one.
+    let mut form = hub.to_vec();
+    form.push(("csrf", &token));
+    let res = admin
+        .post(app.url("/forms/hubs"))
+        .form(&form)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    assert_eq!(hub_count(&app).await, before + 1);
+    assert_eq!(app.form_token(&admin).await, token);
+    // Only the session check gives it out.
+    let res = admin.get(app.url("/api/ping")).send().await.unwrap();
+    assert!(res.headers().get("x-form-token").is_none());
+}
+
 /// Finding 7: a refused form's entries (names, notes) never go into the redirect URL; the
 /// next page still shows them, once.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
