@@ -157,17 +157,25 @@ mod online_only {
                     Self
                 }
 
-                // Started by the router before it shows (or hydrates) the page; a failure
-                // shows in `view`.
+                // Awaited by the router before it hydrates the page the server sent: the page's
+                // file must be there first (the server named it in the page, so it is on its
+                // way), and the page stays usable as plain HTML meanwhile. A failure shows in
+                // `view`. Shown by the client instead, the page is loaded in `view`.
                 async fn preload() {
                     #[cfg(feature = "hydrate")]
-                    let _ = $preload().await;
+                    if hydrating() {
+                        let _ = $preload().await;
+                    }
                 }
 
                 async fn view(_this: Self) -> AnyView {
                     #[cfg(feature = "hydrate")]
                     {
-                        $module().await.unwrap_or_else(|_| not_loaded())
+                        let loaded = crate::components::offline::deadline(PAGE_FILE_MS, $module());
+                        match loaded.await {
+                            Some(Ok(page)) => page,
+                            _ => not_loaded(),
+                        }
                     }
                     #[cfg(not(feature = "hydrate"))]
                     {
@@ -192,8 +200,21 @@ mod online_only {
         )*};
     }
 
-    /// The page's file could not be loaded: no connection, or the server runs a newer build
-    /// whose files replaced this one's (the update prompt then offers the new version).
+    /// How long a page's file may take before the page says it could not be loaded: on a link
+    /// that answers nothing the click would otherwise do nothing for minutes. A page's file is
+    /// 2-14 KB with brotli (with the parts it shares, up to ~30 KB): seconds over 2G.
+    #[cfg(feature = "hydrate")]
+    const PAGE_FILE_MS: i32 = 15_000;
+
+    /// Whether the client is hydrating the page the server sent (not showing one itself).
+    #[cfg(feature = "hydrate")]
+    fn hydrating() -> bool {
+        Owner::current_shared_context().is_some_and(|sc| sc.during_hydration())
+    }
+
+    /// The page's file could not be loaded (in time): no connection, a link that answers
+    /// nothing, or the server runs a newer build whose files replaced this one's (the update
+    /// prompt then offers the new version).
     #[cfg(feature = "hydrate")]
     fn not_loaded() -> AnyView {
         view! {

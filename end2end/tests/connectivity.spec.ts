@@ -113,3 +113,23 @@ test('a link that answers nothing: opening a page starts the app from the device
     expect(toShell).toBeGreaterThanOrEqual(9_000);
   });
 });
+
+test('a link that answers nothing: an online-only page not loaded yet says so within its deadline, not a dead click', async ({ browser }, info) => {
+  test.skip(info.project.use.javaScriptEnabled === false, 'the online-only pages load on demand through the client');
+  test.setTimeout(120_000);
+  await behindGateway(browser, { name: 'stall-page', port: 3085, gatewayPort: 3084 }, async ({ gw, ctx }) => {
+    const page = await ctx.newPage();
+    await signIn(page, 'admin');
+    await clientReady(page);
+    gw.stalled = true;
+    const t0 = Date.now();
+    await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Items' }).click();
+    await expect(page.getByRole('heading', { level: 1 })).toHaveText('This page needs a connection', { timeout: 30_000 });
+    const shown = Date.now() - t0;
+    console.log(`MEASURE stalled link: an online-only page's message ${shown} ms after the click`);
+    expect(shown).toBeGreaterThanOrEqual(14_000);
+    // The client goes on: an offline page from the device.
+    await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Inventory' }).click();
+    await expect(page.getByRole('heading', { level: 1 })).toHaveText(/Inventory/, { timeout: 20_000 });
+  });
+});

@@ -223,6 +223,9 @@ pub fn queue_offline_on_submit(
 }
 
 #[cfg(feature = "hydrate")]
+pub use browser::deadline;
+
+#[cfg(feature = "hydrate")]
 mod browser {
     use leptos::ev::SubmitEvent;
     use leptos::prelude::*;
@@ -238,6 +241,16 @@ mod browser {
         ms: i32,
         call: impl std::future::Future<Output = Result<T, crate::error::ApiError>>,
     ) -> Result<T, crate::error::ApiError> {
+        deadline(ms, call).await.unwrap_or_else(|| {
+            Err(crate::error::ApiError::new(
+                crate::error::ErrorCode::Transport,
+                "The server did not answer in time.",
+            ))
+        })
+    }
+
+    /// What `fut` gives, or `None` if it has not finished within `ms`.
+    pub async fn deadline<F: std::future::Future>(ms: i32, fut: F) -> Option<F::Output> {
         use std::future::Future;
         use std::task::Poll;
         let timer = wasm_bindgen_futures::js_sys::Promise::new(&mut |resolve, _| {
@@ -246,16 +259,13 @@ mod browser {
             }
         });
         let mut timer = std::pin::pin!(wasm_bindgen_futures::JsFuture::from(timer));
-        let mut call = std::pin::pin!(call);
+        let mut fut = std::pin::pin!(fut);
         std::future::poll_fn(|cx| {
-            if let Poll::Ready(answer) = call.as_mut().poll(cx) {
-                return Poll::Ready(answer);
+            if let Poll::Ready(out) = fut.as_mut().poll(cx) {
+                return Poll::Ready(Some(out));
             }
             if timer.as_mut().poll(cx).is_ready() {
-                return Poll::Ready(Err(crate::error::ApiError::new(
-                    crate::error::ErrorCode::Transport,
-                    "The server did not answer in time.",
-                )));
+                return Poll::Ready(None);
             }
             Poll::Pending
         })
