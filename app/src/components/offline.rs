@@ -136,6 +136,16 @@ pub fn SaveNoticeView(notice: RwSignal<Option<SaveNotice>>) -> impl IntoView {
     }
 }
 
+/// The data of an online-only page: in the browser, an error ("The server did not answer in
+/// time.", with the page's Retry) after [`SERVER_DEADLINE_MS`] without an answer, instead of
+/// "Loading…" for good on a link that answers nothing. On the server: the call itself.
+pub async fn in_time<T>(call: impl Future<Output = Result<T, ApiError>>) -> Result<T, ApiError> {
+    #[cfg(feature = "hydrate")]
+    return send_wrapper::SendWrapper::new(browser::within(SERVER_DEADLINE_MS, call)).await;
+    #[cfg(not(feature = "hydrate"))]
+    call.await
+}
+
 /// A loader that falls back to the device's last snapshot when the server cannot be reached,
 /// or (in the browser) does not answer within [`SERVER_DEADLINE_MS`]: a link that answers
 /// nothing would otherwise hold the page on "Loading…" for good.

@@ -1,5 +1,6 @@
 //! In-app notifications: the needs-list transitions that concern the user.
 use crate::components::csrf::CsrfField;
+use crate::components::offline::in_time;
 use leptos::prelude::*;
 
 use crate::api::get_notifications;
@@ -9,7 +10,7 @@ use crate::reports::NotificationsView;
 
 #[component]
 pub fn NotificationsPage() -> impl IntoView {
-    let data = Resource::new(|| (), |_| get_notifications());
+    let data = Resource::new(|| (), |_| in_time(get_notifications()));
     view! {
         <h1>"Notifications"</h1>
         <Flash />

@@ -2,6 +2,7 @@
 //! through sync waiting for a person to confirm them online. Plain forms without JavaScript;
 //! with it and offline, a transfer request is queued, flagged "needs confirmation online".
 use crate::components::csrf::CsrfField;
+use crate::components::offline::in_time;
 use leptos::prelude::*;
 
 use crate::api::{get_confirmations, get_transfers};
@@ -161,7 +162,7 @@ fn RequestForm(
 
 #[component]
 pub fn ConfirmationsPage() -> impl IntoView {
-    let data = Resource::new(|| (), |_| get_confirmations());
+    let data = Resource::new(|| (), |_| in_time(get_confirmations()));
     view! {
         <h1>"Pending confirmations"</h1>
         <p>"Operations recorded offline that touch more than one hub or approve something. They take effect only when confirmed here, online, after checking the current state; confirming checks everything again."</p>

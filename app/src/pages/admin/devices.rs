@@ -2,6 +2,7 @@
 //! and per device the no-JS forms to enable or disable offline use, deprovision and revoke
 //! (with a reason); `/admin/devices/{id}` shows one device's activity log.
 use crate::components::csrf::CsrfField;
+use crate::components::offline::in_time;
 use leptos::prelude::*;
 
 use crate::api::{get_device, get_devices};
@@ -26,7 +27,7 @@ fn or_never(t: &Option<String>) -> String {
 
 #[component]
 pub fn DevicesPage() -> impl IntoView {
-    let list = Resource::new(|| (), |_| get_devices());
+    let list = Resource::new(|| (), |_| in_time(get_devices()));
     view! {
         <h1>"Devices"</h1>
         <Flash />
@@ -120,7 +121,7 @@ pub fn DeviceActivityPage() -> impl IntoView {
         .get_untracked()
         .get("id")
         .unwrap_or_default();
-    let detail = Resource::new(move || id.clone(), get_device);
+    let detail = Resource::new(move || id.clone(), |k| in_time(get_device(k)));
     view! {
         <p><a href="/admin/devices">"← All devices"</a></p>
         <Suspense fallback=|| view! { <p>"Loading the device…"</p> }>

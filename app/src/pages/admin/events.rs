@@ -1,5 +1,6 @@
 //! Disaster events: list, create, edit, close (ADMIN, LM, LO).
 use crate::components::csrf::CsrfField;
+use crate::components::offline::in_time;
 use leptos::prelude::*;
 
 use crate::api::list_events;
@@ -8,7 +9,7 @@ use crate::model::DisasterEvent;
 
 #[component]
 pub fn EventsPage() -> impl IntoView {
-    let events = Resource::new(|| (), |_| list_events());
+    let events = Resource::new(|| (), |_| in_time(list_events()));
     view! {
         <h1>"Disaster events"</h1>
         <Flash />
@@ -96,7 +97,7 @@ fn EventForm(action: String, event: Option<DisasterEvent>, submit: &'static str)
 
 #[component]
 pub fn EventEditPage() -> impl IntoView {
-    let events = Resource::new(|| (), |_| list_events());
+    let events = Resource::new(|| (), |_| in_time(list_events()));
     let id = id_param();
     view! {
         <p><a href="/admin/events">"← All events"</a></p>

@@ -1,5 +1,6 @@
 //! Hubs: list, create, edit, activate/deactivate (ADMIN, LM, LO).
 use crate::components::csrf::CsrfField;
+use crate::components::offline::in_time;
 use leptos::prelude::*;
 
 use crate::api::list_hubs;
@@ -9,7 +10,7 @@ use crate::model::Hub;
 
 #[component]
 pub fn HubsPage() -> impl IntoView {
-    let hubs = Resource::new(|| (), |_| list_hubs());
+    let hubs = Resource::new(|| (), |_| in_time(list_hubs()));
     view! {
         <h1>"Hubs"</h1>
         <Flash />
@@ -93,7 +94,7 @@ fn HubForm(action: String, hub: Option<Hub>, submit: &'static str) -> impl IntoV
 
 #[component]
 pub fn HubEditPage() -> impl IntoView {
-    let hubs = Resource::new(|| (), |_| list_hubs());
+    let hubs = Resource::new(|| (), |_| in_time(list_hubs()));
     let id = id_param();
     view! {
         <p><a href="/admin/hubs">"← All hubs"</a></p>

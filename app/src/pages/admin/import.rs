@@ -1,6 +1,7 @@
 //! Import of exported unsynced work (LM, ADMIN): a multipart form posting the export file and
 //! its passphrase to `/forms/import`, and the report of one import (`/admin/imports/{id}`).
 use crate::components::csrf::CsrfField;
+use crate::components::offline::in_time;
 use leptos::prelude::*;
 
 use crate::api::get_offline_import;
@@ -63,7 +64,7 @@ fn ImportForm() -> impl IntoView {
 #[component]
 pub fn ImportReportPage() -> impl IntoView {
     let id = id_param().unwrap_or_default();
-    let report = Resource::new(move || id, get_offline_import);
+    let report = Resource::new(move || id, |k| in_time(get_offline_import(k)));
     view! {
         <p><a href="/admin/import">"← Import another file"</a></p>
         <Flash />

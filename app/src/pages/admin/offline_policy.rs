@@ -1,6 +1,7 @@
 //! Offline policy (ADMIN only): how long a device may sign in offline after its last online
 //! sign-in (0 turns offline sign-in off) and after how long idle every tab locks.
 use crate::components::csrf::CsrfField;
+use crate::components::offline::in_time;
 use leptos::prelude::*;
 
 use crate::api::{get_device_policy, get_offline_policy};
@@ -10,8 +11,8 @@ use crate::offline::devices::DevicePolicy;
 
 #[component]
 pub fn OfflinePolicyPage() -> impl IntoView {
-    let policy = Resource::new(|| (), |_| get_offline_policy());
-    let devices = Resource::new(|| (), |_| get_device_policy());
+    let policy = Resource::new(|| (), |_| in_time(get_offline_policy()));
+    let devices = Resource::new(|| (), |_| in_time(get_device_policy()));
     view! {
         <h1>"Offline policy"</h1>
         <Flash />

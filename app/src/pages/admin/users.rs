@@ -1,5 +1,6 @@
 //! Users (ADMIN only): list, create, set role and hub, deactivate/reactivate.
 use crate::components::csrf::CsrfField;
+use crate::components::offline::in_time;
 use leptos::prelude::*;
 
 use crate::api::{list_hubs, list_users};
@@ -9,8 +10,8 @@ use crate::model::{Hub, UserSummary};
 
 #[component]
 pub fn UsersPage() -> impl IntoView {
-    let users = Resource::new(|| (), |_| list_users());
-    let hubs = Resource::new(|| (), |_| list_hubs());
+    let users = Resource::new(|| (), |_| in_time(list_users()));
+    let hubs = Resource::new(|| (), |_| in_time(list_hubs()));
     view! {
         <h1>"Users"</h1>
         <Flash />
@@ -131,8 +132,8 @@ fn UserForm(
 
 #[component]
 pub fn UserEditPage() -> impl IntoView {
-    let users = Resource::new(|| (), |_| list_users());
-    let hubs = Resource::new(|| (), |_| list_hubs());
+    let users = Resource::new(|| (), |_| in_time(list_users()));
+    let hubs = Resource::new(|| (), |_| in_time(list_hubs()));
     let id = id_param();
     view! {
         <p><a href="/admin/users">"← All users"</a></p>

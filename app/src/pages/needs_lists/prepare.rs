@@ -1,11 +1,12 @@
 //! The prepare screen: allocations from the sources, under the 15-minute editing lock that
 //! opening it takes and the page renews every minute while open.
 use super::*;
+use crate::components::offline::in_time;
 
 #[component]
 pub fn PreparePage() -> impl IntoView {
     let id = id_param().unwrap_or_default();
-    let data = Resource::new(move || id, get_prepare);
+    let data = Resource::new(move || id, |k| in_time(get_prepare(k)));
     view! {
         <Flash />
         <Suspense fallback=|| view! { <p>"Loading…"</p> }>

@@ -1,4 +1,5 @@
 //! Transactions and audit history, scoped per role by the server.
+use crate::components::offline::in_time;
 use leptos::prelude::*;
 
 use super::hub_param;
@@ -10,7 +11,7 @@ use crate::reports::History;
 #[component]
 pub fn HistoryPage() -> impl IntoView {
     let hub = hub_param();
-    let history = Resource::new(move || hub, get_history);
+    let history = Resource::new(move || hub, |k| in_time(get_history(k)));
     view! {
         <h1>"Transactions and audit history"</h1>
         <Flash />
