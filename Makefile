@@ -22,6 +22,7 @@ lint:
 	cargo fmt --all --check
 	cargo clippy -p app -p server --all-targets -- -D warnings
 	cargo clippy -p frontend --target wasm32-unknown-unknown --all-targets -- -D warnings
+	cargo clippy -p frontend --target wasm32-unknown-unknown --features split -- -D warnings
 
 # The server integration tests run one at a time: with several servers in one process a page
 # render very rarely never answers (see the closing note of the one-write-path work).

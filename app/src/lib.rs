@@ -162,14 +162,14 @@ mod online_only {
                 // way), and the page stays usable as plain HTML meanwhile. A failure shows in
                 // `view`. Shown by the client instead, the page is loaded in `view`.
                 async fn preload() {
-                    #[cfg(feature = "hydrate")]
+                    #[cfg(feature = "split")]
                     if hydrating() {
                         let _ = $preload().await;
                     }
                 }
 
                 async fn view(_this: Self) -> AnyView {
-                    #[cfg(feature = "hydrate")]
+                    #[cfg(feature = "split")]
                     {
                         let loaded = crate::components::offline::deadline(PAGE_FILE_MS, $module());
                         match loaded.await {
@@ -177,17 +177,18 @@ mod online_only {
                             _ => not_loaded(),
                         }
                     }
-                    #[cfg(not(feature = "hydrate"))]
+                    #[cfg(not(feature = "split"))]
                     {
                         // The server names the page's files in the HTML it sends, so the
-                        // browser fetches them while it starts.
+                        // browser fetches them while it starts. (A client built without the
+                        // split, as the WASM tests are, has the page here.)
                         leptos::prefetch_lazy_fn_on_server(stringify!($module));
                         $page().into_any()
                     }
                 }
             }
 
-            #[cfg(feature = "hydrate")]
+            #[cfg(feature = "split")]
             #[leptos::wasm_split::wasm_split(
                 $module,
                 wasm_split_path = ::leptos::wasm_split,
@@ -203,11 +204,11 @@ mod online_only {
     /// How long a page's file may take before the page says it could not be loaded: on a link
     /// that answers nothing the click would otherwise do nothing for minutes. A page's file is
     /// 2-14 KB with brotli (with the parts it shares, up to ~30 KB): seconds over 2G.
-    #[cfg(feature = "hydrate")]
+    #[cfg(feature = "split")]
     const PAGE_FILE_MS: i32 = 15_000;
 
     /// Whether the client is hydrating the page the server sent (not showing one itself).
-    #[cfg(feature = "hydrate")]
+    #[cfg(feature = "split")]
     fn hydrating() -> bool {
         Owner::current_shared_context().is_some_and(|sc| sc.during_hydration())
     }
@@ -215,7 +216,7 @@ mod online_only {
     /// The page's file could not be loaded (in time): no connection, a link that answers
     /// nothing, or the server runs a newer build whose files replaced this one's (the update
     /// prompt then offers the new version).
-    #[cfg(feature = "hydrate")]
+    #[cfg(feature = "split")]
     fn not_loaded() -> AnyView {
         view! {
             <section class="card">
